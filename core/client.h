@@ -1,0 +1,51 @@
+/* client.h: what commands know about a client connection. The net layer
+ * embeds a struct client in each connection; core sees only this part.
+ * A client is owned by the worker that accepted it: only that worker reads
+ * or writes it, except the fields marked (any), which other workers may read
+ * relaxed for CLIENT LIST/INFO (values may be momentarily stale). */
+#ifndef TESSERA_CLIENT_H
+#define TESSERA_CLIENT_H
+
+#include "core/common.h"
+
+enum client_flag {
+    CL_NO_TOUCH = 1 << 0,    /* CLIENT NO-TOUCH on: reads don't update access time */
+    CL_NO_EVICT = 1 << 1,    /* CLIENT NO-EVICT on */
+    CL_ASKING = 1 << 2,      /* one-shot ASKING */
+    CL_READONLY = 1 << 3,    /* READONLY (cluster replica reads) */
+    CL_MONITOR = 1 << 4,     /* MONITOR client */
+    CL_CLOSE_AFTER_REPLY = 1 << 5, /* QUIT, protocol error: close once the output is flushed */
+    CL_CLOSE_ASAP = 1 << 6,  /* CLIENT KILL, output limit: close now */
+    CL_AUTHENTICATED = 1 << 7,
+    CL_MASTER = 1 << 8,      /* the replication master's link */
+    CL_REPLICA = 1 << 9,
+};
+
+enum client_reply_mode { REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3 };
+
+struct client {
+    uint64_t id;        /* (any) unique, increasing (CLIENT ID) */
+    int worker;         /* (any) owning worker index */
+    int fd;             /* (any) */
+    uint8_t resp;       /* 2 or 3 */
+    uint8_t reply_mode; /* enum client_reply_mode */
+    int db;             /* SELECTed database (only 0 exists today) */
+    uint32_t flags;     /* enum client_flag */
+    char *name;         /* CLIENT SETNAME, NULL if none */
+    char *lib_name;     /* CLIENT SETINFO LIB-NAME */
+    char *lib_ver;
+    char addr[64];      /* (any) "ip:port" of the peer */
+    char laddr[64];     /* (any) "ip:port" of our side */
+    int64_t ctime_ms;   /* (any) connection time */
+    int64_t last_ms;    /* (any) last command time */
+    const char *last_cmd; /* (any) name of the last command ("NULL" before any) */
+    size_t qbuf;        /* (any) bytes in the query buffer */
+    size_t qbuf_cap;    /* (any) its capacity */
+    size_t obuf;        /* (any) bytes waiting in the output buffer */
+    size_t obuf_cap;    /* (any) its capacity */
+    uint64_t tot_net_in, tot_net_out, tot_cmds; /* (any) */
+    struct client *next_in_worker; /* the owning worker's client list */
+    struct client *prev_in_worker;
+};
+
+#endif

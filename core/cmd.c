@@ -1,0 +1,115 @@
+/* cmd.c: the command registry. Tables are registered at setup; lookups are
+ * lock-free reads of an open-addressing table that is never modified after
+ * the workers start. Lookup is on the path of every request, so names are
+ * hashed and compared case-insensitively in one pass, with no allocation. */
+#include "core/cmd.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CMD_TABLE_SIZE 1024 /* power of two, > 2x the number of commands */
+
+static const struct cmd_def *by_name[CMD_TABLE_SIZE];
+static const struct cmd_def *all[CMD_TABLE_SIZE / 2];
+static size_t nall;
+
+static inline uint32_t
+name_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over lower-cased bytes */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint32_t)(unsigned char)(p[i] | 0x20);
+        h *= 16777619u;
+    }
+    return h;
+}
+
+void
+cmd_register_table(const struct cmd_def *table)
+{
+    for (const struct cmd_def *d = table; d->name; d++) {
+        uint32_t i = name_hash(d->name, strlen(d->name)) & (CMD_TABLE_SIZE - 1);
+        while (by_name[i]) {
+            if (strcasecmp(by_name[i]->name, d->name) == 0) {
+                fprintf(stderr, "tessera: command '%s' registered twice\n", d->name);
+                abort();
+            }
+            i = (i + 1) & (CMD_TABLE_SIZE - 1);
+        }
+        if (nall >= ARRAY_SIZE(all)) {
+            fprintf(stderr, "tessera: command table full\n");
+            abort();
+        }
+        by_name[i] = d;
+        all[nall++] = d;
+    }
+}
+
+const struct cmd_def *
+cmd_lookup(struct sv name)
+{
+    if (name.len == 0 || name.len > 64)
+        return NULL;
+    uint32_t i = name_hash(name.ptr, name.len) & (CMD_TABLE_SIZE - 1);
+    for (;;) {
+        const struct cmd_def *d = by_name[i];
+        if (d == NULL)
+            return NULL;
+        if (strncasecmp(d->name, name.ptr, name.len) == 0 && d->name[name.len] == '\0')
+            return d;
+        i = (i + 1) & (CMD_TABLE_SIZE - 1);
+    }
+}
+
+const struct cmd_def *
+cmd_lookup_sub(const struct cmd_def *parent, struct sv sub)
+{
+    if (!parent->subcommands)
+        return NULL;
+    for (const struct cmd_def *d = parent->subcommands; d->name; d++)
+        if (strncasecmp(d->name, sub.ptr, sub.len) == 0 && d->name[sub.len] == '\0')
+            return d;
+    return NULL;
+}
+
+size_t
+cmd_count(void)
+{
+    return nall;
+}
+
+const struct cmd_def *
+cmd_at(size_t i)
+{
+    return i < nall ? all[i] : NULL;
+}
+
+int
+cmd_get_keys(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n)
+{
+    if (d->getkeys)
+        return d->getkeys(argc, argv, idx, n);
+    if (d->first_key <= 0 || d->first_key >= argc)
+        return 0;
+    int last = d->last_key < 0 ? argc + d->last_key : d->last_key;
+    if (last >= argc)
+        last = argc - 1;
+    int step = d->key_step > 0 ? d->key_step : 1;
+    int k = 0;
+    for (int i = d->first_key; i <= last && k < n; i += step)
+        idx[k++] = i;
+    return k;
+}
+
+void
+cmd_reply_unknown_sub(struct cmd_ctx *c)
+{
+    char name[64];
+    size_t n = TS_MIN(c->argv[0].len, sizeof(name) - 1);
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
+    name[n] = '\0';
+    size_t sl = TS_MIN(c->argv[1].len, (size_t)128);
+    reply_errorf(c->r, "ERR unknown subcommand '%.*s'. Try %s HELP.", (int)sl, c->argv[1].ptr, name);
+}

@@ -1,0 +1,142 @@
+/* cmd.h: the command table and the context a command runs in.
+ *
+ * Every command is a struct cmd_def in a module's table, registered at
+ * setup (cmd_register_table). The dispatcher (net/) looks a command up,
+ * checks arity, decides which worker runs it, and calls its proc with a
+ * struct cmd_ctx. Key-based commands run on the worker that owns the slot of
+ * their first key; keyless commands run on the client's own worker.
+ *
+ *   client's worker                      slot owner (maybe the same)
+ *   parse -> lookup -> arity -> route -> proc(ctx) -> reply bytes
+ *                                  \__ ring __/         \__ ring back, in order
+ *
+ * A proc writes exactly one reply through ctx->r (reply.h), unless it hands
+ * the command on with cmd_forward / cmd_fanout, whose machinery then
+ * produces the reply.
+ */
+#ifndef TESSERA_CMD_H
+#define TESSERA_CMD_H
+
+#include "core/client.h"
+#include "core/common.h"
+#include "core/reply.h"
+
+struct shard;
+struct cmd_def;
+
+/* Command flags; names (cmd_flag_names) are Redis's, for COMMAND INFO. */
+enum cmd_flag {
+    CMD_WRITE = 1 << 0,
+    CMD_READONLY = 1 << 1,
+    CMD_DENYOOM = 1 << 2,
+    CMD_ADMIN = 1 << 3,
+    CMD_PUBSUB = 1 << 4,
+    CMD_NOSCRIPT = 1 << 5,
+    CMD_BLOCKING = 1 << 6,
+    CMD_LOADING = 1 << 7,
+    CMD_STALE = 1 << 8,
+    CMD_SKIP_MONITOR = 1 << 9,
+    CMD_SKIP_SLOWLOG = 1 << 10,
+    CMD_FAST = 1 << 11,
+    CMD_NO_AUTH = 1 << 12,
+    CMD_MAY_REPLICATE = 1 << 13,
+    CMD_NO_MANDATORY_KEYS = 1 << 14,
+    CMD_NO_MULTI = 1 << 15,
+    CMD_MOVABLE_KEYS = 1 << 16,
+    CMD_ALLOW_BUSY = 1 << 17,
+    /* Tessera-internal routing flags (not shown by COMMAND) */
+    CMD_ASKING = 1 << 24,       /* behaves as if ASKING (RESTORE-ASKING) */
+    CMD_CONTAINER = 1 << 25,    /* has subcommands (CLIENT, CONFIG, ...) */
+};
+
+/* What the dispatcher may do with a command:
+ *  ROUTE_KEYS   key arguments decide the worker (first_key/last_key/step);
+ *  ROUTE_LOCAL  run on the client's worker with ctx->cl set (no keys). */
+enum cmd_route { ROUTE_LOCAL = 0, ROUTE_KEYS = 1 };
+
+struct cmd_ctx {
+    struct shard *sh;          /* the worker executing the command */
+    struct client *cl;         /* issuing client: set only when executing on the client's worker */
+    const struct cmd_def *cmd; /* the command (the subcommand for containers) */
+    int argc;
+    struct sv *argv;
+    struct reply *r;
+    int64_t now_ms;            /* unix ms, cached per loop turn */
+    uint32_t cflags;           /* client flags copied at dispatch (CL_NO_TOUCH, ...) */
+    uint64_t client_id;
+    int slot;                  /* slot of the first key, -1 for keyless */
+    /* Set by cmd_forward/cmd_fanout; read by the dispatcher after proc. */
+    int forward_to;            /* >= 0: run proc again on this worker */
+    void *fanout;              /* non-NULL: a fan-out was started */
+};
+
+typedef void (*cmd_proc_fn)(struct cmd_ctx *c);
+/* Key positions for commands whose keys are not a fixed range: fills
+ * idx[] with argv indexes of the keys, returns how many (max n), or -1 on a
+ * syntax error (then the command's proc reports it). */
+typedef int (*cmd_getkeys_fn)(int argc, struct sv *argv, int *idx, int n);
+
+struct mk_ops; /* multikey.h: split execution of multi-key commands across workers */
+
+struct cmd_def {
+    const char *name;     /* lower case; "client|list" style is built from parent */
+    int arity;            /* Redis convention: N exact, -N at least N */
+    uint32_t flags;       /* enum cmd_flag */
+    uint8_t route;        /* enum cmd_route */
+    int8_t first_key;     /* argv index of the first key, 0 if none */
+    int8_t last_key;      /* last key index, negative counts from the end (-1 = last arg) */
+    int8_t key_step;
+    cmd_proc_fn proc;
+    cmd_getkeys_fn getkeys;      /* for CMD_MOVABLE_KEYS */
+    const struct mk_ops *mk;     /* cross-worker split, standalone mode (multikey.h) */
+    const struct cmd_def *subcommands; /* container commands: table ended by a NULL name */
+    const char *acl;      /* ACL categories without '@', space separated: "write string slow" */
+    const char *group;    /* COMMAND DOCS group: "string", "generic", "server", "connection", "cluster" */
+    const char *since;    /* first Redis version with the command */
+    const char *summary;  /* COMMAND DOCS summary */
+    const char *ks_flags; /* key-spec flags for COMMAND INFO, e.g. "RW ACCESS UPDATE" (NULL = derived) */
+};
+
+/* ---- Registry ---- */
+/* Register a table ended by an entry with a NULL name. Not thread-safe:
+ * call during setup, before workers start. */
+void cmd_register_table(const struct cmd_def *table);
+/* Look up a command by name, case-insensitively. NULL if unknown. */
+const struct cmd_def *cmd_lookup(struct sv name);
+/* Look up the subcommand argv[1] of a container; NULL if unknown. */
+const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct sv sub);
+/* Iterate all top-level commands (COMMAND, COMMAND COUNT/LIST). */
+size_t cmd_count(void);
+const struct cmd_def *cmd_at(size_t i);
+/* Check arity: true if argc is acceptable. */
+static inline bool
+cmd_arity_ok(const struct cmd_def *d, int argc)
+{
+    return d->arity >= 0 ? argc == d->arity : argc >= -d->arity;
+}
+/* Fill idx[] with the argv indexes of the command's keys; returns count,
+ * or -1 when getkeys reported a syntax error. */
+int cmd_get_keys(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n);
+
+/* Reply for an unknown subcommand: "ERR unknown subcommand 'x'. Try CMD HELP." */
+void cmd_reply_unknown_sub(struct cmd_ctx *c);
+
+/* ---- Handing a command on (implemented by the runtime) ---- */
+/* Re-run this command's proc on worker w (e.g. SCAN on the owner of the
+ * cursor's slot). The proc must return right after calling it. */
+void cmd_forward(struct cmd_ctx *c, int worker);
+
+/* Fan-out: run each(sh, state, worker) on every worker (concurrently: each
+ * call may only write its own worker's part of state), then done(state, r,
+ * cl) on the client's worker, which writes the reply; then free_state(state).
+ * cl is the issuing client (still connected or NULL). Used by DBSIZE, KEYS,
+ * FLUSHALL, CLIENT LIST, ... The proc must return right after calling it. */
+typedef void (*fanout_each_fn)(struct shard *sh, void *state, int worker);
+typedef void (*fanout_done_fn)(void *state, struct reply *r, struct client *cl);
+void cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done,
+                void (*free_state)(void *state));
+
+/* Number of workers (fixed after start). */
+int cmd_nworkers(void);
+
+#endif

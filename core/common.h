@@ -1,0 +1,81 @@
+/* common.h: small shared definitions for every Tessera module: branch hints,
+ * the byte-string view used for command arguments, allocation wrappers over
+ * mimalloc (small allocations abort on OOM, as h2o_mem_alloc does), and a
+ * monotonic / wall clock. */
+#ifndef TESSERA_COMMON_H
+#define TESSERA_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mimalloc.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define TS_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TS_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define CLUSTER_SLOTS 16384
+#define MAX_WORKERS 256
+
+/* A borrowed byte string: command arguments point into the connection's
+ * query buffer (or a request's copy of it) and are not NUL-terminated. */
+struct sv {
+    const char *ptr;
+    size_t len;
+};
+
+static inline bool
+sv_eq_ci(struct sv a, const char *lit)
+{
+    size_t n = strlen(lit);
+    return a.len == n && strncasecmp(a.ptr, lit, n) == 0;
+}
+
+static inline bool
+sv_eq(struct sv a, struct sv b)
+{
+    return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+}
+
+/* Allocation: abort on failure for sizes the server controls. */
+void *ts_malloc(size_t n);
+void *ts_calloc(size_t n, size_t size);
+void *ts_realloc(void *p, size_t n);
+char *ts_strdup(const char *s);
+char *ts_strndup(const char *s, size_t n);
+static inline void
+ts_free(void *p)
+{
+    mi_free(p);
+}
+/* Usable size of a block from ts_malloc (memory accounting). */
+static inline size_t
+ts_usable_size(const void *p)
+{
+    return p ? mi_usable_size(p) : 0;
+}
+
+/* Clocks. ts_mstime() is wall-clock unix milliseconds (expiry is absolute
+ * unix time, as in Redis); ts_monotonic_us() is for measuring intervals. */
+int64_t ts_mstime(void);
+int64_t ts_ustime(void);
+uint64_t ts_monotonic_us(void);
+
+/* String -> integer conversions with Redis's strictness: no spaces, no
+ * leading '+', no leading zeros except "0", full range checks. Return true on
+ * success. */
+bool ts_str_to_ll(const char *s, size_t len, long long *out);
+bool ts_str_to_ull(const char *s, size_t len, unsigned long long *out);
+/* Strict double parse (no spaces, rejects nan); accepts "inf"/"-inf". */
+bool ts_str_to_ld(const char *s, size_t len, long double *out);
+/* long long -> decimal; returns length; buf needs 21 bytes. */
+int ts_ll_to_str(char *buf, long long v);
+/* Glob-style pattern match (Redis stringmatchlen semantics). */
+bool ts_glob_match(const char *pat, size_t plen, const char *str, size_t slen, bool nocase);
+
+#endif

@@ -1,0 +1,164 @@
+/* config.h: redis.conf directives. One X-macro table declares every
+ * directive Tessera acts on, with Redis's name, type, default, bounds and
+ * whether CONFIG SET may change it at run time; it expands into the fields
+ * of struct ts_config (g_cfg), the defaults, CONFIG GET/SET and REWRITE.
+ *
+ * Reading: any thread reads g_cfg fields directly. Scalars changed by CONFIG
+ * SET are written with relaxed atomic stores (ints, longs and bools are
+ * word-sized and aligned), so a reader sees either the old or new value;
+ * string fields are immutable after start-up unless marked MODIFIABLE, whose
+ * old strings are kept alive (never freed while running).
+ *
+ * Directives Redis accepts but Tessera does not act on yet are listed in
+ * config_ignored_names (config.c): accepted with a logged warning. Anything
+ * else unknown is refused at start-up the way Redis does:
+ *   *** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***
+ *   Reading the configuration file, at line N
+ *   >>> 'directive args'
+ *   Bad directive or wrong number of arguments
+ */
+#ifndef TESSERA_CONFIG_H
+#define TESSERA_CONFIG_H
+
+#include "core/common.h"
+
+enum cfg_type { CFG_BOOL, CFG_INT, CFG_LL, CFG_MEM, CFG_STR, CFG_ENUM, CFG_SPECIAL };
+/* CFG_PROTECTED: as Redis's protected configs (dir, dbfilename), CONFIG SET
+ * refuses them unless enable-protected-configs is yes (or local and the
+ * client is on loopback). */
+enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PROTECTED = 8 };
+
+/* X(field, "name", type, default, min, max, flags)
+ * CFG_MEM accepts 1k 1kb 1m 1mb 1g 1gb suffixes (k=1000, kb=1024, as Redis).
+ * CFG_ENUM defaults are the enum's string; the value is stored as int index. */
+#define TS_CONFIG_LIST(X)                                                                                 \
+    X(port, "port", CFG_INT, 6379, 0, 65535, CFG_IMMUTABLE)                                              \
+    X(bind, "bind", CFG_SPECIAL, "* -::*", 0, 0, CFG_IMMUTABLE)                                          \
+    X(protected_mode, "protected-mode", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                               \
+    X(tcp_backlog, "tcp-backlog", CFG_INT, 511, 0, 65535, CFG_IMMUTABLE)                                 \
+    X(timeout, "timeout", CFG_INT, 0, 0, 2147483647, CFG_MODIFIABLE)                                     \
+    X(tcp_keepalive, "tcp-keepalive", CFG_INT, 300, 0, 2147483647, CFG_MODIFIABLE)                       \
+    X(daemonize, "daemonize", CFG_BOOL, 0, 0, 1, CFG_IMMUTABLE)                                          \
+    X(pidfile, "pidfile", CFG_STR, "", 0, 0, CFG_IMMUTABLE)                                              \
+    X(loglevel, "loglevel", CFG_ENUM, "notice", 0, 0, CFG_MODIFIABLE)                                    \
+    X(logfile, "logfile", CFG_STR, "", 0, 0, CFG_IMMUTABLE)                                              \
+    X(databases, "databases", CFG_INT, 16, 1, 2147483647, CFG_IMMUTABLE)                                 \
+    X(dir, "dir", CFG_SPECIAL, "./", 0, 0, CFG_MODIFIABLE | CFG_PROTECTED)                                           \
+    X(dbfilename, "dbfilename", CFG_STR, "dump.rdb", 0, 0, CFG_MODIFIABLE | CFG_PROTECTED)                           \
+    X(save, "save", CFG_SPECIAL, "3600 1 300 100 60 10000", 0, 0, CFG_MODIFIABLE)                        \
+    X(appendonly, "appendonly", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)                                       \
+    X(appendfilename, "appendfilename", CFG_STR, "appendonly.aof", 0, 0, CFG_IMMUTABLE)                  \
+    X(appenddirname, "appenddirname", CFG_STR, "appendonlydir", 0, 0, CFG_IMMUTABLE)                     \
+    X(appendfsync, "appendfsync", CFG_ENUM, "everysec", 0, 0, CFG_MODIFIABLE)                            \
+    X(requirepass, "requirepass", CFG_STR, "", 0, 0, CFG_MODIFIABLE | CFG_SENSITIVE)                     \
+    X(maxclients, "maxclients", CFG_INT, 10000, 1, 2147483647, CFG_MODIFIABLE)                           \
+    X(maxmemory, "maxmemory", CFG_MEM, 0, 0, 9223372036854775807LL, CFG_MODIFIABLE)                      \
+    X(maxmemory_policy, "maxmemory-policy", CFG_ENUM, "noeviction", 0, 0, CFG_MODIFIABLE)                \
+    X(proto_max_bulk_len, "proto-max-bulk-len", CFG_MEM, 512LL * 1024 * 1024, 1024 * 1024,              \
+      9223372036854775807LL, CFG_MODIFIABLE)                                                             \
+    X(client_query_buffer_limit, "client-query-buffer-limit", CFG_MEM, 1024LL * 1024 * 1024,            \
+      1024 * 1024, 9223372036854775807LL, CFG_MODIFIABLE)                                                \
+    X(hz, "hz", CFG_INT, 10, 1, 500, CFG_MODIFIABLE)                                                     \
+    X(active_expire_effort, "active-expire-effort", CFG_INT, 1, 1, 10, CFG_MODIFIABLE)                  \
+    X(slowlog_log_slower_than, "slowlog-log-slower-than", CFG_LL, 10000, -1, 9223372036854775807LL,     \
+      CFG_MODIFIABLE)                                                                                    \
+    X(slowlog_max_len, "slowlog-max-len", CFG_LL, 128, 0, 9223372036854775807LL, CFG_MODIFIABLE)         \
+    X(latency_monitor_threshold, "latency-monitor-threshold", CFG_LL, 0, 0, 9223372036854775807LL,       \
+      CFG_MODIFIABLE)                                                                                    \
+    X(lazyfree_lazy_user_flush, "lazyfree-lazy-user-flush", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)           \
+    X(lazyfree_lazy_user_del, "lazyfree-lazy-user-del", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)               \
+    X(cluster_enabled, "cluster-enabled", CFG_BOOL, 0, 0, 1, CFG_IMMUTABLE)                              \
+    X(cluster_config_file, "cluster-config-file", CFG_STR, "nodes.conf", 0, 0, CFG_IMMUTABLE)            \
+    X(cluster_node_timeout, "cluster-node-timeout", CFG_LL, 15000, 0, 9223372036854775807LL,             \
+      CFG_MODIFIABLE)                                                                                    \
+    X(cluster_port, "cluster-port", CFG_INT, 0, 0, 65535, CFG_IMMUTABLE)                                 \
+    X(cluster_require_full_coverage, "cluster-require-full-coverage", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE) \
+    X(cluster_allow_reads_when_down, "cluster-allow-reads-when-down", CFG_BOOL, 0, 0, 1,                 \
+      CFG_MODIFIABLE)                                                                                    \
+    X(cluster_announce_ip, "cluster-announce-ip", CFG_STR, "", 0, 0, CFG_MODIFIABLE)                     \
+    X(cluster_announce_port, "cluster-announce-port", CFG_INT, 0, 0, 65535, CFG_MODIFIABLE)              \
+    X(cluster_announce_bus_port, "cluster-announce-bus-port", CFG_INT, 0, 0, 65535, CFG_MODIFIABLE)      \
+    X(cluster_announce_hostname, "cluster-announce-hostname", CFG_STR, "", 0, 0, CFG_MODIFIABLE)         \
+    X(cluster_preferred_endpoint_type, "cluster-preferred-endpoint-type", CFG_ENUM, "ip", 0, 0,         \
+      CFG_MODIFIABLE)                                                                                    \
+    X(cluster_replica_validity_factor, "cluster-replica-validity-factor", CFG_INT, 10, 0, 2147483647,   \
+      CFG_MODIFIABLE)                                                                                    \
+    X(cluster_migration_barrier, "cluster-migration-barrier", CFG_INT, 1, 0, 2147483647,                 \
+      CFG_MODIFIABLE)                                                                                    \
+    X(cluster_allow_replica_migration, "cluster-allow-replica-migration", CFG_BOOL, 1, 0, 1,             \
+      CFG_MODIFIABLE)                                                                                    \
+    X(cluster_replica_no_failover, "cluster-replica-no-failover", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)     \
+    X(repl_backlog_size, "repl-backlog-size", CFG_MEM, 1024 * 1024, 1, 9223372036854775807LL,            \
+      CFG_MODIFIABLE)                                                                                    \
+    X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE)                          \
+    X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                         \
+    X(io_threads, "io-threads", CFG_INT, 1, 1, 128, CFG_IMMUTABLE)                                       \
+    X(threads, "threads", CFG_INT, 0, 0, MAX_WORKERS, CFG_IMMUTABLE)                                     \
+    X(worker_cpus, "worker-cpus", CFG_STR, "", 0, 0, CFG_IMMUTABLE)                                      \
+    X(io_uring_entries, "io-uring-entries", CFG_INT, 4096, 64, 32768, CFG_IMMUTABLE)                     \
+    X(enable_protected_configs, "enable-protected-configs", CFG_ENUM, "no", 0, 0, CFG_IMMUTABLE)
+
+#define TS_CFG_FIELD_CFG_BOOL int
+#define TS_CFG_FIELD_CFG_INT int
+#define TS_CFG_FIELD_CFG_LL long long
+#define TS_CFG_FIELD_CFG_MEM long long
+#define TS_CFG_FIELD_CFG_STR char *
+#define TS_CFG_FIELD_CFG_ENUM int
+#define TS_CFG_FIELD_CFG_SPECIAL char *
+
+struct ts_config {
+#define TS_CFG_DECLARE(field, name, type, def, min, max, flags) TS_CFG_FIELD_##type field;
+    TS_CONFIG_LIST(TS_CFG_DECLARE)
+#undef TS_CFG_DECLARE
+    /* Derived from the directives above at load time. */
+    char **bind_addrs;   /* parsed "bind" list, NULL-terminated */
+    int nbind;
+    char *config_file;   /* absolute path of the config file, NULL if none */
+    char *executable;    /* absolute path of the binary */
+};
+
+extern struct ts_config g_cfg;
+
+/* enum values of CFG_ENUM directives */
+enum { LOGLEVEL_DEBUG, LOGLEVEL_VERBOSE, LOGLEVEL_NOTICE, LOGLEVEL_WARNING, LOGLEVEL_NOTHING };
+enum { APPENDFSYNC_ALWAYS, APPENDFSYNC_EVERYSEC, APPENDFSYNC_NO };
+enum { ENDPOINT_IP, ENDPOINT_HOSTNAME, ENDPOINT_UNKNOWN };
+enum {
+    MAXMEMORY_VOLATILE_LRU,
+    MAXMEMORY_ALLKEYS_LRU,
+    MAXMEMORY_VOLATILE_LFU,
+    MAXMEMORY_ALLKEYS_LFU,
+    MAXMEMORY_VOLATILE_RANDOM,
+    MAXMEMORY_ALLKEYS_RANDOM,
+    MAXMEMORY_VOLATILE_TTL,
+    MAXMEMORY_NOEVICTION,
+};
+enum { PROTECTED_CONFIGS_NO, PROTECTED_CONFIGS_YES, PROTECTED_CONFIGS_LOCAL };
+
+/* Set defaults, then apply the config file (argv[1] when it does not start
+ * with "--", or "-" for stdin) and "--directive value..." arguments in order,
+ * as redis-server does. On error prints Redis's FATAL CONFIG error to stderr
+ * and returns -1. */
+int config_load(int argc, char **argv);
+/* Log the start-up warnings config_load collected ("Directive 'x' is
+ * accepted but not implemented by Tessera; ignored", one per directive).
+ * Call after log_setup so they reach the logfile; runs once per load, and
+ * config_register_commands calls it too as a safety net. */
+void config_log_warnings(void);
+/* Apply one directive with its arguments (the CONFIG SET / file path).
+ * Returns 0, or -1 with a message in err (Redis's wording). */
+int config_apply(const char *name, int argc, char **args, bool at_runtime, char *err, size_t errlen);
+/* The value CONFIG GET shows for a directive (or an alias), as a new
+ * ts_malloc'd string the caller frees; NULL for an unknown name. */
+char *config_get_value(const char *name);
+/* CONFIG REWRITE: rewrite g_cfg.config_file in place (temp file, fsync,
+ * rename), keeping comments and lines it does not know, updating the
+ * directives it knows and appending changed ones after
+ * "# Generated by CONFIG REWRITE". Returns 0, or -1 with a message in err. */
+int config_rewrite(char *err, size_t errlen);
+/* Register CONFIG GET/SET/RESETSTAT/REWRITE/HELP (core command table). */
+void config_register_commands(void);
+/* Hook called by CONFIG RESETSTAT (the runtime resets its counters). */
+extern void (*config_resetstat_hook)(void);
+
+#endif

@@ -1,0 +1,510 @@
+/* keyspace.c: a worker's keyspace (keyspace.h): the array of per-slot
+ * tables with its list of non-empty slots, lookups with lazy expiry, string
+ * writes (in place when the entry's block has room), deletion, flushing,
+ * per-slot iteration and SCAN, random keys, background rehashing and
+ * stats. Table internals are in kvstore_dict.c, the entry encoding in
+ * kv_entry.c, TTLs and active expiry in expire.c. */
+#include "core/keyspace.h"
+#include "core/keyspace_int.h"
+
+#include <stdlib.h>
+#include <sys/random.h>
+
+/* ---- Lifecycle ---- */
+
+struct ks *
+ks_create(void)
+{
+    struct ks *ks = ts_calloc(1, sizeof(*ks));
+    if (getrandom(&ks->rng, sizeof(ks->rng), 0) != (ssize_t)sizeof(ks->rng))
+        ks->rng = (uint64_t)ts_ustime();
+    ks->rng |= 1; /* xorshift state must not be zero */
+    ks->clock_s = (uint32_t)(ts_mstime() / 1000);
+    return ks;
+}
+
+void
+ks_destroy(struct ks **ksp)
+{
+    if (!*ksp)
+        return;
+    ks_flush(*ksp);
+    ts_free(*ksp);
+    *ksp = NULL;
+}
+
+void
+ks_set_clock(struct ks *ks, int64_t now_ms)
+{
+    ks->clock_s = (uint32_t)(now_ms / 1000);
+}
+
+/* ---- Non-empty slot list ---- */
+
+static struct kvdict *
+slot_dict_get(struct ks *ks, uint16_t slot)
+{
+    struct kvdict *d = ks->slots[slot];
+    if (likely(d != NULL))
+        return d;
+    d = ks->slots[slot] = kvd_create(ks);
+    ks->ne_pos[slot] = (uint16_t)ks->ne_n;
+    ks->ne_list[ks->ne_n++] = slot;
+    return d;
+}
+
+/* An empty slot gives its table back, so 16384 mostly-empty slots cost
+ * only the pointer array. */
+static void
+slot_dict_release(struct ks *ks, uint16_t slot)
+{
+    struct kvdict *d = ks->slots[slot];
+    kvd_destroy(ks, d);
+    ks->slots[slot] = NULL;
+    uint16_t p = ks->ne_pos[slot];
+    uint16_t last = ks->ne_list[--ks->ne_n];
+    ks->ne_list[p] = last;
+    ks->ne_pos[last] = p;
+}
+
+/* ---- Unlink / replace ---- */
+
+static void
+unlink_free_h(struct ks *ks, struct kvdict *d, struct kv *e, uint64_t h)
+{
+    uint16_t slot = e->slot;
+    kvd_unlink(d, e, h);
+    if (e->flags & KV_F_TTL)
+        ks_vol_remove(ks, e);
+    kv_free(ks, e);
+    ks->count--;
+    if (d->used == 0)
+        slot_dict_release(ks, slot);
+}
+
+void
+ks_unlink_free(struct ks *ks, struct kv *e)
+{
+    struct sv k = kv_key(e);
+    unlink_free_h(ks, ks->slots[e->slot], e, ks_hash(k.ptr, k.len));
+}
+
+void
+ks_replace_entry(struct ks *ks, struct kv *old, struct kv *nu)
+{
+    struct kvdict *d = ks->slots[old->slot];
+    struct sv k = kv_key(old);
+    struct kv **link = kvd_link_of(d, old, ks_hash(k.ptr, k.len));
+    nu->next = old->next;
+    *link = nu;
+    ks->mem -= ts_usable_size(old);
+    ts_free(old);
+}
+
+/* ---- Lookup ---- */
+
+/* The GET path: one hash, an optional single rehash step, a chain walk
+ * comparing the 8-bit hash tag and length before memcmp. Never
+ * allocates. */
+struct kv *
+ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms, int flags)
+{
+    struct kvdict *d = ks->slots[slot];
+    if (!d)
+        return NULL;
+    uint64_t h = ks_hash(key.ptr, key.len);
+    if (unlikely(kvd_rehashing(d)))
+        kvd_rehash(ks, d, 1);
+    struct kv *e = kvd_find(d, key, h);
+    if (!e)
+        return NULL;
+    if ((e->flags & KV_F_TTL) && !(flags & KS_LOOKUP_NOEXPIRE) && now_ms > kv_deadline(e)) {
+        unlink_free_h(ks, d, e, h);
+        ks->stats.expired_keys++;
+        return NULL;
+    }
+    if (!(flags & KS_LOOKUP_NOTOUCH)) {
+        ks->clock_s = (uint32_t)(now_ms / 1000);
+        kv_touch(ks, e, ks->clock_s);
+    }
+    return e;
+}
+
+/* ---- Writes ---- */
+
+/* Give an existing entry a new value and TTL state. In place when the
+ * entry's block is big enough and not more than twice what is needed (so
+ * a shrinking value does not pin a big block); otherwise a new entry is
+ * built and relinked. The value source may alias the old entry or its RAW
+ * buffer: it is copied before anything old is freed. */
+static struct kv *
+kv_rewrite(struct ks *ks, struct kv *old, bool ttl, int64_t dl, const struct kv_valspec *v)
+{
+    size_t toff = kv_ttl_off(old);
+    size_t need = KV_HDR + toff + (ttl ? KV_TTL_BYTES : 0) + kv_value_bytes(v);
+    size_t usable = ts_usable_size(old);
+    bool had = (old->flags & KV_F_TTL) != 0;
+    char *oldbuf = NULL;
+    if (kv_type_raw(old) == OBJ_STRING && kv_enc_raw(old) == ENC_RAW)
+        memcpy(&oldbuf, kv_valptr(old), sizeof(oldbuf));
+    struct kv *e;
+    if (need <= usable && usable <= need * 2) {
+        e = old;
+        if (had && !ttl)
+            ks_vol_remove(ks, e);
+        kv_value_write(ks, e->data + toff + (ttl ? KV_TTL_BYTES : 0), v);
+        if (ttl)
+            kv_st64(e->data + toff, (uint64_t)dl);
+        e->flags = ttl ? KV_F_TTL : 0;
+        e->tenc = (uint8_t)((v->type & 0x0f) | (v->enc << 4));
+        if (ttl && !had)
+            ks_vol_add(ks, e);
+    } else {
+        e = kv_build(ks, old->slot, old->htag, kv_key(old), ttl, dl, v);
+        e->freq = old->freq;
+        if (had && ttl) {
+            uint32_t idx = kv_vol_idx(old);
+            kv_set_vol_idx(e, idx);
+            ks->vol[idx] = e;
+        } else if (had) {
+            ks_vol_remove(ks, old);
+        }
+        ks_replace_entry(ks, old, e);
+        if (ttl && !had)
+            ks_vol_add(ks, e);
+    }
+    if (oldbuf) {
+        ks->mem -= ts_usable_size(oldbuf);
+        ts_free(oldbuf);
+    }
+    e->lru = ks->clock_s & 0xffffff;
+    return e;
+}
+
+static struct kv *
+ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valspec *v,
+              int64_t expire_ms)
+{
+    struct kvdict *d = slot_dict_get(ks, slot);
+    uint64_t h = ks_hash(key.ptr, key.len);
+    if (kvd_rehashing(d))
+        kvd_rehash(ks, d, 1);
+    struct kv *old = kvd_find(d, key, h);
+    if (old) {
+        bool ttl;
+        int64_t dl;
+        if (expire_ms == KS_EXPIRE_KEEP) {
+            ttl = (old->flags & KV_F_TTL) != 0;
+            dl = ttl ? kv_deadline(old) : 0;
+        } else {
+            ttl = expire_ms >= 0;
+            dl = expire_ms;
+        }
+        return kv_rewrite(ks, old, ttl, dl, v);
+    }
+    bool ttl = expire_ms >= 0;
+    struct kv *e = kv_build(ks, slot, ks_htag(h), key, ttl, expire_ms, v);
+    kvd_insert(ks, d, e, h);
+    ks->count++;
+    if (ttl)
+        ks_vol_add(ks, e);
+    return e;
+}
+
+struct kv *
+ks_set_str(struct ks *ks, uint16_t slot, struct sv key, struct sv val, int64_t expire_ms)
+{
+    struct kv_valspec v;
+    kv_valspec_str(&v, val.ptr, val.len);
+    return ks_set_common(ks, slot, key, &v, expire_ms);
+}
+
+struct kv *
+ks_set_int(struct ks *ks, uint16_t slot, struct sv key, long long i, int64_t expire_ms)
+{
+    struct kv_valspec v;
+    memset(&v, 0, sizeof(v));
+    v.type = OBJ_STRING;
+    v.enc = ENC_INT;
+    v.i = i;
+    return ks_set_common(ks, slot, key, &v, expire_ms);
+}
+
+/* Growth policy for writable strings: double below 1 MiB, then +1 MiB,
+ * as sds does, so a run of APPENDs costs amortised O(1) per byte without
+ * doubling huge values. */
+static size_t
+raw_grow_cap(size_t newlen)
+{
+    const size_t mib = 1024 * 1024;
+    return newlen < mib ? newlen * 2 : newlen + mib;
+}
+
+char *
+ks_str_resize(struct ks *ks, struct kv **ep, size_t newlen)
+{
+    struct kv *e = *ep;
+    uint8_t *vp = kv_valptr(e);
+    if (kv_enc_raw(e) == ENC_RAW) {
+        char *buf;
+        memcpy(&buf, vp, sizeof(buf));
+        size_t len = kv_ld64(vp + sizeof(buf));
+        size_t cap = ts_usable_size(buf);
+        if (newlen > cap) {
+            ks->mem -= cap;
+            buf = ts_realloc(buf, raw_grow_cap(newlen));
+            ks->mem += ts_usable_size(buf);
+            memcpy(vp, &buf, sizeof(buf));
+        }
+        if (newlen > len)
+            memset(buf + len, 0, newlen - len);
+        kv_st64(vp + sizeof(buf), newlen);
+        return buf;
+    }
+    /* int or embstr: convert to a RAW buffer with room to grow */
+    char tmp[24];
+    struct sv cur = kv_str(e, tmp);
+    struct kv_valspec v;
+    memset(&v, 0, sizeof(v));
+    v.type = OBJ_STRING;
+    v.enc = ENC_RAW;
+    v.s = cur.ptr;
+    v.len = TS_MIN(cur.len, newlen);
+    v.raw_cap = newlen > cur.len ? raw_grow_cap(newlen) : newlen;
+    bool ttl = (e->flags & KV_F_TTL) != 0;
+    e = kv_rewrite(ks, e, ttl, ttl ? kv_deadline(e) : 0, &v);
+    *ep = e;
+    vp = kv_valptr(e);
+    char *buf;
+    memcpy(&buf, vp, sizeof(buf));
+    if (newlen > v.len)
+        memset(buf + v.len, 0, newlen - v.len);
+    kv_st64(vp + sizeof(buf), newlen);
+    return buf;
+}
+
+/* ---- Delete ---- */
+
+/* Deletes the key if its entry is present, even when it is logically
+ * expired (callers wanting DEL semantics look it up first). */
+bool
+ks_delete(struct ks *ks, uint16_t slot, struct sv key)
+{
+    struct kvdict *d = ks->slots[slot];
+    if (!d)
+        return false;
+    uint64_t h = ks_hash(key.ptr, key.len);
+    struct kv *e = kvd_find(d, key, h);
+    if (!e)
+        return false;
+    unlink_free_h(ks, d, e, h);
+    return true;
+}
+
+void
+ks_delete_entry(struct ks *ks, struct kv *e)
+{
+    ks_unlink_free(ks, e);
+}
+
+/* ---- Counting ---- */
+
+uint64_t
+ks_count(const struct ks *ks)
+{
+    return ks->count;
+}
+
+uint64_t
+ks_count_slot(const struct ks *ks, uint16_t slot)
+{
+    const struct kvdict *d = ks->slots[slot];
+    return d ? d->used : 0;
+}
+
+size_t
+ks_mem_bytes(const struct ks *ks)
+{
+    return ks->mem;
+}
+
+/* ---- Iteration ---- */
+
+struct scan_ctx {
+    ks_visit_fn fn;
+    void *arg;
+    int64_t now_ms;
+    size_t n;
+};
+
+static void
+scan_visit(void *arg, struct kv *e)
+{
+    struct scan_ctx *c = arg;
+    if ((e->flags & KV_F_TTL) && c->now_ms > kv_deadline(e))
+        return;
+    c->fn(c->arg, e);
+    c->n++;
+}
+
+/* Visits whole buckets until about count entries were returned, giving up
+ * after count * 10 buckets so a sparse table cannot make one call long. */
+uint64_t
+ks_scan_slot(struct ks *ks, uint16_t slot, uint64_t cursor, size_t count, int64_t now_ms,
+             ks_visit_fn fn, void *arg)
+{
+    struct kvdict *d = ks->slots[slot];
+    if (!d)
+        return 0;
+    struct scan_ctx c = {fn, arg, now_ms, 0};
+    size_t iters = TS_MAX(count, (size_t)1) * 10;
+    do {
+        cursor = kvd_scan(d, cursor, scan_visit, &c);
+    } while (cursor && c.n < count && --iters);
+    return cursor;
+}
+
+size_t
+ks_slot_keys(struct ks *ks, uint16_t slot, size_t max, ks_visit_fn fn, void *arg)
+{
+    struct kvdict *d = ks->slots[slot];
+    size_t n = 0;
+    if (!d)
+        return 0;
+    for (int t = 0; t < 2 && n < max; t++) {
+        if (!d->t[t])
+            continue;
+        uint64_t size = (uint64_t)1 << d->exp[t];
+        for (uint64_t b = 0; b < size && n < max; b++)
+            for (struct kv *e = d->t[t][b]; e && n < max; e = e->next) {
+                fn(arg, e);
+                n++;
+            }
+    }
+    return n;
+}
+
+/* Random non-empty slot in O(1) from the non-empty list, then a random
+ * entry of its table. Expired picks are deleted (at most 16 per call) or
+ * skipped; after 100 tries give up, which only happens when nearly every
+ * key has expired. */
+struct kv *
+ks_random(struct ks *ks, int64_t now_ms)
+{
+    int deleted = 0;
+    for (int tries = 0; tries < 100 && ks->ne_n > 0; tries++) {
+        uint16_t slot = ks->ne_list[ks_rand(ks) % ks->ne_n];
+        struct kv *e = kvd_random(ks, ks->slots[slot]);
+        if ((e->flags & KV_F_TTL) && now_ms > kv_deadline(e)) {
+            if (deleted < 16) {
+                ks_unlink_free(ks, e);
+                ks->stats.expired_keys++;
+                deleted++;
+            }
+            continue;
+        }
+        return e;
+    }
+    return NULL;
+}
+
+/* ---- Flushing ---- */
+
+void
+ks_flush(struct ks *ks)
+{
+    while (ks->ne_n > 0) {
+        uint16_t slot = ks->ne_list[ks->ne_n - 1];
+        kvd_clear(ks, ks->slots[slot], NULL);
+        slot_dict_release(ks, slot);
+    }
+    /* entries are gone: drop the volatile set wholesale */
+    ks->mem -= ts_usable_size(ks->vol);
+    ts_free(ks->vol);
+    ks->vol = NULL;
+    ks->vol_n = ks->vol_cap = 0;
+    ks->count = 0;
+}
+
+static void
+flush_pre(struct ks *ks, struct kv *e)
+{
+    if (e->flags & KV_F_TTL)
+        ks_vol_remove(ks, e);
+}
+
+uint64_t
+ks_flush_slot(struct ks *ks, uint16_t slot)
+{
+    struct kvdict *d = ks->slots[slot];
+    if (!d)
+        return 0;
+    uint64_t n = d->used;
+    kvd_clear(ks, d, flush_pre);
+    slot_dict_release(ks, slot);
+    ks->count -= n;
+    return n;
+}
+
+/* ---- Background work ---- */
+
+/* Walk the non-empty slots round-robin from where the last call stopped:
+ * start shrinking sparse tables and advance rehashes. Each slot looked at
+ * costs one unit, each bucket visited one more. */
+void
+ks_cron(struct ks *ks, size_t budget)
+{
+    size_t looked = 0;
+    while (budget > 0 && ks->ne_n > 0 && looked < ks->ne_n) {
+        if (ks->cron_pos >= ks->ne_n)
+            ks->cron_pos = 0;
+        struct kvdict *d = ks->slots[ks->ne_list[ks->cron_pos]];
+        budget--;
+        looked++;
+        if (!kvd_rehashing(d))
+            kvd_maybe_shrink(ks, d);
+        if (kvd_rehashing(d)) {
+            size_t v = kvd_rehash(ks, d, budget);
+            budget -= TS_MIN(v, budget);
+            if (kvd_rehashing(d))
+                continue; /* out of budget: resume here next time */
+        }
+        ks->cron_pos++;
+    }
+}
+
+bool
+ks_slot_table_info(const struct ks *ks, uint16_t slot, struct ks_table_info *out)
+{
+    const struct kvdict *d = ks->slots[slot];
+    memset(out, 0, sizeof(*out));
+    if (!d)
+        return false;
+    out->used = d->used;
+    out->buckets0 = (uint64_t)1 << d->exp[0];
+    out->buckets1 = kvd_rehashing(d) ? (uint64_t)1 << d->exp[1] : 0;
+    return true;
+}
+
+/* ---- Stats ---- */
+
+const struct ks_stats *
+ks_get_stats(const struct ks *ks)
+{
+    return &ks->stats;
+}
+
+void
+ks_reset_stats(struct ks *ks)
+{
+    memset(&ks->stats, 0, sizeof(ks->stats));
+}
+
+void
+ks_note_hit(struct ks *ks, bool hit)
+{
+    if (hit)
+        ks->stats.keyspace_hits++;
+    else
+        ks->stats.keyspace_misses++;
+}

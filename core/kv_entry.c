@@ -1,0 +1,348 @@
+/* kv_entry.c: the keyspace entry (struct kv) and detached values (struct
+ * kvval): building entries from a key + TTL + value description, value
+ * encodings (int / embstr / raw), accessors, LRU/LFU stamping and memory
+ * accounting of single entries. The entry layout is drawn in
+ * keyspace_int.h. */
+#include "core/keyspace_int.h"
+
+#include <stdlib.h>
+
+/* ---- Value encoding ---- */
+
+/* Choose the encoding Redis would report for string bytes: canonical
+ * integers as ENC_INT (ts_str_to_ll only accepts strings that print back
+ * identically: no '+', no leading zeros, no "-0"), up to KV_EMBSTR_MAX
+ * bytes inline, the rest in a separate buffer. */
+void
+kv_valspec_str(struct kv_valspec *v, const char *s, size_t len)
+{
+    memset(v, 0, sizeof(*v));
+    v->type = OBJ_STRING;
+    v->s = s;
+    v->len = len;
+    if (len <= 20 && ts_str_to_ll(s, len, &v->i))
+        v->enc = ENC_INT;
+    else if (len <= KV_EMBSTR_MAX)
+        v->enc = ENC_EMBSTR;
+    else
+        v->enc = ENC_RAW;
+}
+
+size_t
+kv_value_bytes(const struct kv_valspec *v)
+{
+    if (v->type != OBJ_STRING)
+        return sizeof(void *);
+    switch (v->enc) {
+    case ENC_INT:
+        return 8;
+    case ENC_EMBSTR:
+        return 1 + v->len;
+    default:
+        return sizeof(char *) + 8;
+    }
+}
+
+/* Write the value part of an entry at dst. A RAW buffer is allocated here;
+ * the source bytes are copied before the caller frees any old buffer, so
+ * the source may alias the entry being replaced. */
+void
+kv_value_write(struct ks *ks, uint8_t *dst, const struct kv_valspec *v)
+{
+    if (v->type != OBJ_STRING) {
+        memcpy(dst, &v->obj, sizeof(void *));
+        return;
+    }
+    switch (v->enc) {
+    case ENC_INT:
+        kv_st64(dst, (uint64_t)v->i);
+        break;
+    case ENC_EMBSTR:
+        /* bytes first: the source may be this entry's own inline value,
+         * overlapping dst[0] when a TTL block is being inserted */
+        memmove(dst + 1, v->s, v->len);
+        dst[0] = (uint8_t)v->len;
+        break;
+    default: {
+        size_t cap = TS_MAX(TS_MAX(v->len, v->raw_cap), 1);
+        char *buf = ts_malloc(cap);
+        memcpy(buf, v->s, v->len);
+        ks->mem += ts_usable_size(buf);
+        memcpy(dst, &buf, sizeof(buf));
+        kv_st64(dst + sizeof(buf), v->len);
+        break;
+    }
+    }
+}
+
+struct kv *
+kv_build(struct ks *ks, uint16_t slot, uint8_t htag, struct sv key, bool ttl, int64_t deadline,
+         const struct kv_valspec *v)
+{
+    size_t kb = key.len < KV_KLEN_WIDE ? 1 : 5;
+    size_t sz = KV_HDR + kb + key.len + (ttl ? KV_TTL_BYTES : 0) + kv_value_bytes(v);
+    struct kv *e = ts_malloc(sz);
+    e->next = NULL;
+    e->lru = ks->clock_s & 0xffffff;
+    e->freq = KV_LFU_INIT;
+    e->slot = slot;
+    e->tenc = (uint8_t)((v->type & 0x0f) | (v->enc << 4));
+    e->flags = ttl ? KV_F_TTL : 0;
+    e->htag = htag;
+    if (kb == 1) {
+        e->data[0] = (uint8_t)key.len;
+    } else {
+        e->data[0] = KV_KLEN_WIDE;
+        kv_st32(e->data + 1, (uint32_t)key.len);
+    }
+    memcpy(e->data + kb, key.ptr, key.len);
+    if (ttl) {
+        kv_st64(e->data + kb + key.len, (uint64_t)deadline);
+        kv_st32(e->data + kb + key.len + 8, UINT32_MAX);
+    }
+    kv_value_write(ks, kv_valptr(e), v);
+    ks->mem += ts_usable_size(e);
+    return e;
+}
+
+static char *
+kv_raw_buf(const struct kv *e)
+{
+    char *p;
+    memcpy(&p, e->data + kv_val_off(e), sizeof(p));
+    return p;
+}
+
+size_t
+kv_value_ext_bytes(const struct kv *e)
+{
+    if (kv_type_raw(e) == OBJ_STRING && kv_enc_raw(e) == ENC_RAW)
+        return ts_usable_size(kv_raw_buf(e));
+    return 0;
+}
+
+void
+kv_value_free_ext(struct kv *e)
+{
+    if (kv_type_raw(e) == OBJ_STRING && kv_enc_raw(e) == ENC_RAW) {
+        char *p = kv_raw_buf(e);
+        ts_free(p);
+        memset(kv_valptr(e), 0, sizeof(p));
+    }
+}
+
+void
+kv_free(struct ks *ks, struct kv *e)
+{
+    ks->mem -= kv_value_ext_bytes(e) + ts_usable_size(e);
+    kv_value_free_ext(e);
+    ts_free(e);
+}
+
+/* Access stamping. The frequency counter is logarithmic like Redis's LFU:
+ * it first decays by one per idle minute since the last access (we keep
+ * the last access time in lru anyway), then grows with probability
+ * 1 / ((counter - init) * 10 + 1), so 255 means "very hot" after about a
+ * million accesses. */
+void
+kv_touch(struct ks *ks, struct kv *e, uint32_t now_s)
+{
+    uint32_t idle = (now_s - e->lru) & 0xffffff;
+    unsigned c = e->freq;
+    uint32_t minutes = idle / 60;
+    c = c > minutes ? c - minutes : 0;
+    if (c < 255) {
+        unsigned base = c > KV_LFU_INIT ? c - KV_LFU_INIT : 0;
+        if (ks_rand(ks) % (base * 10 + 1) == 0)
+            c++;
+    }
+    e->freq = c;
+    e->lru = now_s & 0xffffff;
+}
+
+/* ---- Public accessors ---- */
+
+struct sv
+kv_key(const struct kv *e)
+{
+    return (struct sv){(const char *)kv_keyptr(e), kv_klen(e)};
+}
+
+int
+kv_type(const struct kv *e)
+{
+    return kv_type_raw(e);
+}
+
+int
+kv_encoding(const struct kv *e)
+{
+    return kv_enc_raw(e);
+}
+
+const char *
+kv_encoding_name(const struct kv *e)
+{
+    switch (kv_enc_raw(e)) {
+    case ENC_INT:
+        return "int";
+    case ENC_EMBSTR:
+        return "embstr";
+    case ENC_RAW:
+        return "raw";
+    default:
+        return "unknown";
+    }
+}
+
+int64_t
+kv_expire(const struct kv *e)
+{
+    return (e->flags & KV_F_TTL) ? kv_deadline(e) : -1;
+}
+
+uint64_t
+kv_idle_seconds(const struct kv *e, int64_t now_ms)
+{
+    uint32_t now_s = (uint32_t)(now_ms / 1000);
+    return (now_s - e->lru) & 0xffffff;
+}
+
+int
+kv_freq(const struct kv *e)
+{
+    return e->freq;
+}
+
+size_t
+kv_mem_usage(const struct kv *e)
+{
+    return ts_usable_size(e) + kv_value_ext_bytes(e);
+}
+
+uint16_t
+kv_slot(const struct kv *e)
+{
+    return e->slot;
+}
+
+struct sv
+kv_str(const struct kv *e, char tmp[24])
+{
+    const uint8_t *v = e->data + kv_val_off(e);
+    switch (kv_enc_raw(e)) {
+    case ENC_INT: {
+        int n = ts_ll_to_str(tmp, (long long)kv_ld64(v));
+        return (struct sv){tmp, (size_t)n};
+    }
+    case ENC_EMBSTR:
+        return (struct sv){(const char *)v + 1, v[0]};
+    default: {
+        const char *p;
+        memcpy(&p, v, sizeof(p));
+        return (struct sv){p, kv_ld64(v + sizeof(p))};
+    }
+    }
+}
+
+bool
+kv_str_int(const struct kv *e, long long *out)
+{
+    if (kv_type_raw(e) != OBJ_STRING || kv_enc_raw(e) != ENC_INT)
+        return false;
+    *out = (long long)kv_ld64(e->data + kv_val_off(e));
+    return true;
+}
+
+size_t
+kv_str_len(const struct kv *e)
+{
+    const uint8_t *v = e->data + kv_val_off(e);
+    switch (kv_enc_raw(e)) {
+    case ENC_INT: {
+        char tmp[24];
+        return (size_t)ts_ll_to_str(tmp, (long long)kv_ld64(v));
+    }
+    case ENC_EMBSTR:
+        return v[0];
+    default:
+        return kv_ld64(v + sizeof(char *));
+    }
+}
+
+/* ---- Detached values ----
+ *
+ * A kvval is a self-contained copy of a value, so it can cross to another
+ * worker (RENAME, COPY, MIGRATE staging). Strings keep their integer-ness
+ * so that an ENC_INT value stays ENC_INT when stored again. Non-string
+ * types will carry their object pointer in obj. */
+struct kvval {
+    uint8_t type;
+    bool is_int;
+    long long i;
+    void *obj;
+    size_t len;
+    char data[];
+};
+
+struct kvval *
+kv_value_dup(const struct kv *e)
+{
+    struct kvval *v;
+    long long i;
+    if (kv_str_int(e, &i)) {
+        v = ts_malloc(sizeof(*v));
+        v->is_int = true;
+        v->i = i;
+        v->len = 0;
+    } else {
+        char tmp[24];
+        struct sv s = kv_str(e, tmp);
+        v = ts_malloc(sizeof(*v) + s.len);
+        v->is_int = false;
+        v->i = 0;
+        v->len = s.len;
+        memcpy(v->data, s.ptr, s.len);
+    }
+    v->type = (uint8_t)kv_type_raw(e);
+    v->obj = NULL;
+    return v;
+}
+
+void
+kvval_free(struct kvval **v)
+{
+    if (*v) {
+        ts_free(*v);
+        *v = NULL;
+    }
+}
+
+int
+kvval_type(const struct kvval *v)
+{
+    return v->type;
+}
+
+struct sv
+kvval_str(const struct kvval *v, char tmp[24])
+{
+    if (v->is_int) {
+        int n = ts_ll_to_str(tmp, v->i);
+        return (struct sv){tmp, (size_t)n};
+    }
+    return (struct sv){v->data, v->len};
+}
+
+struct kv *
+ks_set_value(struct ks *ks, uint16_t slot, struct sv key, struct kvval *v, int64_t expire_ms)
+{
+    struct kv *e;
+    if (v->is_int) {
+        e = ks_set_int(ks, slot, key, v->i, expire_ms);
+    } else {
+        e = ks_set_str(ks, slot, key, (struct sv){v->data, v->len}, expire_ms);
+    }
+    ts_free(v);
+    return e;
+}

@@ -1,0 +1,44 @@
+/* shard.h: a worker's command-execution state, as commands see it: its
+ * keyspace, key locks for cross-worker transactions, its clients and its
+ * statistics. One per worker; only that worker's thread touches it, except
+ * the stats, which other threads may read relaxed to build INFO. */
+#ifndef TESSERA_SHARD_H
+#define TESSERA_SHARD_H
+
+#include "core/client.h"
+#include "core/common.h"
+#include "core/keyspace.h"
+
+struct keylock_table;
+
+/* Per-worker counters, summed for INFO stats. Written only by the owning
+ * worker (plain stores); readers use relaxed loads and may see a value a
+ * moment old. */
+struct shard_stats {
+    uint64_t commands;            /* total_commands_processed */
+    uint64_t connections;         /* total_connections_received */
+    uint64_t rejected_conns;      /* rejected_connections */
+    uint64_t net_input_bytes;
+    uint64_t net_output_bytes;
+    uint64_t errors;              /* total_error_replies */
+    uint64_t expired_keys;
+    uint64_t evicted_keys;
+    uint64_t forwarded;           /* commands executed for another worker */
+    uint64_t connected_clients;   /* current */
+    uint64_t blocked_clients;
+};
+
+struct shard {
+    int id;                     /* worker index, 0..nworkers-1 */
+    struct ks *ks;
+    struct keylock_table *locks;
+    struct client *clients;     /* clients owned by this worker (list head) */
+    struct shard_stats stats;
+    int64_t now_ms;
+    void *runtime;              /* the net layer's worker object */
+};
+
+/* All shards, indexed by worker (set up by the runtime before workers run). */
+extern struct shard *g_shards[MAX_WORKERS];
+
+#endif

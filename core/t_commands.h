@@ -1,0 +1,79 @@
+/* t_commands.h: the string commands (t_string.c: GET, SET, INCR, APPEND,
+ * ...) and the generic key commands (t_keys.c: DEL, EXISTS, RENAME, COPY,
+ * OBJECT, MEMORY USAGE; t_expire.c: EXPIRE family, TTL, PERSIST).
+ *
+ * Every proc here runs on the worker that owns its keys: in cluster mode the
+ * CROSSSLOT rule guarantees that for the multi-key commands too. In
+ * standalone mode the keys of MGET/MSET/DEL/RENAME/... may live on several
+ * workers; the multi-worker code then calls the per-key helpers below on
+ * each owning worker (each helper touches one key of one shard, computes
+ * the key's slot itself and calls t_key_modified when it writes).
+ *
+ * Ownership: helpers returning a struct kvval hand it to the caller, which
+ * must either store it (t_put_value) or free it (kvval_free), on any
+ * thread. */
+#ifndef TESSERA_T_COMMANDS_H
+#define TESSERA_T_COMMANDS_H
+
+#include "core/client.h"
+#include "core/cmd.h"
+#include "core/common.h"
+#include "core/keyspace.h"
+#include "core/reply.h"
+#include "core/shard.h"
+
+/* ---- Registration ---- */
+/* Register the command tables (call once at setup, before workers start). */
+void t_string_register(void);
+void t_keys_register(void);
+/* The tables themselves, ended by a NULL name (tests look commands up in
+ * them without going through the global registry). */
+const struct cmd_def *t_string_table(void);
+const struct cmd_def *t_keys_table(void);
+
+/* ---- Write signal ---- */
+/* Called after every command-driven change to a key (set, delete, TTL
+ * change). Empty today: it is the single point where WATCH invalidation,
+ * keyspace notifications and replication hooks will attach. */
+void t_key_modified(struct shard *sh, struct sv key);
+
+/* ks_lookup flags for a read on behalf of a client: CLIENT NO-TOUCH clients
+ * do not update access time / frequency. */
+static inline int
+t_lookup_flags(uint32_t cflags)
+{
+    return (cflags & CL_NO_TOUCH) ? KS_LOOKUP_NOTOUCH : 0;
+}
+
+/* ---- Per-key helpers (multi-worker split of multi-key commands) ----
+ * lflags is t_lookup_flags(client flags); now_ms the command's time. */
+
+/* MGET element: writes one bulk reply (or null when the key is missing or
+ * not a string) into r. Counts a keyspace hit/miss. */
+void t_get_reply(struct shard *sh, struct sv key, int64_t now_ms, int lflags, struct reply *r);
+/* MSET element: set key to val, clearing any TTL. */
+void t_set_key(struct shard *sh, struct sv key, struct sv val);
+/* DEL / UNLINK element: true if a live key was deleted (an expired key
+ * counts as absent). */
+bool t_del_key(struct shard *sh, struct sv key, int64_t now_ms);
+/* EXISTS element: 1 if the key exists, else 0. Never touches the key.
+ * count_stats: count a keyspace hit/miss (EXISTS does; MSETNX's existence
+ * probe, a write-side lookup in Redis, does not). */
+int t_exists_key(struct shard *sh, struct sv key, int64_t now_ms, bool count_stats);
+/* TOUCH element: 1 if the key exists (its access time is updated). */
+int t_touch_key(struct shard *sh, struct sv key, int64_t now_ms);
+/* RENAME source: detach the value of key and delete the key. Returns NULL
+ * if the key does not exist. *expire_ms receives its deadline or
+ * KS_EXPIRE_NONE. */
+struct kvval *t_take_value(struct shard *sh, struct sv key, int64_t now_ms, int64_t *expire_ms);
+/* COPY source: a copy of the value of key (key unchanged), or NULL.
+ * Counts a keyspace hit/miss. */
+struct kvval *t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int lflags, int64_t *expire_ms);
+/* RENAME / COPY destination: store v under key with expire_ms (absolute
+ * unix ms or KS_EXPIRE_NONE), replacing any value. When nx is set and the
+ * key exists, nothing is stored, false is returned and the caller still
+ * owns v; otherwise v is consumed and true returned. */
+bool t_put_value(struct shard *sh, struct sv key, struct kvval *v, int64_t expire_ms, bool nx,
+                 int64_t now_ms);
+
+#endif

@@ -1,0 +1,276 @@
+/* util.c: allocation wrappers, clocks, strict number parsing and glob
+ * matching shared by every module (declared in common.h). */
+#include "core/common.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <ctype.h>
+
+/* ---- Allocation ---- */
+
+static void
+oom(size_t n)
+{
+    fprintf(stderr, "tessera: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *
+ts_malloc(size_t n)
+{
+    void *p = mi_malloc(n);
+    if (unlikely(p == NULL && n))
+        oom(n);
+    return p;
+}
+
+void *
+ts_calloc(size_t n, size_t size)
+{
+    void *p = mi_calloc(n, size);
+    if (unlikely(p == NULL && n && size))
+        oom(n * size);
+    return p;
+}
+
+void *
+ts_realloc(void *p, size_t n)
+{
+    void *q = mi_realloc(p, n);
+    if (unlikely(q == NULL && n))
+        oom(n);
+    return q;
+}
+
+char *
+ts_strndup(const char *s, size_t n)
+{
+    char *p = ts_malloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *
+ts_strdup(const char *s)
+{
+    return ts_strndup(s, strlen(s));
+}
+
+/* ---- Clocks ---- */
+
+int64_t
+ts_ustime(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+ts_mstime(void)
+{
+    return ts_ustime() / 1000;
+}
+
+uint64_t
+ts_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- Numbers ---- */
+
+/* Digits only, no sign, no leading zero unless the number is "0". */
+bool
+ts_str_to_ull(const char *s, size_t len, unsigned long long *out)
+{
+    if (len == 0 || len > 20)
+        return false;
+    if (len > 1 && s[0] == '0')
+        return false;
+    unsigned long long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+bool
+ts_str_to_ll(const char *s, size_t len, long long *out)
+{
+    if (len == 0)
+        return false;
+    bool neg = s[0] == '-';
+    if (neg) {
+        s++;
+        len--;
+        if (len == 0 || s[0] == '0') /* "-" and "-0" are not canonical */
+            return false;
+    }
+    unsigned long long v;
+    if (!ts_str_to_ull(s, len, &v))
+        return false;
+    if (neg) {
+        if (v > (unsigned long long)LLONG_MAX + 1)
+            return false;
+        *out = (long long)(0 - v);
+    } else {
+        if (v > (unsigned long long)LLONG_MAX)
+            return false;
+        *out = (long long)v;
+    }
+    return true;
+}
+
+bool
+ts_str_to_ld(const char *s, size_t len, long double *out)
+{
+    char buf[5 * 1024 + 2];
+    if (len == 0 || len >= sizeof(buf))
+        return false;
+    /* Leading space is refused, like Redis's string2ld. */
+    if (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r')
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    long double v = strtold(buf, &end);
+    if ((size_t)(end - buf) != len || isnan(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+int
+ts_ll_to_str(char *buf, long long v)
+{
+    char tmp[21];
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    int len = 0;
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    buf[len] = '\0';
+    return len;
+}
+
+/* ---- Glob matching (KEYS, SCAN MATCH, CONFIG GET) ----
+ * Supports * ? [abc] [^abc] [a-z] and backslash escapes. Recursion depth is
+ * bounded by the number of '*' in the pattern; runs of '*' are collapsed so
+ * pathological patterns stay cheap. */
+
+static bool
+glob_match_impl(const char *p, size_t plen, const char *s, size_t slen, bool nocase, int depth)
+{
+    if (depth > 1000)
+        return false;
+    while (plen && slen) {
+        switch (*p) {
+        case '*':
+            while (plen > 1 && p[1] == '*') {
+                p++;
+                plen--;
+            }
+            if (plen == 1)
+                return true;
+            for (size_t i = 0; i <= slen; i++)
+                if (glob_match_impl(p + 1, plen - 1, s + i, slen - i, nocase, depth + 1))
+                    return true;
+            return false;
+        case '?':
+            break;
+        case '[': {
+            p++;
+            plen--;
+            bool negate = plen && *p == '^';
+            if (negate) {
+                p++;
+                plen--;
+            }
+            bool match = false;
+            while (plen && *p != ']') {
+                if (*p == '\\' && plen >= 2) {
+                    p++;
+                    plen--;
+                    if (*p == *s)
+                        match = true;
+                } else if (plen >= 3 && p[1] == '-') {
+                    unsigned char lo = (unsigned char)p[0], hi = (unsigned char)p[2], c = (unsigned char)*s;
+                    if (lo > hi) {
+                        unsigned char t = lo;
+                        lo = hi;
+                        hi = t;
+                    }
+                    if (nocase) {
+                        lo = (unsigned char)tolower(lo);
+                        hi = (unsigned char)tolower(hi);
+                        c = (unsigned char)tolower(c);
+                    }
+                    if (c >= lo && c <= hi)
+                        match = true;
+                    p += 2;
+                    plen -= 2;
+                } else if (nocase ? tolower((unsigned char)*p) == tolower((unsigned char)*s) : *p == *s) {
+                    match = true;
+                }
+                p++;
+                plen--;
+            }
+            if (plen == 0) /* unterminated class: treat end as ']' */
+                return false;
+            if (negate)
+                match = !match;
+            if (!match)
+                return false;
+            break;
+        }
+        case '\\':
+            if (plen >= 2) {
+                p++;
+                plen--;
+            }
+            /* fall through */
+        default:
+            if (nocase ? tolower((unsigned char)*p) != tolower((unsigned char)*s) : *p != *s)
+                return false;
+            break;
+        }
+        p++;
+        plen--;
+        s++;
+        slen--;
+    }
+    if (slen)
+        return false;
+    while (plen && *p == '*') {
+        p++;
+        plen--;
+    }
+    return plen == 0;
+}
+
+bool
+ts_glob_match(const char *pat, size_t plen, const char *str, size_t slen, bool nocase)
+{
+    return glob_match_impl(pat, plen, str, slen, nocase, 0);
+}

@@ -1,0 +1,407 @@
+/* conn.c: client connections on a worker's io_uring.
+ *
+ * Reads are single-shot recvs that pick a buffer from the worker's provided
+ * buffer ring (no memory is pinned per idle connection); a completed recv is
+ * parsed straight from that buffer when no partial command is pending, and
+ * only a trailing partial command is copied to the connection's query
+ * buffer. Replies accumulate in conn->out during a loop turn; at the end of
+ * the turn every connection with output gets one send of everything it has
+ * (double-buffered: new replies go to `out` while `sending` is in flight).
+ *
+ * Lifetime: a connection is freed only when no io_uring op and no request
+ * (which another worker may be executing) refers to it. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "net/net_int.h"
+#include "net/runtime.h"
+#include "core/server_cmds.h"
+
+static uint64_t next_client_id = 1; /* atomic */
+static int nclients;                /* atomic: all workers' connections */
+
+#define CONN_OUT_HIGH (64u * 1024 * 1024) /* stop parsing above this much unsent output */
+#define CONN_PENDING_HIGH 4096            /* or this many outstanding requests */
+
+static void
+format_addr(const struct sockaddr_storage *ss, char *out, size_t n)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+        port = ntohs(a->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+        port = ntohs(a->sin6_port);
+    }
+    snprintf(out, n, "%s:%d", ip, port);
+}
+
+static bool
+is_loopback(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss->ss_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) ||
+               (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return true; /* unix sockets */
+}
+
+/* Refuse a connection with a one-line error, synchronously: the socket is
+ * fresh, so a short write cannot block meaningfully. */
+static void
+refuse(int fd, const char *msg)
+{
+    ssize_t r = write(fd, msg, strlen(msg));
+    (void)r;
+    close(fd);
+}
+
+void
+conn_accepted(struct worker *w, int fd)
+{
+    struct sockaddr_storage peer, local;
+    socklen_t pl = sizeof(peer), ll = sizeof(local);
+    memset(&peer, 0, sizeof(peer));
+    memset(&local, 0, sizeof(local));
+    getpeername(fd, (struct sockaddr *)&peer, &pl);
+    getsockname(fd, (struct sockaddr *)&local, &ll);
+
+    if (__atomic_add_fetch(&nclients, 1, __ATOMIC_RELAXED) > g_cfg.maxclients) {
+        __atomic_sub_fetch(&nclients, 1, __ATOMIC_RELAXED);
+        w->shard.stats.rejected_conns++;
+        refuse(fd, "-ERR max number of clients reached\r\n");
+        return;
+    }
+    /* Protected mode: default bind, no password, non-loopback peer. */
+    if (g_cfg.protected_mode && (!g_cfg.bind_addrs || g_cfg.nbind == 0) &&
+        (!g_cfg.requirepass || !g_cfg.requirepass[0]) && !is_loopback(&peer)) {
+        __atomic_sub_fetch(&nclients, 1, __ATOMIC_RELAXED);
+        w->shard.stats.rejected_conns++;
+        refuse(fd, "-DENIED Running in protected mode because protected mode is enabled and no password is "
+                   "set for the default user. Connect from the loopback interface, set a password, or "
+                   "disable protected mode.\r\n");
+        return;
+    }
+
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (g_cfg.tcp_keepalive > 0) {
+        int idle = g_cfg.tcp_keepalive, intvl = TS_MAX(g_cfg.tcp_keepalive / 3, 1), cnt = 3;
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    }
+
+    struct conn *c = ts_calloc(1, sizeof(*c));
+    c->w = w;
+    c->fd = fd;
+    c->cl.id = __atomic_fetch_add(&next_client_id, 1, __ATOMIC_RELAXED);
+    c->cl.worker = w->id;
+    c->cl.fd = fd;
+    c->cl.resp = 2;
+    c->cl.ctime_ms = c->cl.last_ms = w->shard.now_ms;
+    c->cl.last_cmd = "NULL";
+    if (!g_cfg.requirepass || !g_cfg.requirepass[0])
+        c->cl.flags |= CL_AUTHENTICATED;
+    format_addr(&peer, c->cl.addr, sizeof(c->cl.addr));
+    format_addr(&local, c->cl.laddr, sizeof(c->cl.laddr));
+    if (runtime_local_ip_hook) {
+        char ip[64];
+        snprintf(ip, sizeof(ip), "%s", c->cl.laddr);
+        char *colon = strrchr(ip, ':');
+        if (colon)
+            *colon = '\0';
+        runtime_local_ip_hook(ip);
+    }
+    resp_parser_init(&c->parser, g_cfg.proto_max_bulk_len);
+
+    struct shard *sh = &w->shard;
+    c->cl.next_in_worker = sh->clients;
+    if (sh->clients)
+        sh->clients->prev_in_worker = &c->cl;
+    sh->clients = &c->cl;
+    sh->stats.connections++;
+    sh->stats.connected_clients++;
+    w->nconns++;
+    conn_arm_recv(w, c);
+}
+
+void
+conn_arm_recv(struct worker *w, struct conn *c)
+{
+    if (c->recv_armed || c->closing || c->throttled)
+        return;
+    struct io_uring_sqe *sqe = worker_sqe(w);
+    io_uring_prep_recv(sqe, c->fd, NULL, w->br_size, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = 0;
+    io_uring_sqe_set_data64(sqe, ud_make(c, UD_RECV));
+    c->recv_armed = true;
+    c->inflight++;
+}
+
+static void
+return_buffer(struct worker *w, unsigned bid)
+{
+    io_uring_buf_ring_add(w->br, w->br_mem + (size_t)bid * w->br_size, w->br_size, (unsigned short)bid,
+                          io_uring_buf_ring_mask(w->br_count), 0);
+    io_uring_buf_ring_advance(w->br, 1);
+}
+
+bool
+conn_may_parse(const struct conn *c)
+{
+    return !c->closing && !c->mk_active && c->pending < CONN_PENDING_HIGH && c->out.len + c->sending.len < CONN_OUT_HIGH;
+}
+
+void
+conn_free_if_done(struct worker *w, struct conn *c)
+{
+    if (!c->closing || c->inflight > 0 || c->pending > 0)
+        return;
+    if (!c->closed_fd) {
+        close(c->fd);
+        c->closed_fd = true;
+    }
+    resp_parser_deinit(&c->parser);
+    ts_buf_free(&c->in);
+    ts_buf_free(&c->out);
+    ts_buf_free(&c->sending);
+    ts_free(c->cl.name);
+    ts_free(c->cl.lib_name);
+    ts_free(c->cl.lib_ver);
+    ts_free(c);
+}
+
+/* Parse what is buffered in c->in (after throttling ends or more data). */
+static void
+parse_buffered(struct worker *w, struct conn *c)
+{
+    if (c->in.len == 0 || !conn_may_parse(c))
+        return;
+    c->dispatching = true;
+    long used = dispatch_input(w, c, c->in.data, c->in.len);
+    c->dispatching = false;
+    if (used < 0) {
+        c->in.len = 0;
+        return;
+    }
+    ts_buf_consume(&c->in, (size_t)used);
+}
+
+void
+conn_maybe_resume(struct worker *w, struct conn *c)
+{
+    if (c->closing || c->dispatching)
+        return;
+    if (c->throttled && conn_may_parse(c)) {
+        parse_buffered(w, c);
+        if (conn_may_parse(c)) {
+            c->throttled = false;
+            conn_arm_recv(w, c);
+        }
+    }
+}
+
+void
+conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
+{
+    c->recv_armed = false; /* the recv's inflight count is our hold until conn_release */
+    int res = cqe->res;
+    if (res <= 0) {
+        if (res == -ENOBUFS && !c->closing) {
+            conn_arm_recv(w, c); /* buffers come back within this turn */
+        } else if (!c->closing) {
+            conn_close(w, c);
+        }
+        conn_release(w, c);
+        return;
+    }
+    unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+    const char *data = w->br_mem + (size_t)bid * w->br_size;
+    size_t n = (size_t)res;
+    w->shard.stats.net_input_bytes += n;
+    c->cl.tot_net_in += n;
+
+    if (c->closing) {
+        return_buffer(w, bid);
+        conn_release(w, c);
+        return;
+    }
+    if (c->in.len == 0 && conn_may_parse(c)) {
+        c->dispatching = true;
+        long used = dispatch_input(w, c, data, n);
+        c->dispatching = false;
+        if (used >= 0 && (size_t)used < n && !c->closing)
+            ts_buf_append(&c->in, data + used, n - (size_t)used);
+    } else {
+        ts_buf_append(&c->in, data, n);
+        parse_buffered(w, c);
+    }
+    return_buffer(w, bid);
+    c->cl.qbuf = c->in.len;
+    c->cl.qbuf_cap = c->in.cap;
+
+    if (c->closing) {
+        conn_release(w, c);
+        return;
+    }
+    if ((long long)c->in.len > g_cfg.client_query_buffer_limit) {
+        log_warn("Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: "
+                 "%zu)",
+                 (unsigned long long)c->cl.id, c->cl.addr, c->in.len);
+        conn_close(w, c);
+        conn_release(w, c);
+        return;
+    }
+    if (!conn_may_parse(c))
+        c->throttled = true;
+    conn_arm_recv(w, c);
+    conn_release(w, c);
+}
+
+void
+conn_mark_output(struct worker *w, struct conn *c)
+{
+    if (c->in_dirty)
+        return;
+    c->in_dirty = true;
+    c->flush_next = w->flush_head;
+    w->flush_head = c;
+}
+
+static void
+submit_send(struct worker *w, struct conn *c)
+{
+    struct io_uring_sqe *sqe = worker_sqe(w);
+    io_uring_prep_send(sqe, c->fd, c->sending.data + c->sending_off, c->sending.len - c->sending_off,
+                       MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, ud_make(c, UD_SEND));
+    c->send_armed = true;
+    c->inflight++;
+}
+
+/* Hand `out` to the kernel (swapping in the drained `sending` buffer). */
+static void
+start_send(struct worker *w, struct conn *c)
+{
+    if (c->send_armed || c->out.len == 0 || c->closed_fd)
+        return;
+    struct ts_buf t = c->sending;
+    c->sending = c->out;
+    c->out = t;
+    c->out.len = 0;
+    c->sending_off = 0;
+    submit_send(w, c);
+}
+
+void
+conn_flush_all(struct worker *w)
+{
+    struct conn *c = w->flush_head;
+    w->flush_head = NULL;
+    while (c) {
+        struct conn *next = c->flush_next;
+        c->in_dirty = false;
+        if (!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY))
+            start_send(w, c);
+        c->cl.obuf = c->out.len + c->sending.len - c->sending_off;
+        c = next;
+    }
+}
+
+void
+conn_on_send(struct worker *w, struct conn *c, int res)
+{
+    c->send_armed = false; /* the send's inflight count is our hold until conn_release */
+    if (res < 0) {
+        if (!c->closing)
+            conn_close(w, c);
+        c->sending.len = 0;
+        conn_release(w, c);
+        return;
+    }
+    w->shard.stats.net_output_bytes += (uint64_t)res;
+    c->cl.tot_net_out += (uint64_t)res;
+    c->sending_off += (size_t)res;
+    if (c->sending_off < c->sending.len) {
+        submit_send(w, c);
+        conn_release(w, c);
+        return;
+    }
+    c->sending.len = 0;
+    c->sending_off = 0;
+    /* Idle connections should not keep a big buffer. */
+    if (c->sending.cap > 256 * 1024)
+        ts_buf_trim(&c->sending, 16 * 1024);
+    if (c->out.len) {
+        start_send(w, c);
+        conn_release(w, c);
+        return;
+    }
+    if (c->closing && (c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->pending == 0) {
+        c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;
+        shutdown(c->fd, SHUT_RDWR);
+    }
+    conn_maybe_resume(w, c);
+    conn_release(w, c);
+}
+
+
+/* Stop serving c. Output already queued is still sent when the connection
+ * is closing after a reply (QUIT, protocol error); otherwise it is dropped.
+ * shutdown() makes a pending recv complete so the fd can be closed. */
+void
+conn_close(struct worker *w, struct conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    struct shard *sh = &w->shard;
+    if (c->cl.prev_in_worker)
+        c->cl.prev_in_worker->next_in_worker = c->cl.next_in_worker;
+    else
+        sh->clients = c->cl.next_in_worker;
+    if (c->cl.next_in_worker)
+        c->cl.next_in_worker->prev_in_worker = c->cl.prev_in_worker;
+    sh->stats.connected_clients--;
+    w->nconns--;
+    __atomic_sub_fetch(&nclients, 1, __ATOMIC_RELAXED);
+    if (c->cl.flags & CL_MONITOR)
+        monitor_client_closed(&c->cl);
+    if (c->cl.flags & CL_CLOSE_AFTER_REPLY) {
+        if (c->out.len || c->send_armed || c->pending) {
+            conn_mark_output(w, c);
+            if (c->recv_armed)
+                shutdown(c->fd, SHUT_RD);
+            return;
+        }
+    }
+    if (c->inflight > 0)
+        shutdown(c->fd, SHUT_RDWR);
+    conn_free_if_done(w, c);
+}
+
+/* Close a client from a command (CLIENT KILL); runs on the owning worker. */
+void
+conn_close_client(struct client *cl)
+{
+    struct conn *c = (struct conn *)cl;
+    conn_close(c->w, c);
+}

@@ -1,0 +1,523 @@
+/* dispatch.c: from parsed command to reply, on the right worker, in order.
+ *
+ * For each command the client's worker looks it up, checks arity and
+ * authentication, and routes it:
+ *
+ *   keyless (ROUTE_LOCAL)            -> run here, with the client
+ *   keyed, slot owned by this worker -> run here
+ *   keyed, slot owned by worker W    -> copy args into a struct req, ring to W,
+ *                                       W runs it and rings the req back
+ *   keys on several workers          -> multikey.c coordinates (standalone)
+ *
+ * Ordering: a connection whose FIFO of outstanding requests is empty writes
+ * replies straight into its output buffer (the common, fast case). Once a
+ * request is outstanding, every later command also becomes a request, run
+ * when it can be, and replies are released strictly from the FIFO head.
+ * Commands on the same slot always travel the same path to the same worker,
+ * so their effects keep their order too.
+ *
+ * The fast path (a GET on a local slot with nothing outstanding) makes no
+ * system call and no allocation: parse, hash, table lookup, reply append. */
+#include <stdio.h>
+
+#include "core/cluster_state.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "core/slot.h"
+#include "core/slotmap.h"
+#include "net/multikey.h"
+#include "net/net_int.h"
+
+#define MAX_HOPS 8
+#define MAX_KEYS_ON_STACK 64
+
+/* ---- Request pool (origin-owned) ---- */
+
+struct req *
+req_borrow(struct worker *w)
+{
+    struct req *r = w->req_pool;
+    if (r) {
+        w->req_pool = r->next;
+    } else {
+        r = ts_calloc(1, sizeof(*r));
+    }
+    r->next = NULL;
+    r->done = false;
+    r->suppress = false;
+    r->hops = 0;
+    r->fanout = NULL;
+    r->wait_next = NULL;
+    r->argc = 0;
+    r->argv = NULL;
+    r->reply.len = 0;
+    r->argbuf.len = 0;
+    return r;
+}
+
+void
+req_return(struct worker *w, struct req *r)
+{
+    /* Keep modest buffers for reuse; give back big ones. */
+    if (r->reply.cap > 64 * 1024)
+        ts_buf_free(&r->reply);
+    if (r->argbuf.cap > 64 * 1024)
+        ts_buf_free(&r->argbuf);
+    if (r->argv_heap_cap > 64) {
+        ts_free(r->argv_heap);
+        r->argv_heap = NULL;
+        r->argv_heap_cap = 0;
+    }
+    r->conn = NULL;
+    r->next = w->req_pool;
+    w->req_pool = r;
+}
+
+/* Copy argv into the request so it outlives the query buffer. */
+static void
+req_copy_args(struct req *r, int argc, const struct sv *argv)
+{
+    size_t total = 0;
+    for (int i = 0; i < argc; i++)
+        total += argv[i].len;
+    r->argbuf.len = 0;
+    ts_buf_reserve(&r->argbuf, total ? total : 1);
+    struct sv *v;
+    if (argc <= REQ_INLINE_ARGS) {
+        v = r->argv_inline;
+    } else {
+        if (r->argv_heap_cap < argc) {
+            ts_free(r->argv_heap);
+            r->argv_heap = ts_malloc(sizeof(struct sv) * (size_t)argc);
+            r->argv_heap_cap = argc;
+        }
+        v = r->argv_heap;
+    }
+    char *base = r->argbuf.data;
+    for (int i = 0; i < argc; i++) {
+        memcpy(base + r->argbuf.len, argv[i].ptr, argv[i].len);
+        v[i].ptr = base + r->argbuf.len;
+        v[i].len = argv[i].len;
+        r->argbuf.len += argv[i].len;
+    }
+    r->argv = v;
+    r->argc = argc;
+}
+
+static void
+fifo_push(struct conn *c, struct req *r)
+{
+    r->next = NULL;
+    if (c->fifo_tail)
+        c->fifo_tail->next = r;
+    else
+        c->fifo_head = r;
+    c->fifo_tail = r;
+    c->pending++;
+}
+
+/* ---- Replies released in order ---- */
+
+static void
+conn_drain_check(struct worker *w, struct conn *c)
+{
+    (void)w;
+    if (c->closing && (c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->pending == 0 && c->out.len == 0 &&
+        !c->send_armed) {
+        c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;
+        shutdown(c->fd, SHUT_RDWR);
+    }
+}
+
+void
+dispatch_deliver(struct worker *w, struct conn *c)
+{
+    bool keep = !c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY);
+    bool any = false;
+    while (c->fifo_head && c->fifo_head->done) {
+        struct req *r = c->fifo_head;
+        c->fifo_head = r->next;
+        if (!c->fifo_head)
+            c->fifo_tail = NULL;
+        c->pending--;
+        if (keep && !r->suppress && r->reply.len) {
+            ts_buf_append(&c->out, r->reply.data, r->reply.len);
+            any = true;
+        }
+        req_return(w, r);
+    }
+    if (any)
+        conn_mark_output(w, c);
+    if (c->closing) {
+        conn_drain_check(w, c); /* the holder's conn_release frees it */
+        return;
+    }
+    conn_maybe_resume(w, c);
+}
+
+/* A request finished on another worker comes home. */
+static void
+req_home(struct worker *w, struct wmsg *m)
+{
+    struct req *r = (struct req *)m;
+    struct conn *c = r->conn;
+    r->done = true;
+    conn_hold(c);
+    dispatch_deliver(w, c);
+    conn_release(w, c);
+}
+
+/* ---- Execution ---- */
+
+static void
+observe(struct shard *sh, const struct client *cl, int argc, const struct sv *argv, uint64_t t0)
+{
+    uint64_t dur = ts_monotonic_us() - t0;
+    slowlog_observe(sh, cl, argc, argv, dur);
+    if (g_cfg.latency_monitor_threshold && dur / 1000 >= (uint64_t)g_cfg.latency_monitor_threshold)
+        latency_observe("command", dur / 1000);
+}
+
+/* Run a command on this worker. Returns the worker it must go to instead
+ * (cmd_forward), or -1 when done (reply written, or a fan-out started). */
+static int
+exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log)
+{
+    ctx->sh = &w->shard;
+    ctx->now_ms = w->shard.now_ms;
+    ctx->forward_to = -1;
+    ctx->fanout = NULL;
+    uint64_t t0 = ts_monotonic_us();
+    ctx->cmd->proc(ctx);
+    w->shard.stats.commands++;
+    if (ctx->r->error)
+        w->shard.stats.errors++;
+    observe(&w->shard, cl_for_log, ctx->argc, ctx->argv, t0);
+    return ctx->forward_to;
+}
+
+/* Executed on the target worker: run, then send the request home. */
+void
+req_exec_remote(struct worker *w, struct wmsg *m)
+{
+    struct req *r = (struct req *)m;
+    if (unlikely(multikey_any_locked(w)) && r->cmd->route == ROUTE_KEYS &&
+        multikey_blocked(w, r->cmd, r->argc, r->argv)) {
+        multikey_park(w, r); /* re-run when this worker's locks change */
+        return;
+    }
+    if (r->slot >= 0 && slotmap_worker((uint16_t)r->slot) != w->id && r->hops < MAX_HOPS) {
+        /* The slot moved to another worker while this was in flight. */
+        r->hops++;
+        r->target = slotmap_worker((uint16_t)r->slot);
+        worker_send(w, r->target, &r->msg);
+        return;
+    }
+    struct reply rep;
+    r->reply.len = 0;
+    reply_init(&rep, &r->reply, r->resp);
+    struct cmd_ctx ctx = {.cl = NULL, .cmd = r->cmd, .argc = r->argc, .argv = r->argv, .r = &rep,
+                          .cflags = r->cflags, .client_id = r->client_id, .slot = r->slot};
+    int fwd = exec_here(w, &ctx, NULL);
+    w->shard.stats.forwarded++;
+    if (fwd >= 0 && fwd != w->id && r->hops < MAX_HOPS) {
+        r->hops++;
+        r->target = fwd;
+        r->reply.len = 0;
+        worker_send(w, fwd, &r->msg);
+        return;
+    }
+    r->msg.run = req_home;
+    worker_send(w, r->origin, &r->msg);
+}
+
+/* Make a request for this command and send it to target (or run it here
+ * when target is this worker, because earlier replies are outstanding). */
+static struct req *
+make_req(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, const struct sv *argv, int slot,
+         bool suppress)
+{
+    struct req *r = req_borrow(w);
+    r->conn = c;
+    r->origin = w->id;
+    r->cmd = cmd;
+    r->slot = slot;
+    r->resp = c->cl.resp;
+    r->cflags = c->cl.flags;
+    r->client_id = c->cl.id;
+    r->suppress = suppress;
+    req_copy_args(r, argc, argv);
+    fifo_push(c, r);
+    return r;
+}
+
+static void
+send_req(struct worker *w, struct req *r, int target)
+{
+    r->target = target;
+    r->msg.run = req_exec_remote;
+    worker_send(w, target, &r->msg);
+}
+
+/* A fan-out was started by the command: attach it to a request. */
+static void
+start_fanout(struct worker *w, struct conn *c, struct cmd_ctx *ctx, bool suppress)
+{
+    struct req *r = make_req(w, c, ctx->cmd, 0, NULL, -1, suppress);
+    fanout_launch(w, r, ctx->fanout);
+}
+
+/* Error reply for a command that could not even be routed: in order. */
+static void
+reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
+{
+    struct ts_buf *out;
+    struct req *r = NULL;
+    if (c->fifo_head) {
+        r = req_borrow(w);
+        r->conn = c;
+        r->origin = w->id;
+        fifo_push(c, r);
+        out = &r->reply;
+    } else {
+        out = &c->out;
+    }
+    struct reply rep;
+    reply_init(&rep, out, c->cl.resp);
+    reply_error(&rep, msg);
+    w->shard.stats.errors++;
+    if (r)
+        r->done = true;
+    else
+        conn_mark_output(w, c);
+}
+
+static void
+reply_unknown_command(struct worker *w, struct conn *c, int argc, const struct sv *argv)
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof(msg), "ERR unknown command '%.*s', with args beginning with: ",
+                     (int)TS_MIN(argv[0].len, (size_t)128), argv[0].ptr);
+    for (int i = 1; i < argc && n < (int)sizeof(msg) - 140; i++)
+        n += snprintf(msg + n, sizeof(msg) - (size_t)n, "'%.*s' ", (int)TS_MIN(argv[i].len, (size_t)128),
+                      argv[i].ptr);
+    reply_error_ordered(w, c, msg);
+}
+
+/* Route and run one command of connection c. */
+static void
+process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
+{
+    struct client *cl = &c->cl;
+    const struct cmd_def *cmd = cmd_lookup(argv[0]);
+    char msg[256];
+    if (unlikely(cmd == NULL)) {
+        reply_unknown_command(w, c, argc, argv);
+        return;
+    }
+    if (unlikely(cmd->flags & CMD_CONTAINER) && argc >= 2) {
+        const struct cmd_def *sub = cmd_lookup_sub(cmd, argv[1]);
+        if (sub == NULL) {
+            char up[64];
+            size_t n = TS_MIN(strlen(cmd->name), sizeof(up) - 1);
+            for (size_t i = 0; i < n; i++)
+                up[i] = (char)(cmd->name[i] >= 'a' && cmd->name[i] <= 'z' ? cmd->name[i] - 32 : cmd->name[i]);
+            up[n] = '\0';
+            snprintf(msg, sizeof(msg), "ERR unknown subcommand '%.*s'. Try %s HELP.",
+                     (int)TS_MIN(argv[1].len, (size_t)128), argv[1].ptr, up);
+            reply_error_ordered(w, c, msg);
+            return;
+        }
+        if (!cmd_arity_ok(sub, argc)) {
+            snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s|%s' command", cmd->name, sub->name);
+            reply_error_ordered(w, c, msg);
+            return;
+        }
+        cmd = sub;
+    } else if (unlikely(!cmd_arity_ok(cmd, argc))) {
+        snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s' command", cmd->name);
+        reply_error_ordered(w, c, msg);
+        return;
+    }
+    if (unlikely(!(cl->flags & CL_AUTHENTICATED)) && !(cmd->flags & CMD_NO_AUTH)) {
+        reply_error_ordered(w, c, "NOAUTH Authentication required.");
+        return;
+    }
+
+    /* CLIENT REPLY: a SKIP set by the previous command applies to this one. */
+    if (unlikely(cl->reply_mode == REPLY_SKIP_NEXT))
+        cl->reply_mode = REPLY_SKIP;
+    bool suppress = cl->reply_mode == REPLY_OFF || cl->reply_mode == REPLY_SKIP;
+    if (unlikely(cl->reply_mode == REPLY_SKIP))
+        cl->reply_mode = REPLY_ON;
+
+    cl->last_cmd = cmd->name;
+    cl->last_ms = w->shard.now_ms;
+    cl->tot_cmds++;
+    if (unlikely(__atomic_load_n(&g_monitor_count, __ATOMIC_RELAXED)) &&
+        !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        monitor_feed(&w->shard, cl, argc, argv);
+
+    /* Routing. */
+    int slot = -1;
+    int target = w->id;
+    if (cmd->route == ROUTE_KEYS) {
+        int idxbuf[MAX_KEYS_ON_STACK];
+        int *idx = idxbuf;
+        int maxk = (argc < MAX_KEYS_ON_STACK) ? MAX_KEYS_ON_STACK : argc;
+        if (maxk > MAX_KEYS_ON_STACK)
+            idx = ts_malloc(sizeof(int) * (size_t)maxk);
+        int nk = cmd_get_keys(cmd, argc, argv, idx, maxk);
+        if (nk > 0) {
+            slot = slot_of_sv(argv[idx[0]]);
+            target = slotmap_worker((uint16_t)slot);
+            bool multi_worker = false;
+            for (int i = 1; i < nk; i++) {
+                int s = slot_of_sv(argv[idx[i]]);
+                if (s == slot)
+                    continue;
+                if (g_server.cluster_mode) {
+                    if (idx != idxbuf)
+                        ts_free(idx);
+                    reply_error_ordered(w, c, ERR_CROSSSLOT);
+                    return;
+                }
+                if (slotmap_worker((uint16_t)s) != target)
+                    multi_worker = true;
+            }
+            if (g_server.cluster_mode) {
+                struct ts_buf eb = {0};
+                struct reply er;
+                reply_init(&er, &eb, cl->resp);
+                if (cluster_route(cluster_snap_get(), (uint16_t)slot, (cmd->flags & CMD_WRITE) != 0, cl->flags,
+                                  &er)) {
+                    /* -MOVED / -ASK / -CLUSTERDOWN: strip "-" and CRLF */
+                    eb.data[eb.len - 2] = '\0';
+                    if (idx != idxbuf)
+                        ts_free(idx);
+                    reply_error_ordered(w, c, eb.data + 1);
+                    ts_buf_free(&eb);
+                    return;
+                }
+                ts_buf_free(&eb);
+                if (cl->flags & CL_ASKING)
+                    cl->flags &= ~(uint32_t)CL_ASKING;
+            }
+            if (multi_worker) {
+                struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+                multikey_start(w, r, idx, nk);
+                if (idx != idxbuf)
+                    ts_free(idx);
+                return;
+            }
+        } else if (nk < 0) {
+            slot = -1; /* syntax error: let the proc report it here */
+        }
+        if (idx != idxbuf)
+            ts_free(idx);
+    }
+
+    bool local_cmd = cmd->route == ROUTE_LOCAL;
+    if (unlikely(multikey_any_locked(w)) && !local_cmd && target == w->id) {
+        /* Keys here may be locked by a cross-worker command: take the
+         * request path, which waits for the locks when needed. */
+        struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+        send_req(w, r, w->id);
+        return;
+    }
+    if (target == w->id && c->fifo_head == NULL) {
+        /* Fast path: run now, reply straight into the output buffer. */
+        size_t mark = c->out.len;
+        struct reply rep;
+        reply_init(&rep, &c->out, cl->resp);
+        struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = argc, .argv = argv, .r = &rep,
+                              .cflags = cl->flags, .client_id = cl->id, .slot = slot};
+        int fwd = exec_here(w, &ctx, cl);
+        if (unlikely(ctx.fanout != NULL)) {
+            c->out.len = mark;
+            start_fanout(w, c, &ctx, suppress);
+            return;
+        }
+        if (unlikely(fwd >= 0 && fwd != w->id)) {
+            c->out.len = mark;
+            struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
+            send_req(w, r, fwd);
+            return;
+        }
+        if (unlikely(suppress))
+            c->out.len = mark;
+        if (cl->resp != rep.resp) /* HELLO switched protocol */
+            cl->resp = rep.resp;
+        conn_mark_output(w, c);
+        return;
+    }
+
+    struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+    if (target != w->id) {
+        send_req(w, r, target);
+        return;
+    }
+    /* Local, but earlier replies are outstanding: run now, release later. */
+    struct reply rep;
+    reply_init(&rep, &r->reply, cl->resp);
+    struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = r->argc, .argv = r->argv, .r = &rep,
+                          .cflags = cl->flags, .client_id = cl->id, .slot = slot};
+    int fwd = exec_here(w, &ctx, cl);
+    if (unlikely(ctx.fanout != NULL)) {
+        r->reply.len = 0;
+        fanout_launch(w, r, ctx.fanout);
+        return;
+    }
+    if (unlikely(fwd >= 0 && fwd != w->id)) {
+        r->reply.len = 0;
+        r->slot = -1;
+        send_req(w, r, fwd);
+        return;
+    }
+    if (cl->resp != rep.resp)
+        cl->resp = rep.resp;
+    r->done = true;
+    dispatch_deliver(w, c);
+}
+
+long
+dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len)
+{
+    size_t pos = 0;
+    char err[160];
+    c->parser.max_bulk_len = g_cfg.proto_max_bulk_len;
+    while (pos < len && conn_may_parse(c)) {
+        size_t used = 0;
+        int st = resp_parse(&c->parser, buf + pos, len - pos, &used, err, sizeof(err));
+        if (st == RESP_NEED_MORE) {
+            size_t want = resp_want(&c->parser);
+            if (want > c->in.cap && (long long)want <= g_cfg.client_query_buffer_limit)
+                ts_buf_reserve(&c->in, want); /* grow once for a big argument */
+            break;
+        }
+        if (unlikely(st == RESP_ERROR)) {
+            char msg[200];
+            snprintf(msg, sizeof(msg), "ERR %s", err);
+            reply_error_ordered(w, c, msg);
+            log_verbose("Protocol error (%s) from client: id=%llu addr=%s", err, (unsigned long long)c->cl.id,
+                        c->cl.addr);
+            c->cl.flags |= CL_CLOSE_AFTER_REPLY;
+            conn_close(w, c);
+            return -1;
+        }
+        pos += used;
+        if (st == RESP_EMPTY)
+            continue;
+        process_command(w, c, c->parser.argc, c->parser.argv);
+        if (unlikely(c->cl.flags & (CL_CLOSE_AFTER_REPLY | CL_CLOSE_ASAP))) {
+            if (c->cl.flags & CL_CLOSE_ASAP)
+                c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;
+            conn_close(w, c);
+            return -1;
+        }
+        if (c->closing)
+            return -1;
+    }
+    return (long)pos;
+}

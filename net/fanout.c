@@ -1,0 +1,149 @@
+/* fanout.c: commands that need every worker (cmd_fanout), commands that
+ * move to another worker (cmd_forward), and bytes pushed to a client owned
+ * by another worker (MONITOR). See cmd.h for the contracts.
+ *
+ * A fan-out sends one message per worker; each worker runs each() on its
+ * own shard and sends the message back; when the last one is home, done()
+ * writes the reply into the waiting request and the connection releases it
+ * in order. Only the origin worker touches the counter. */
+#include "core/server.h"
+#include "net/net_int.h"
+
+struct fanout_msg {
+    struct wmsg msg; /* first */
+    struct fanout *f;
+    int worker;
+};
+
+struct fanout {
+    struct req *req;
+    int origin;
+    int remaining;
+    void *state;
+    fanout_each_fn each;
+    fanout_done_fn done;
+    void (*free_state)(void *);
+    struct fanout_msg msgs[];
+};
+
+void
+cmd_forward(struct cmd_ctx *c, int worker)
+{
+    c->forward_to = worker;
+}
+
+void
+cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done, void (*free_state)(void *))
+{
+    struct fanout *f = ts_calloc(1, sizeof(*f) + sizeof(struct fanout_msg) * (size_t)g_nworkers);
+    f->state = state;
+    f->each = each;
+    f->done = done;
+    f->free_state = free_state;
+    c->fanout = f;
+}
+
+static void
+fanout_complete(struct worker *w, struct fanout *f)
+{
+    struct req *r = f->req;
+    struct conn *c = r->conn;
+    struct reply rep;
+    r->reply.len = 0;
+    reply_init(&rep, &r->reply, r->resp);
+    f->done(f->state, &rep, c->closing ? NULL : &c->cl);
+    if (f->free_state)
+        f->free_state(f->state);
+    ts_free(f);
+    r->done = true;
+    conn_hold(c);
+    dispatch_deliver(w, c);
+    conn_release(w, c);
+}
+
+static void
+fanout_ack(struct worker *w, struct wmsg *m)
+{
+    struct fanout *f = ((struct fanout_msg *)m)->f;
+    if (--f->remaining == 0)
+        fanout_complete(w, f);
+}
+
+static void
+fanout_run_each(struct worker *w, struct wmsg *m)
+{
+    struct fanout_msg *fm = (struct fanout_msg *)m;
+    struct fanout *f = fm->f;
+    f->each(&w->shard, f->state, w->id);
+    fm->msg.run = fanout_ack;
+    worker_send(w, f->origin, &fm->msg);
+}
+
+void
+fanout_launch(struct worker *w, struct req *r, void *fanout)
+{
+    struct fanout *f = fanout;
+    f->req = r;
+    r->fanout = f;
+    f->origin = w->id;
+    f->remaining = g_nworkers; /* our own part counts too, run last */
+    for (int i = 0; i < g_nworkers; i++) {
+        if (i == w->id)
+            continue;
+        f->msgs[i].f = f;
+        f->msgs[i].worker = i;
+        f->msgs[i].msg.run = fanout_run_each;
+        worker_send(w, i, &f->msgs[i].msg);
+    }
+    f->each(&w->shard, f->state, w->id);
+    if (--f->remaining == 0)
+        fanout_complete(w, f);
+}
+
+/* ---- Pushing bytes to a client on any worker ---- */
+
+struct send_msg {
+    struct wmsg msg;
+    uint64_t client_id;
+    size_t len;
+    char data[];
+};
+
+static void
+deliver_to_client(struct worker *w, uint64_t id, const void *p, size_t n)
+{
+    for (struct client *cl = w->shard.clients; cl; cl = cl->next_in_worker) {
+        if (cl->id != id)
+            continue;
+        struct conn *c = (struct conn *)cl;
+        ts_buf_append(&c->out, p, n);
+        conn_mark_output(w, c);
+        return;
+    }
+}
+
+static void
+send_msg_run(struct worker *w, struct wmsg *m)
+{
+    struct send_msg *s = (struct send_msg *)m;
+    deliver_to_client(w, s->client_id, s->data, s->len);
+    ts_free(s);
+}
+
+void
+client_send_impl(int worker, uint64_t client_id, const void *p, size_t n)
+{
+    struct worker *self = worker_self();
+    if (self == NULL || worker < 0 || worker >= g_nworkers)
+        return; /* only workers feed clients */
+    if (worker == self->id) {
+        deliver_to_client(self, client_id, p, n);
+        return;
+    }
+    struct send_msg *s = ts_malloc(sizeof(*s) + n);
+    s->msg.run = send_msg_run;
+    s->client_id = client_id;
+    s->len = n;
+    memcpy(s->data, p, n);
+    worker_send(self, worker, &s->msg);
+}

@@ -1,0 +1,200 @@
+/* net_int.h: private types of the runtime (net/): workers, connections,
+ * cross-worker messages and requests. Not used outside net/.
+ *
+ * Threads share nothing but messages. Each ordered pair of workers has a
+ * single-producer single-consumer ck_ring of message pointers:
+ *
+ *   worker A --ring[A][B]--> worker B      (A produces, B consumes)
+ *   worker A <--ring[B][A]-- worker B
+ *
+ * A message is a struct wmsg whose run() the receiver calls. A request
+ * (struct req) is a message that carries one client command to the worker
+ * owning its slot and comes back with the reply; the connection keeps its
+ * requests in a FIFO and releases replies strictly in request order. */
+#ifndef TESSERA_NET_INT_H
+#define TESSERA_NET_INT_H
+
+#include <ck_ring.h>
+#include <liburing.h>
+
+#include "core/buf.h"
+#include "core/client.h"
+#include "core/cmd.h"
+#include "core/shard.h"
+#include "net/resp.h"
+
+struct worker;
+struct wmsg;
+
+typedef void (*wmsg_run_fn)(struct worker *w, struct wmsg *m);
+
+struct wmsg {
+    wmsg_run_fn run;
+    struct wmsg *next; /* overflow list when the ring is full */
+};
+
+/* ---- user_data encoding: pointer | op in the low 3 bits ---- */
+enum ud_op { UD_ACCEPT = 1, UD_RECV = 2, UD_SEND = 3, UD_WAKE = 4, UD_NOP = 6 };
+static inline uint64_t
+ud_make(void *p, enum ud_op op)
+{
+    return (uint64_t)(uintptr_t)p | (uint64_t)op;
+}
+static inline enum ud_op
+ud_op(uint64_t ud)
+{
+    return (enum ud_op)(ud & 7);
+}
+static inline void *
+ud_ptr(uint64_t ud)
+{
+    return (void *)(uintptr_t)(ud & ~(uint64_t)7);
+}
+
+/* ---- Requests ---- */
+#define REQ_INLINE_ARGS 8
+struct conn;
+
+struct req {
+    struct wmsg msg;           /* first: a req travels as a message */
+    struct req *next;          /* in the connection's FIFO */
+    struct conn *conn;         /* origin connection (only the origin touches it) */
+    int origin;                /* worker that owns conn */
+    int target;                /* worker that must execute */
+    int hops;                  /* forwards so far (bounded) */
+    bool done;                 /* reply is in .reply */
+    bool suppress;             /* CLIENT REPLY OFF/SKIP: drop the reply */
+    uint8_t resp;
+    uint32_t cflags;
+    uint64_t client_id;
+    int slot;
+    const struct cmd_def *cmd;
+    int argc;
+    struct sv *argv;           /* points into argbuf */
+    struct sv argv_inline[REQ_INLINE_ARGS];
+    struct sv *argv_heap;
+    int argv_heap_cap;
+    struct ts_buf argbuf;      /* copies of the argument bytes */
+    struct ts_buf reply;
+    void *fanout;              /* fan-out state when this req waits for one */
+    struct req *wait_next;     /* key-lock / pause wait lists */
+};
+
+/* ---- Connections ---- */
+struct conn {
+    struct client cl;          /* first: core sees &conn->cl */
+    struct worker *w;
+    int fd;
+    int inflight;              /* io_uring ops in flight (recv, send, close) */
+    bool recv_armed;
+    bool send_armed;
+    bool closing;              /* no more reads; free when drained */
+    bool closed_fd;
+    bool throttled;            /* reading paused (too much pending work) */
+    bool in_dirty;             /* listed for output flush this turn */
+    bool dispatching;          /* inside dispatch_input: no re-entrant parsing */
+    bool mk_active;            /* a cross-worker multi-key command is running: parse nothing more */
+    struct ts_buf in;          /* unconsumed query bytes */
+    struct resp_parser parser;
+    struct ts_buf out;         /* replies being accumulated */
+    struct ts_buf sending;     /* the buffer handed to the kernel */
+    size_t sending_off;
+    struct req *fifo_head;     /* requests awaiting replies, in order */
+    struct req *fifo_tail;
+    int pending;               /* requests in the FIFO */
+    struct conn *flush_next;   /* worker's list of connections with output */
+};
+
+/* ---- Workers ---- */
+#define WRING_SIZE 4096
+
+struct peer_out {
+    struct wmsg *ovf_head, *ovf_tail; /* messages waiting for ring space */
+    bool dirty;                       /* something was sent this turn: maybe wake */
+};
+
+struct worker {
+    int id;
+    int cpu;
+    pthread_t thread;
+    struct io_uring ring;
+    int ring_fd;
+    struct shard shard;
+    int listen_fds[8];
+    int nlisten;
+    /* provided receive buffers */
+    struct io_uring_buf_ring *br;
+    char *br_mem;
+    unsigned br_count;
+    unsigned br_size;
+    /* messaging */
+    int sleeping;              /* atomic: 1 while blocked in io_uring_enter */
+    struct peer_out out[MAX_WORKERS];
+    struct conn *flush_head;   /* connections with output to send */
+    struct req *req_pool;      /* free requests (origin-owned) */
+    int nconns;
+    uint64_t next_cron_us;
+    bool stopping;
+};
+
+extern struct worker *g_workers[MAX_WORKERS];
+extern int g_nworkers;
+
+/* ring[src][dst] */
+struct wring {
+    ck_ring_t ring;
+    ck_ring_buffer_t *buf;
+} __attribute__((aligned(64)));
+extern struct wring *g_wrings; /* g_nworkers * g_nworkers */
+
+static inline struct wring *
+wring_at(int src, int dst)
+{
+    return &g_wrings[src * g_nworkers + dst];
+}
+
+/* worker.c */
+void worker_send(struct worker *w, int dst, struct wmsg *m);
+struct worker *worker_self(void);
+struct io_uring_sqe *worker_sqe(struct worker *w);
+
+/* conn.c */
+void conn_accepted(struct worker *w, int fd);
+void conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe);
+void conn_on_send(struct worker *w, struct conn *c, int res);
+void conn_flush_all(struct worker *w);
+void conn_mark_output(struct worker *w, struct conn *c);
+void conn_close(struct worker *w, struct conn *c);
+void conn_maybe_resume(struct worker *w, struct conn *c);
+void conn_arm_recv(struct worker *w, struct conn *c);
+void conn_free_if_done(struct worker *w, struct conn *c);
+void conn_close_client(struct client *cl);
+/* Entry points from the event loop hold the connection while they work on
+ * it, so nothing inside can free it; the release frees it if it is done. */
+static inline void
+conn_hold(struct conn *c)
+{
+    c->inflight++;
+}
+static inline void
+conn_release(struct worker *w, struct conn *c)
+{
+    c->inflight--;
+    conn_free_if_done(w, c);
+}
+
+/* dispatch.c */
+/* Process every complete command in buf; returns bytes consumed, or -1 if
+ * the connection must close (protocol error already replied). */
+long dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len);
+void dispatch_deliver(struct worker *w, struct conn *c);
+struct req *req_borrow(struct worker *w);
+void req_return(struct worker *w, struct req *r);
+void req_exec_remote(struct worker *w, struct wmsg *m);
+bool conn_may_parse(const struct conn *c);
+
+/* fanout.c */
+void fanout_launch(struct worker *w, struct req *r, void *fanout);
+void client_send_impl(int worker, uint64_t client_id, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,22 @@
+/* runtime.h: the io_uring runtime's public face for main.c: start the
+ * workers (listening on the configured port), wait for shutdown, stop. */
+#ifndef TESSERA_RUNTIME_H
+#define TESSERA_RUNTIME_H
+
+/* Decide the worker count and CPUs (threads / worker-cpus / affinity mask),
+ * create rings, listeners and shards. Returns 0 or -errno (logged). */
+int runtime_setup(void);
+/* Start worker threads; returns immediately. */
+int runtime_start(void);
+/* Block until shutdown is requested (SIGTERM/SIGINT/SHUTDOWN), then stop
+ * the workers and join them. Returns the process exit status. */
+int runtime_run_until_shutdown(void);
+/* Number of workers chosen by runtime_setup. */
+int runtime_nworkers(void);
+/* Hook run once per cron tick on each worker (after runtime_setup). */
+extern void (*runtime_cron_hook)(int worker, int64_t now_ms);
+/* Called with our local IP of each accepted client connection (cluster mode
+ * learns its own address this way until the bus tells it). */
+extern void (*runtime_local_ip_hook)(const char *ip);
+
+#endif

@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""test_differential.py: the same ~200 commands, sent over raw sockets to a
+2-worker Tessera and to Debian's redis-server (7.0), replies compared byte
+for byte.
+
+The only replies not compared raw are in ALLOW below, each with its reason
+and a normalizer that keeps everything that must still match.
+Ports: 21100 (Tessera), 21110 (redis-server).
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as H  # noqa: E402
+
+PORT_T = 21100
+PORT_R = 21110
+t = H.Runner("test_differential")
+
+BIG = str(2 ** 63 - 1)
+NEG = str(-(2 ** 63))
+
+# Each entry: a command (list of args). Keys deliberately spread over slots.
+CMDS = [
+    # connection
+    ["PING"], ["PING", "hello"], ["PING", "a", "b"], ["ECHO", "x"], ["ECHO"], ["ECHO", "a", "b"],
+    ["ECHO", ""], ["SELECT", "0"], ["SELECT", "-1"], ["SELECT", "x"], ["SELECT"],
+    # unknown / arity
+    ["NOSUCHCOMMAND"], ["nosuchcommand", "a", "b"], ["GET"], ["GET", "a", "b"], ["SET", "a"],
+    ["set"], ["Get"], ["DEL"], ["EXISTS"], ["MGET"], ["INCR"], ["INCR", "a", "b"],
+    ["APPEND", "a"], ["GETRANGE", "a", "0"], ["EXPIRE", "a"], ["TTL"], ["TYPE"],
+    ["RENAME", "a"], ["DBSIZE", "x"], ["FLUSHALL", "x"], ["KEYS"], ["SCAN"],
+    # SET and friends
+    ["SET", "k1", "v1"], ["GET", "k1"], ["GET", "nokey"], ["SET", "k1", "v2", "NX"],
+    ["SET", "k1", "v3", "XX"], ["SET", "k2", "v", "XX"], ["GET", "k2"], ["SET", "k1", "v4", "GET"],
+    ["SET", "k3", "v", "GET"], ["SET", "k1", "v", "NX", "XX"], ["SET", "k1", "v", "EX"],
+    ["SET", "k1", "v", "EX", "0"], ["SET", "k1", "v", "EX", "-5"], ["SET", "k1", "v", "EX", "x"],
+    ["SET", "k1", "v", "PX", "0"], ["SET", "k1", "v", "EX", "10", "PX", "100"],
+    ["SET", "k1", "v", "KEEPTTL", "EX", "10"], ["SET", "k1", "v", "FOO"], ["SET", "k1", "v", "EXAT", "0"],
+    ["SET", "k1", "v", "EX", "9223372036854775807"], ["SET", "k1", "v", "PXAT", "x"],
+    ["SET", "k1", "v", "EX", "100"], ["TTL", "k1"], ["SET", "k1", "w", "KEEPTTL"], ["TTL", "k1"],
+    ["SET", "k1", "x"], ["TTL", "k1"], ["PTTL", "k1"], ["PTTL", "nokey"], ["TTL", "nokey"],
+    ["SETNX", "k1", "y"], ["SETNX", "k4", "y"], ["GET", "k4"], ["SETNX", "k4"],
+    ["SETEX", "k5", "100", "v"], ["TTL", "k5"], ["SETEX", "k5", "0", "v"], ["SETEX", "k5", "x", "v"],
+    ["SETEX", "k5", "-1", "v"], ["PSETEX", "k6", "100000", "v"], ["PSETEX", "k6", "0", "v"],
+    ["GETSET", "k1", "z"], ["GETSET", "k7", "z"], ["GET", "k7"], ["GETDEL", "k7"], ["GETDEL", "k7"],
+    ["GETEX", "k1"], ["GETEX", "k1", "EX", "100"], ["TTL", "k1"], ["GETEX", "k1", "PERSIST"],
+    ["TTL", "k1"], ["GETEX", "k1", "EX", "0"], ["GETEX", "k1", "EX", "10", "PX", "10"],
+    ["GETEX", "k1", "FOO"], ["GETEX", "nokey", "EX", "10"], ["GETEX", "k1", "PERSIST", "EX", "1"],
+    # integers
+    ["INCR", "n"], ["INCR", "n"], ["INCRBY", "n", "10"], ["DECR", "n"], ["DECRBY", "n", "3"],
+    ["GET", "n"], ["INCRBY", "n", "x"], ["INCRBY", "n", "1.5"], ["INCRBY", "n", ""],
+    ["SET", "s", "abc"], ["INCR", "s"], ["DECR", "s"], ["INCRBY", "s", "1"], ["SET", "max", BIG],
+    ["INCR", "max"], ["INCRBY", "max", "0"], ["SET", "min", NEG], ["DECR", "min"],
+    ["DECRBY", "min", NEG], ["INCRBY", "n", "99999999999999999999"], ["SET", "sp", " 12"],
+    ["INCR", "sp"], ["SET", "lz", "012"], ["INCR", "lz"], ["SET", "pl", "+5"], ["INCR", "pl"],
+    ["SET", "i1", "-0"], ["INCR", "i1"], ["INCRBYFLOAT", "f", "1.5"], ["INCRBYFLOAT", "f", "0.1"],
+    ["INCRBYFLOAT", "f", "-1.6"], ["INCRBYFLOAT", "f", "1e3"], ["INCRBYFLOAT", "f", "abc"],
+    ["INCRBYFLOAT", "f", "inf"], ["INCRBYFLOAT", "s", "1"], ["SET", "f2", "5.0e3"],
+    ["INCRBYFLOAT", "f2", "200"], ["INCRBYFLOAT", "n", "0"], ["GET", "n"],
+    ["INCRBYFLOAT", "f3", "3.0"], ["GET", "f3"], ["INCRBYFLOAT", "f3", "1.23456789012345678"],
+    # append / ranges
+    ["APPEND", "a", "Hello"], ["APPEND", "a", " World"], ["STRLEN", "a"], ["STRLEN", "nokey"],
+    ["GETRANGE", "a", "0", "4"], ["GETRANGE", "a", "-5", "-1"], ["GETRANGE", "a", "5", "1"],
+    ["GETRANGE", "a", "0", "-100"], ["GETRANGE", "a", "-100", "3"], ["GETRANGE", "a", "x", "1"],
+    ["GETRANGE", "nokey", "0", "1"], ["SUBSTR", "a", "0", "2"], ["SETRANGE", "a", "6", "Redis"],
+    ["GET", "a"], ["SETRANGE", "a", "-1", "x"], ["SETRANGE", "a", "x", "x"],
+    ["SETRANGE", "pad", "3", "x"], ["GET", "pad"], ["SETRANGE", "nokey2", "0", ""],
+    ["EXISTS", "nokey2"], ["SETRANGE", "a", "536870912", "x"], ["SET", "ai", "10"],
+    ["APPEND", "ai", "5"], ["GET", "ai"], ["SETRANGE", "ai", "0", "9"], ["GET", "ai"],
+    # multi-key strings (spread over workers)
+    ["MSET", "m1", "a", "m2", "b", "m3", "c", "{x}m4", "d"], ["MGET", "m1", "m2", "m3", "{x}m4", "nokey"],
+    ["MSET", "m1"], ["MSET", "m1", "a", "m2"], ["MSETNX", "m1", "z", "mnew", "z"], ["GET", "mnew"],
+    ["MSETNX", "mn1", "1", "mn2", "2"], ["MGET", "mn1", "mn2"], ["MSETNX", "mn3"],
+    ["MSET", "dup", "1", "dup", "2"], ["GET", "dup"],
+    # keys
+    ["EXISTS", "m1", "m2", "nokey", "m1"], ["DEL", "m1", "nokey", "m2"], ["EXISTS", "m1"],
+    ["UNLINK", "m3", "m3"], ["TOUCH", "{x}m4", "nokey", "mn1"], ["TYPE", "{x}m4"], ["TYPE", "nokey"],
+    ["EXPIRE", "mn1", "100"], ["TTL", "mn1"], ["EXPIRE", "mn1", "50", "GT"], ["EXPIRE", "mn1", "500", "GT"],
+    ["EXPIRE", "mn1", "600", "LT"], ["EXPIRE", "mn1", "10", "NX"], ["EXPIRE", "mn1", "10", "XX", "GT"],
+    ["EXPIRE", "mn1", "10", "NX", "XX"], ["EXPIRE", "mn1", "10", "GT", "LT"], ["EXPIRE", "mn1", "10", "FOO"],
+    ["EXPIRE", "mn1", "x"], ["EXPIRE", "mn1", "9223372036854775807"], ["PEXPIRE", "mn1", "9223372036854775807"],
+    ["EXPIRE", "mn1", "-9223372036854775808"], ["EXPIRE", "nokey", "10"], ["PERSIST", "mn1"],
+    ["PERSIST", "mn1"], ["PERSIST", "nokey"], ["EXPIREAT", "mn1", "4102444800"], ["EXPIRETIME", "mn1"],
+    ["PEXPIRETIME", "mn1"], ["PEXPIREAT", "mn1", "4102444800123"], ["PEXPIRETIME", "mn1"],
+    ["EXPIRETIME", "mn1"], ["EXPIRETIME", "nokey"], ["EXPIRETIME", "mn2"], ["PEXPIRETIME", "mn2"],
+    ["EXPIREAT", "mn2", "1"], ["EXISTS", "mn2"], ["SET", "ex", "v"], ["EXPIRE", "ex", "-1"],
+    ["EXISTS", "ex"], ["PEXPIREAT", "mn1", "x"],
+    ["SET", "r1", "v1"], ["RENAME", "r1", "r2"], ["GET", "r2"], ["EXISTS", "r1"], ["RENAME", "r1", "r2"],
+    ["RENAME", "r2", "r2"], ["SET", "r3", "v3"], ["RENAMENX", "r2", "r3"], ["RENAMENX", "r2", "r4"],
+    ["GET", "r4"], ["RENAMENX", "nokey", "r5"], ["COPY", "r4", "r5"], ["COPY", "r4", "r5"],
+    ["COPY", "r4", "r5", "REPLACE"], ["COPY", "nokey", "r6"], ["COPY", "r4", "r6", "FOO"],
+    ["COPY", "r4", "r4"], ["GET", "r5"], ["OBJECT", "ENCODING", "r5"], ["SET", "ienc", "123"],
+    ["OBJECT", "ENCODING", "ienc"], ["SET", "renc", "x" * 50], ["OBJECT", "ENCODING", "renc"],
+    ["OBJECT", "ENCODING", "nokey"], ["OBJECT", "FOO", "r5"], ["OBJECT"], ["OBJECT", "REFCOUNT", "nokey"],
+    ["DBSIZE"], ["KEYS", "r*"], ["KEYS", "nomatch*"], ["KEYS", "m[n]?"],
+    ["SCAN", "0", "COUNT", "1000", "MATCH", "r*"], ["SCAN", "x"], ["SCAN", "0", "COUNT", "0"],
+    ["SCAN", "0", "FOO"], ["SCAN", "0", "TYPE", "list"],
+    # config / info-ish with deterministic output
+    ["CONFIG", "GET", "maxclients"], ["CONFIG", "GET", "appendonly"], ["CONFIG", "GET", "nosuch"],
+    ["CONFIG", "SET", "nosuch", "1"], ["CONFIG", "SET", "maxclients"], ["CONFIG", "SET", "maxclients", "x"],
+    ["CONFIG", "FOO"], ["CONFIG"], ["CONFIG", "GET", "proto-max-bulk-len"],
+    ["CONFIG", "GET", "cluster-enabled"], ["CONFIG", "GET", "timeout"], ["CONFIG", "SET", "timeout", "0"],
+    ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "a b"], ["CLIENT", "SETNAME", "diff"],
+    ["CLIENT", "GETNAME"], ["CLIENT", "FOO"], ["CLIENT"], ["CLIENT", "NO-EVICT", "on"],
+    ["CLIENT", "NO-EVICT", "x"], ["CLIENT", "REPLY", "x"],
+    ["COMMAND", "INFO", "get", "set", "mget", "mset", "del", "rename", "copy", "nosuch"],
+    ["COMMAND", "GETKEYS", "SET", "a", "b"], ["COMMAND", "GETKEYS", "MGET", "a", "b", "c"],
+    ["COMMAND", "GETKEYS", "NOSUCH", "a"], ["COMMAND", "FOO"],
+    ["TYPE", "r5"], ["RANDOMKEY", "x"], ["FLUSHDB", "x"], ["FLUSHALL", "ASYNC"], ["DBSIZE"],
+    ["RANDOMKEY"], ["FLUSHDB", "SYNC"], ["KEYS", "*"], ["SCAN", "0"], ["MEMORY", "USAGE", "nokey"],
+    ["SLOWLOG", "FOO"], ["LATENCY", "FOO"],
+    # RESP3 from here on
+    ["HELLO", "3"], ["GET", "nokey"], ["SET", "h", "1"], ["GET", "h"], ["INCRBYFLOAT", "h", "1.5"],
+    ["MGET", "h", "nokey"], ["CONFIG", "GET", "maxclients"], ["EXISTS", "h"], ["TTL", "h"],
+    ["SET", "h", "2", "GET"], ["GETDEL", "nokey"], ["COMMAND", "INFO", "get"], ["NOSUCH"],
+    ["SCAN", "0", "MATCH", "h"], ["HELLO", "2"], ["GET", "nokey"], ["HELLO", "4"],
+    ["HELLO", "x"],
+]
+
+
+def norm_hello(rep):
+    """HELLO: server name, version and connection id legitimately differ."""
+    rep = re.sub(rb"\$6\r\nserver\r\n\$\d+\r\n[^\r]*\r\n", b"$6\r\nserver\r\n<name>\r\n", rep)
+    rep = re.sub(rb"\$7\r\nversion\r\n\$\d+\r\n[^\r]*\r\n", b"$7\r\nversion\r\n<ver>\r\n", rep)
+    return re.sub(rb"\$2\r\nid\r\n:\d+\r\n", b"$2\r\nid\r\n:<id>\r\n", rep)
+
+
+def norm_ttl(rep):
+    """TTL/PTTL: the clock moves between the two servers; keep the sign and
+    the rough size (within 2 s)."""
+    m = re.match(rb":(-?\d+)\r\n$", rep)
+    if not m:
+        return rep
+    v = int(m.group(1))
+    return b":%d\r\n" % (v if v < 0 else -100)  # -100: "a positive remaining time"
+
+
+def norm_sorted_array(rep):
+    """KEYS / SCAN: order follows each server's hash table layout."""
+    lines = rep.split(b"\r\n")
+    return b"\r\n".join(lines[:1] + sorted(lines[1:]))
+
+
+def norm_scan(rep):
+    """SCAN: the cursor is opaque and implementation-defined; the key set
+    must match (COUNT 1000 covers all keys in one call on both)."""
+    m = re.match(rb"\*2\r\n\$\d+\r\n(\d+)\r\n(.*)$", rep, re.S)
+    if not m:
+        return rep
+    return b"*2\r\n<cursor>\r\n" + norm_sorted_array(m.group(2))
+
+
+def norm_command_info(rep):
+    """COMMAND INFO: Redis 7 appends ACL categories, tips, key specs and
+    subcommands; Tessera must match name, arity, flags, first/last/step,
+    which is what redis-py and redis-cli use.  Compared by parsing."""
+    return rep  # handled specially in compare()
+
+
+ALLOW = {
+    "HELLO": norm_hello,
+    "TTL": norm_ttl,
+    "PTTL": norm_ttl,
+    "KEYS": norm_sorted_array,
+    "SCAN": norm_scan,
+}
+
+
+def parse(raw):
+    """Minimal RESP parser to nested Python values (for COMMAND INFO)."""
+    def p(i):
+        t_, eol = raw[i:i + 1], raw.index(b"\r\n", i)
+        head = raw[i + 1:eol]
+        i = eol + 2
+        if t_ in b"+-":
+            return head, i
+        if t_ == b":":
+            return int(head), i
+        if t_ == b"_":
+            return None, i
+        if t_ == b"$":
+            n = int(head)
+            if n < 0:
+                return None, i
+            return raw[i:i + n], i + n + 2
+        if t_ in b"*~%":
+            n = int(head) * (2 if t_ == b"%" else 1)
+            out = []
+            for _ in range(max(n, 0)):
+                v, i = p(i)
+                out.append(v)
+            return (None if n < 0 else out), i
+        return head, i
+    return p(0)[0]
+
+
+def compare(i, cmd, rt, rr):
+    name = cmd[0].upper()
+    label = "#%d %s" % (i, " ".join(cmd)[:80])
+    if name == "COMMAND" and len(cmd) > 1 and cmd[1].upper() == "INFO":
+        pt, pr = parse(rt), parse(rr)
+        if not t.check(isinstance(pt, list) and len(pt) == len(pr), "%s: entry count %r vs %r" % (label, rt[:60], rr[:60])):
+            return
+        for et, er in zip(pt, pr):
+            if er is None:
+                t.eq(et, None, label + " unknown command entry")
+                continue
+            if not t.check(isinstance(et, list) and len(et) >= 6, "%s: entry %r" % (label, et)):
+                continue
+            t.eq([et[0], et[1], et[3], et[4], et[5]], [er[0], er[1], er[3], er[4], er[5]],
+                 label + " name/arity/first/last/step")
+            t.eq(sorted(et[2]), sorted(er[2]), label + " flags of " + str(er[0]))
+        return
+    fn = ALLOW.get(name)
+    if fn:
+        rt, rr = fn(rt), fn(rr)
+    t.eq(rt, rr, label)
+
+
+def run_all(tess, red):
+    results = []
+    with tess.raw() as ct, red.raw() as cr:
+        for i, cmd in enumerate(CMDS):
+            rt = ct.cmd(*cmd)
+            rr = cr.cmd(*cmd)
+            results.append((i, cmd, rt, rr))
+    for i, cmd, rt, rr in results:
+        compare(i, cmd, rt, rr)
+    t.current = "count"
+    t.check(len(CMDS) >= 200, "at least 200 commands compared (%d)" % len(CMDS))
+
+
+def run_pipelined(tess, red):
+    """The same list again, as one pipeline: reply order and content must
+    match the unpipelined run (mixed slots on both workers)."""
+    payload = b"".join(H.encode(*c) for c in CMDS[:-8])  # stop before HELLO 4/x and RESP2 switch
+    out = {}
+    for name, srv in (("t", tess), ("r", red)):
+        with srv.raw() as c:
+            c.cmd("FLUSHALL")
+            c.send(payload)
+            out[name] = c.replies(len(CMDS) - 8)
+    for i, (rt, rr) in enumerate(zip(out["t"], out["r"])):
+        compare(i, CMDS[i], rt, rr)
+
+
+def main():
+    tess = red = None
+    try:
+        tess = H.tessera(PORT_T, threads=2)
+        red = H.redis_server(PORT_R)
+        t.run(run_all, tess, red)
+        t.run(run_pipelined, tess, red)
+        t.current = "alive"
+        t.check(tess.alive(), "Tessera still running")
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+    t.server_checks(tess)
+    tess.cleanup()
+    red.cleanup()
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
