@@ -104,6 +104,7 @@ main(int argc, char **argv)
     if (g_cfg.daemonize)
         daemonize();
     log_setup(g_cfg.logfile, g_cfg.loglevel);
+    config_log_warnings();
     write_pidfile();
 
     make_run_id(g_server.run_id);

@@ -54,8 +54,9 @@ const struct cmd_def *cluster_command_table(void);
  * so CLUSTER NODES/SLOTS show the address clients use. Lock-free and cheap
  * once the IP is known; safe from any thread. */
 void cluster_set_my_ip_if_unknown(const char *ip);
-/* Re-evaluate the OK/FAIL state after CONFIG SET of
- * cluster-require-full-coverage (republishes). */
+/* Recompute and republish the state (CONFIG SET of
+ * cluster-require-full-coverage needs nothing: snapshots carry both
+ * outcomes, see cluster_snap_state). */
 void cluster_refresh_state(void);
 /* INFO "# Cluster" section body: "cluster_enabled:0|1\r\n". */
 void cluster_info_section(struct ts_buf *out);

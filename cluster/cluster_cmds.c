@@ -165,7 +165,7 @@ cluster_info_text(const struct cluster_snap *s, struct ts_buf *out)
                      "cluster_stats_messages_sent:0\r\n"
                      "cluster_stats_messages_received:0\r\n"
                      "total_cluster_links_buffer_limit_exceeded:0\r\n",
-                     s->state == CLUSTER_OK ? "ok" : "fail", s->slots_assigned, s->slots_ok, s->slots_pfail,
+                     cluster_snap_state(s) == CLUSTER_OK ? "ok" : "fail", s->slots_assigned, s->slots_ok, s->slots_pfail,
                      s->slots_fail, s->nnodes, s->size, (unsigned long long)s->current_epoch,
                      (unsigned long long)my_epoch);
     ts_buf_append(out, tmp, (size_t)n);

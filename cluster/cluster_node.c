@@ -62,7 +62,7 @@ cluster_mc_publish(void)
     struct cluster_snap *mc = cluster_master_copy;
     if (!mc)
         return;
-    cluster_snap_finish(mc, __atomic_load_n(&g_cfg.cluster_require_full_coverage, __ATOMIC_RELAXED));
+    cluster_snap_finish(mc);
     cluster_snap_publish(cluster_snap_dup(mc));
 }
 

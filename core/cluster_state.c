@@ -18,7 +18,8 @@ cluster_snap_create(void)
 {
     struct cluster_snap *s = ts_calloc(1, sizeof(*s));
     s->myself = -1;
-    s->state = CLUSTER_FAIL;
+    s->state_full_coverage = CLUSTER_FAIL;
+    s->state_partial = CLUSTER_FAIL;
     s->size = 0;
     for (int i = 0; i < CLUSTER_SLOTS; i++) {
         s->owner[i] = -1;
@@ -82,7 +83,7 @@ cluster_snap_find(const struct cluster_snap *s, const char *id, size_t len)
  * rule need; then the masters are counted. Done at publish time so readers
  * never compute anything. */
 void
-cluster_snap_finish(struct cluster_snap *s, bool require_full_coverage)
+cluster_snap_finish(struct cluster_snap *s)
 {
     for (int i = 0; i < s->nnodes; i++)
         s->nodes[i].nslots = 0;
@@ -116,12 +117,15 @@ cluster_snap_finish(struct cluster_snap *s, bool require_full_coverage)
             reachable++;
     }
     s->size = size;
-    int state = CLUSTER_OK;
-    if (require_full_coverage && !covered)
-        state = CLUSTER_FAIL;
-    if (reachable < size / 2 + 1)
-        state = CLUSTER_FAIL;
-    s->state = state;
+    s->state_partial = reachable < size / 2 + 1 ? CLUSTER_FAIL : CLUSTER_OK;
+    s->state_full_coverage = covered ? s->state_partial : CLUSTER_FAIL;
+}
+
+int
+cluster_snap_state(const struct cluster_snap *s)
+{
+    return __atomic_load_n(&g_cfg.cluster_require_full_coverage, __ATOMIC_RELAXED) ? s->state_full_coverage
+                                                                                    : s->state_partial;
 }
 
 /* ---- Publication ---- */
@@ -225,7 +229,7 @@ cluster_route(const struct cluster_snap *s, uint16_t slot, bool is_write, uint32
         reply_error(r, CLUSTER_ERR_NOT_SERVED);
         return 1;
     }
-    if (s->state != CLUSTER_OK) {
+    if (cluster_snap_state(s) != CLUSTER_OK) {
         if (!__atomic_load_n(&g_cfg.cluster_allow_reads_when_down, __ATOMIC_RELAXED)) {
             reply_error(r, CLUSTER_ERR_DOWN);
             return 1;

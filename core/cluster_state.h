@@ -70,7 +70,10 @@ struct cluster_snap {
     uint64_t version;          /* increases with every publish */
     uint64_t current_epoch;
     uint64_t last_vote_epoch;
-    int state;                 /* enum cluster_health */
+    /* OK/FAIL both ways, so CONFIG SET cluster-require-full-coverage takes
+     * effect at once without a republish: read via cluster_snap_state. */
+    int state_full_coverage;   /* enum cluster_health, coverage required */
+    int state_partial;         /* enum cluster_health, coverage not required */
     int size;                  /* masters owning >= 1 slot */
     int myself;                /* index of myself in nodes[] */
     int nnodes;
@@ -99,12 +102,14 @@ int cluster_snap_add_node(struct cluster_snap *s, const char *id, uint32_t flags
 /* Index of the node whose ID is id (len bytes), or -1. */
 int cluster_snap_find(const struct cluster_snap *s, const char *id, size_t len);
 /* Recompute per-node slot counts, CLUSTER INFO counters, size and the
- * OK/FAIL state (cluster-algorithms.md §5): FAIL if require_full_coverage
+ * OK/FAIL state (cluster-algorithms.md §5): FAIL if coverage is required
  * and some slot is unowned or owned by a FAIL node, or if fewer than
  * size/2+1 slot-owning masters are reachable (neither PFAIL nor FAIL).
  * (The boot-time writable delay and the rejoin delay belong to the cluster
- * thread's state machine, which can override state afterwards.) */
-void cluster_snap_finish(struct cluster_snap *s, bool require_full_coverage);
+ * thread's state machine, which can override both states afterwards.) */
+void cluster_snap_finish(struct cluster_snap *s);
+/* The state under the current cluster-require-full-coverage setting. */
+int cluster_snap_state(const struct cluster_snap *s);
 
 /* ---- Publication and reading ---- */
 /* Publish s (the caller gives up ownership; s must not change afterwards).

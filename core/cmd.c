@@ -4,6 +4,9 @@
  * hashed and compared case-insensitively in one pass, with no allocation. */
 #include "core/cmd.h"
 
+#include "core/server.h"
+#include "core/shard.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,4 +115,31 @@ cmd_reply_unknown_sub(struct cmd_ctx *c)
     name[n] = '\0';
     size_t sl = TS_MIN(c->argv[1].len, (size_t)128);
     reply_errorf(c->r, "ERR unknown subcommand '%.*s'. Try %s HELP.", (int)sl, c->argv[1].ptr, name);
+}
+
+/* ---- Runtime services that are plain data (the runtime acts on them) ---- */
+
+struct shard *g_shards[MAX_WORKERS];
+
+int
+cmd_nworkers(void)
+{
+    return g_server.nworkers;
+}
+
+void
+cmd_forward(struct cmd_ctx *c, int worker)
+{
+    c->forward_to = worker;
+}
+
+void
+cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done, void (*free_state)(void *))
+{
+    struct cmd_fanout *f = ts_malloc(sizeof(*f));
+    f->state = state;
+    f->each = each;
+    f->done = done;
+    f->free_state = free_state;
+    c->fanout = f;
 }

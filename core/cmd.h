@@ -135,6 +135,13 @@ typedef void (*fanout_each_fn)(struct shard *sh, void *state, int worker);
 typedef void (*fanout_done_fn)(void *state, struct reply *r, struct client *cl);
 void cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done,
                 void (*free_state)(void *state));
+/* What cmd_fanout leaves in ctx->fanout for the runtime to launch. */
+struct cmd_fanout {
+    void *state;
+    fanout_each_fn each;
+    fanout_done_fn done;
+    void (*free_state)(void *state);
+};
 
 /* Number of workers (fixed after start). */
 int cmd_nworkers(void);

@@ -455,6 +455,8 @@ config_load(int argc, char **argv)
     int rc = 0;
     if (file && cfg_read_file(file, &text) != 0)
         rc = -1;
+    if (rc == 0 && from_stdin)
+        log_warn("Reading config from stdin");
     if (rc == 0 && from_stdin && cfg_read_fp(stdin, &text) != 0) {
         log_warn("Fatal error, can't read config from stdin");
         rc = -1;

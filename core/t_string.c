@@ -14,9 +14,12 @@
 #include "core/shard.h"
 #include "core/slot.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* ---- Shared helpers ---- */
 
@@ -47,7 +50,7 @@ lflags(const struct cmd_ctx *c)
 static inline long long
 max_bulk_len(void)
 {
-    long long m = g_cfg.proto_max_bulk_len;
+    long long m = __atomic_load_n(&g_cfg.proto_max_bulk_len, __ATOMIC_RELAXED);
     return m > 0 ? m : 512LL * 1024 * 1024;
 }
 
@@ -549,6 +552,31 @@ fmt_ld_human(char *buf, long double v)
     return n;
 }
 
+/* Parse a long double as Redis's string2ld: the whole string, no leading
+ * space, no NaN, and no value that overflows to infinity or underflows to
+ * zero (ERANGE), which ts_str_to_ld lets through; "inf" itself is fine. */
+#define LD_MAX_CHARS (5 * 1024)
+static bool
+parse_ld(struct sv s, long double *out)
+{
+    char buf[LD_MAX_CHARS];
+    if (s.len == 0 || s.len >= sizeof(buf))
+        return false;
+    memcpy(buf, s.ptr, s.len);
+    buf[s.len] = '\0';
+    if (isspace((unsigned char)buf[0]))
+        return false;
+    char *end;
+    errno = 0;
+    long double v = strtold(buf, &end);
+    if ((size_t)(end - buf) != s.len || isnan(v))
+        return false;
+    if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO))
+        return false;
+    *out = v;
+    return true;
+}
+
 /* INCRBYFLOAT: long double arithmetic; the stored value is the formatted
  * result (not the float), so every replica computes the same string. */
 static void
@@ -565,12 +593,12 @@ cmd_incrbyfloat(struct cmd_ctx *c)
         }
         char tmp[24];
         struct sv s = kv_str(e, tmp);
-        if (!ts_str_to_ld(s.ptr, s.len, &v)) {
+        if (!parse_ld(s, &v)) {
             reply_error(c->r, ERR_NOT_FLOAT);
             return;
         }
     }
-    if (!ts_str_to_ld(c->argv[2].ptr, c->argv[2].len, &incr)) {
+    if (!parse_ld(c->argv[2], &incr)) {
         reply_error(c->r, ERR_NOT_FLOAT);
         return;
     }

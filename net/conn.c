@@ -173,7 +173,9 @@ conn_may_parse(const struct conn *c)
 void
 conn_free_if_done(struct worker *w, struct conn *c)
 {
-    if (!c->closing || c->inflight > 0 || c->pending > 0)
+    if (!c->closing || c->inflight > 0 || c->pending > 0 || c->in_dirty)
+        return;
+    if ((c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->out.len) /* the last replies still go out */
         return;
     if (!c->closed_fd) {
         close(c->fd);
@@ -322,6 +324,8 @@ conn_flush_all(struct worker *w)
         if (!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY))
             start_send(w, c);
         c->cl.obuf = c->out.len + c->sending.len - c->sending_off;
+        if (c->closing)
+            conn_free_if_done(w, c);
         c = next;
     }
 }

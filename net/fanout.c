@@ -1,12 +1,13 @@
-/* fanout.c: commands that need every worker (cmd_fanout), commands that
- * move to another worker (cmd_forward), and bytes pushed to a client owned
- * by another worker (MONITOR). See cmd.h for the contracts.
+/* fanout.c: running a command's part on every worker (the runtime side of
+ * cmd_fanout) and bytes pushed to a client owned by another worker
+ * (MONITOR). See cmd.h for the contracts.
  *
  * A fan-out sends one message per worker; each worker runs each() on its
  * own shard and sends the message back; when the last one is home, done()
  * writes the reply into the waiting request and the connection releases it
  * in order. Only the origin worker touches the counter. */
 #include "core/server.h"
+#include "net/multikey.h"
 #include "net/net_int.h"
 
 struct fanout_msg {
@@ -26,22 +27,6 @@ struct fanout {
     struct fanout_msg msgs[];
 };
 
-void
-cmd_forward(struct cmd_ctx *c, int worker)
-{
-    c->forward_to = worker;
-}
-
-void
-cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done, void (*free_state)(void *))
-{
-    struct fanout *f = ts_calloc(1, sizeof(*f) + sizeof(struct fanout_msg) * (size_t)g_nworkers);
-    f->state = state;
-    f->each = each;
-    f->done = done;
-    f->free_state = free_state;
-    c->fanout = f;
-}
 
 static void
 fanout_complete(struct worker *w, struct fanout *f)
@@ -74,30 +59,38 @@ fanout_run_each(struct worker *w, struct wmsg *m)
 {
     struct fanout_msg *fm = (struct fanout_msg *)m;
     struct fanout *f = fm->f;
+    if (multikey_any_locked(w)) {
+        /* Commands parked behind key locks came first: run after them. */
+        multikey_park_msg(w, m);
+        return;
+    }
     f->each(&w->shard, f->state, w->id);
     fm->msg.run = fanout_ack;
     worker_send(w, f->origin, &fm->msg);
 }
 
 void
-fanout_launch(struct worker *w, struct req *r, void *fanout)
+fanout_launch(struct worker *w, struct req *r, void *request)
 {
-    struct fanout *f = fanout;
+    struct cmd_fanout *cf = request;
+    struct fanout *f = ts_calloc(1, sizeof(*f) + sizeof(struct fanout_msg) * (size_t)g_nworkers);
+    f->state = cf->state;
+    f->each = cf->each;
+    f->done = cf->done;
+    f->free_state = cf->free_state;
+    ts_free(cf);
     f->req = r;
     r->fanout = f;
     f->origin = w->id;
-    f->remaining = g_nworkers; /* our own part counts too, run last */
+    f->remaining = g_nworkers;
+    /* Our own part goes through our own ring too: requests this connection
+     * queued there earlier must run first. */
     for (int i = 0; i < g_nworkers; i++) {
-        if (i == w->id)
-            continue;
         f->msgs[i].f = f;
         f->msgs[i].worker = i;
         f->msgs[i].msg.run = fanout_run_each;
         worker_send(w, i, &f->msgs[i].msg);
     }
-    f->each(&w->shard, f->state, w->id);
-    if (--f->remaining == 0)
-        fanout_complete(w, f);
 }
 
 /* ---- Pushing bytes to a client on any worker ---- */

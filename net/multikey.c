@@ -119,6 +119,12 @@ multikey_park(struct worker *w, struct req *r)
     park_msg(w, &r->msg);
 }
 
+void
+multikey_park_msg(struct worker *w, struct wmsg *m)
+{
+    park_msg(w, m);
+}
+
 /* Re-run everything that waited; what is still blocked parks again, in order. */
 static void
 kl_wake(struct worker *w)
@@ -518,6 +524,14 @@ multikey_start(struct worker *w, struct req *r, const int *idx, int nk)
         struct reply rep;
         reply_init(&rep, &r->reply, r->resp);
         reply_error(&rep, ERR_CROSSSLOT);
+        r->done = true;
+        dispatch_deliver(w, c);
+        return;
+    }
+    if ((kind == MK_MSET || kind == MK_MSETNX) && r->argc % 2 == 0) {
+        struct reply rep;
+        reply_init(&rep, &r->reply, r->resp);
+        reply_wrong_args(&rep, r->cmd->name);
         r->done = true;
         dispatch_deliver(w, c);
         return;

@@ -34,5 +34,8 @@ bool multikey_blocked(struct worker *w, const struct cmd_def *cmd, int argc, con
 bool multikey_any_locked(const struct worker *w);
 /* Park a request (its msg.run is re-run when locks are released here). */
 void multikey_park(struct worker *w, struct req *r);
+/* Park any message (fan-out parts) behind what already waits here. */
+struct wmsg;
+void multikey_park_msg(struct worker *w, struct wmsg *m);
 
 #endif

@@ -21,8 +21,10 @@
  *  - "*N" with any N <= 0 is an empty command, not an error;
  *  - a too-long header or inline line is an error only when no terminator
  *    was found in the first 64 KB (+1 byte) of it.
- * Deviation: a NUL byte does not stall the parser as redis's strchr() scans
- * do; it simply is not a digit (header) or ends the inline line.
+ *  - an inline line holding a NUL byte never completes (Redis's strchr stops
+ *    there); it waits for more bytes until the 64 KB inline limit.
+ * Deviation: a NUL in a multibulk header is simply not a digit (an error)
+ * rather than a stall.
  */
 #include "net/resp.h"
 
@@ -361,10 +363,17 @@ resp_parse_inline(struct resp_parser *p, const char *buf, size_t len, size_t *co
     size_t n = (size_t)nl;
     if (n > 0 && buf[n - 1] == '\r')
         n--;
-    /* sdssplitargs works on a C string: a NUL ends the line. */
-    const char *z = memchr(buf, '\0', n);
-    if (z)
-        n = (size_t)(z - buf);
+    /* Redis looks for the newline with strchr, which stops at a NUL: such a
+     * line never completes, so (like Redis) wait for more bytes until the
+     * inline limit turns it into an error. TLS hellos on the plain port hit
+     * this. */
+    if (memchr(buf, '\0', n)) {
+        if (len > RESP_INLINE_MAX) {
+            resp_set_err(err, errlen, "too big inline request");
+            goto error;
+        }
+        return RESP_NEED_MORE;
+    }
     if (!resp_split_inline(p, buf, n)) {
         resp_set_err(err, errlen, "unbalanced quotes in request");
         goto error;

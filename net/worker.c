@@ -39,7 +39,6 @@
 struct worker *g_workers[MAX_WORKERS];
 int g_nworkers;
 struct wring *g_wrings;
-struct shard *g_shards[MAX_WORKERS];
 void (*runtime_cron_hook)(int worker, int64_t now_ms);
 void (*runtime_local_ip_hook)(const char *ip);
 
@@ -50,12 +49,6 @@ struct worker *
 worker_self(void)
 {
     return tls_worker;
-}
-
-int
-cmd_nworkers(void)
-{
-    return g_nworkers;
 }
 
 int

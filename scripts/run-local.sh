@@ -62,7 +62,8 @@ start() {
   (cd "$dir" && exec nohup "$BIN" --port "$port" --bind 127.0.0.1 --dir "$dir" \
       --save "" --appendonly no "$@" >"$dir/tessera.log" 2>&1 </dev/null) &
   echo $! >"$dir/tessera.pid"
-  for _ in $(seq 100); do
+  local deadline=$((SECONDS + 10))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if [ "$(timeout 1 redis-cli -p "$port" PING 2>/dev/null)" = "PONG" ]; then
       echo "started tessera-server on 127.0.0.1:$port (PID $(cat "$dir/tessera.pid"), log $dir/tessera.log)"
       return 0

@@ -56,6 +56,17 @@ SKIP_RC = 77
 _live = []  # every Server not yet stopped, for the atexit hook
 
 
+PORT_OFFSET = int(os.environ.get("TESSERA_PORT_OFFSET", "0"))
+
+
+def port(base):
+    """A test file's port: its fixed base plus TESSERA_PORT_OFFSET (to run
+    two copies of the suite at once, e.g. TESSERA_PORT_OFFSET=5000)."""
+    p = base + PORT_OFFSET
+    assert 1024 < p < 32768 - 100, "port %d out of the allowed range" % p
+    return p
+
+
 def is_dry_run():
     """True when the 'Tessera' under test is really redis-server."""
     return os.path.basename(TESSERA).startswith("redis-server")
@@ -149,8 +160,13 @@ class Server:
         return cmd
 
     def start(self, timeout=START_TIMEOUT, wait=True):
-        if not port_free(self.port):
-            raise RuntimeError("port %d is already in use; cannot start %s" % (self.port, self.name))
+        # A just-exited server's listener can linger briefly (io_uring
+        # instances are torn down asynchronously), so allow a few seconds.
+        deadline = time.monotonic() + 5
+        while not port_free(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("port %d is already in use; cannot start %s" % (self.port, self.name))
+            time.sleep(0.1)
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
@@ -570,3 +586,18 @@ def key_in_slot(slot, prefix="k"):
         if key_slot(k) == slot:
             return k
     raise RuntimeError("no key found for slot %d" % slot)
+
+
+def run_main(t, main):
+    """Run a test file's main(); an exception outside the individual tests
+    (a server that does not start, say) still ends with the summary line
+    and a non-zero exit. Servers are stopped by the callers' finally
+    blocks and, at worst, by the atexit hook."""
+    try:
+        main()
+    except SystemExit:
+        raise
+    except BaseException as e:
+        t.current = "main"
+        t.fail("%s: %s" % (type(e).__name__, e), traceback.format_exc())
+        t.finish()

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 import redis  # noqa: E402
 
-PORT = 21000
+PORT = H.port(21000)
 t = H.Runner("test_basic")
 
 # Keys spread over many slots, so with 2 workers they land on both.
@@ -553,4 +553,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    H.run_main(t, main)

@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 
-PORT = 21300
+PORT = H.port(21300)
 N = int(os.environ.get("TESSERA_SMOKE_N", "200000"))
 t = H.Runner("test_benchmark_smoke")
 
@@ -99,4 +99,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    H.run_main(t, main)

@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 
-PORT = 21400
+PORT = H.port(21400)
 BUS = PORT + 50
 t = H.Runner("test_cluster_single")
 CONF = "nodes-%d.conf" % PORT
@@ -163,31 +163,46 @@ def test_crossslot(r):
     t.eq(d.get(b"mode"), b"cluster", "HELLO mode cluster")
 
 
+def ok(r, args, expected, label):
+    """A command that must succeed with `expected`; an error is a failed
+    check, not an exception, so later steps still run."""
+    try:
+        rep = r.execute_command(*args)
+    except Exception as e:
+        return t.fail("%s: got error %s" % (label, e))
+    return t.eq(rep, expected, label)
+
+
 def test_delslots(r):
     k100 = H.key_in_slot(100)
     r.execute_command("SET", k100, "v")
-    t.eq(r.execute_command("CLUSTER", "DELSLOTS", "100"), b"OK", "DELSLOTS 100")
-    expect_error(r, ["GET", k100], "CLUSTERDOWN Hash slot not served", "GET in deleted slot -> CLUSTERDOWN")
-    expect_error(r, ["CLUSTER", "DELSLOTS", "100"], "Slot 100 is already unassigned", "DELSLOTS again")
-    t.check(wait_state(r, "fail"), "cluster_state:fail with an uncovered slot (full coverage required)")
-    t.eq(cluster_info(r).get("cluster_slots_assigned"), "16383", "16383 assigned")
-    nodes = r.execute_command("CLUSTER", "NODES").decode()
-    t.check(nodes.rstrip("\n").endswith(" connected 0-99 101-16383"), "NODES shows the hole: %r" % nodes)
-    slots = r.execute_command("CLUSTER", "SLOTS")
-    t.eq(sorted(x[:2] for x in slots), [[0, 99], [101, 16383]], "SLOTS shows two ranges")
-    expect_error(r, ["GET", "foo"], "CLUSTERDOWN The cluster is down", "other slot while state fail -> CLUSTERDOWN")
-    r.execute_command("CONFIG", "SET", "cluster-require-full-coverage", "no")
-    t.check(wait_state(r, "ok"), "state ok with full coverage not required")
-    t.eq(r.execute_command("SET", "foo", "bar"), b"OK", "other slot served without full coverage")
-    expect_error(r, ["GET", k100], "CLUSTERDOWN Hash slot not served", "slot 100 still not served")
-    r.execute_command("CONFIG", "SET", "cluster-require-full-coverage", "yes")
-    t.eq(r.execute_command("CLUSTER", "DELSLOTSRANGE", "200", "299"), b"OK", "DELSLOTSRANGE")
-    t.eq(r.execute_command("CLUSTER", "ADDSLOTSRANGE", "200", "299"), b"OK", "ADDSLOTSRANGE back")
-    t.eq(r.execute_command("CLUSTER", "ADDSLOTS", "100"), b"OK", "ADDSLOTS 100 back")
+    try:
+        ok(r, ["CLUSTER", "DELSLOTS", "100"], b"OK", "DELSLOTS 100")
+        expect_error(r, ["GET", k100], "CLUSTERDOWN Hash slot not served", "GET in deleted slot -> CLUSTERDOWN")
+        expect_error(r, ["CLUSTER", "DELSLOTS", "100"], "Slot 100 is already unassigned", "DELSLOTS again")
+        t.check(wait_state(r, "fail"), "cluster_state:fail with an uncovered slot (full coverage required)")
+        t.eq(cluster_info(r).get("cluster_slots_assigned"), "16383", "16383 assigned")
+        nodes = r.execute_command("CLUSTER", "NODES").decode()
+        t.check(nodes.rstrip("\n").endswith(" connected 0-99 101-16383"), "NODES shows the hole: %r" % nodes)
+        slots = r.execute_command("CLUSTER", "SLOTS")
+        t.eq(sorted(x[:2] for x in slots), [[0, 99], [101, 16383]], "SLOTS shows two ranges")
+        expect_error(r, ["GET", "foo"], "CLUSTERDOWN The cluster is down", "other slot while state fail -> CLUSTERDOWN")
+        ok(r, ["CONFIG", "SET", "cluster-require-full-coverage", "no"], b"OK", "CONFIG SET full coverage no")
+        t.check(wait_state(r, "ok", timeout=10), "state ok with full coverage not required")
+        ok(r, ["SET", "foo", "bar"], b"OK", "other slot served without full coverage")
+        expect_error(r, ["GET", k100], "CLUSTERDOWN Hash slot not served", "slot 100 still not served")
+    finally:
+        r.execute_command("CONFIG", "SET", "cluster-require-full-coverage", "yes")
+        try:
+            r.execute_command("CLUSTER", "ADDSLOTS", "100")  # restore (error if already there)
+        except Exception:
+            pass
+    ok(r, ["CLUSTER", "DELSLOTSRANGE", "200", "299"], b"OK", "DELSLOTSRANGE")
+    ok(r, ["CLUSTER", "ADDSLOTSRANGE", "200", "299"], b"OK", "ADDSLOTSRANGE back")
     t.check(wait_state(r, "ok"), "state ok again")
-    t.eq(r.execute_command("GET", k100), b"v", "key in slot 100 still there")
+    ok(r, ["GET", k100], b"v", "key in slot 100 still there")
     # Leave slot 7000 unassigned to check it survives a restart.
-    t.eq(r.execute_command("CLUSTER", "DELSLOTS", "7000"), b"OK", "DELSLOTS 7000 before restart")
+    ok(r, ["CLUSTER", "DELSLOTS", "7000"], b"OK", "DELSLOTS 7000 before restart")
 
 
 def test_restart(srv, state):
@@ -205,7 +220,7 @@ def test_restart(srv, state):
     t.eq(info.get("cluster_slots_assigned"), "16383", "slots kept after restart")
     nodes = r.execute_command("CLUSTER", "NODES").decode()
     t.check(nodes.rstrip("\n").endswith(" connected 0-6999 7001-16383"), "slot ranges kept: %r" % nodes)
-    r.execute_command("CLUSTER", "ADDSLOTS", "7000")
+    ok(r, ["CLUSTER", "ADDSLOTS", "7000"], b"OK", "ADDSLOTS 7000 after restart")
     t.check(wait_state(r, "ok"), "state ok after restart")
     r.close()
 
@@ -270,4 +285,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    H.run_main(t, main)

@@ -17,8 +17,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 
-PORT_T = 21200
-PORT_R = 21210
+PORT_T = H.port(21200)
+PORT_R = H.port(21210)
 t = H.Runner("test_protocol")
 
 PROTO = b"-ERR Protocol error: "
@@ -208,4 +208,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    H.run_main(t, main)

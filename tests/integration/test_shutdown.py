@@ -14,7 +14,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 
-BASE = 21500
+BASE = H.port(21500)
 PROMPT = 5.0  # seconds allowed for a clean exit
 t = H.Runner("test_shutdown")
 servers = []
@@ -149,4 +149,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    H.run_main(t, main)

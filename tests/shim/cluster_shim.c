@@ -67,8 +67,7 @@ cls_cfg_reset(bool cluster_enabled)
 void
 cls_cfg_full_coverage(bool on)
 {
-    g_cfg.cluster_require_full_coverage = on;
-    cluster_refresh_state();
+    g_cfg.cluster_require_full_coverage = on; /* no republish needed */
 }
 
 void
@@ -232,7 +231,7 @@ int
 cls_state(void)
 {
     cluster_read_begin();
-    int st = cluster_snap_get()->state;
+    int st = cluster_snap_state(cluster_snap_get());
     cluster_read_end();
     return st;
 }

@@ -463,6 +463,14 @@ TEST_F(Cmds, IncrByFloatErrors)
     EXPECT_EQ(R({"INCRBYFLOAT", "g", "inf"}), E("ERR increment would produce NaN or Infinity"));
     EXPECT_EQ(R({"INCRBYFLOAT", "g", "-inf"}), E("ERR increment would produce NaN or Infinity"));
     EXPECT_EQ(R({"GET", "g"}), B("1"));
+    // overflow / underflow of the parse itself is not a valid float (ERANGE)
+    R({"SET", "w", "1e5000"});
+    EXPECT_EQ(R({"INCRBYFLOAT", "w", "1"}), NOTFLOAT);
+    EXPECT_EQ(R({"INCRBYFLOAT", "g", "1e-5000"}), NOTFLOAT);
+    R({"SET", "w", "1.0inf"});
+    EXPECT_EQ(R({"INCRBYFLOAT", "w", "1"}), NOTFLOAT);
+    // strtold's hex floats are accepted, as in Redis
+    EXPECT_EQ(R({"INCRBYFLOAT", "q", "0x10"}), B("16"));
 }
 
 // ---- GETRANGE / SETRANGE ----
