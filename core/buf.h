@@ -37,6 +37,8 @@ ts_buf_reserve(struct ts_buf *b, size_t n)
 static inline void
 ts_buf_append(struct ts_buf *b, const void *p, size_t n)
 {
+    if (unlikely(n == 0)) /* p may be NULL (an empty buffer): memcpy must not see it */
+        return;
     char *dst = ts_buf_reserve(b, n);
     memcpy(dst, p, n);
     b->len += n;

@@ -151,6 +151,9 @@ ts_str_to_ld(const char *s, size_t len, long double *out)
     long double v = strtold(buf, &end);
     if ((size_t)(end - buf) != len || isnan(v))
         return false;
+    /* Overflow to infinity or underflow to zero: refused, as Redis does. */
+    if (errno == ERANGE && (isinf(v) || v == 0))
+        return false;
     *out = v;
     return true;
 }

@@ -5,6 +5,7 @@
 #include "core/reply.h"
 #include "core/slot.h"
 #include "core/slotmap.h"
+#include "core/t_commands.h"
 #include "net/net_int.h"
 
 /* ---- Key locks, per worker ---- */
@@ -328,6 +329,7 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
             for (int i = 0; i < p->nidx; i++) {
                 struct sv k = argv[p->idx[i]];
                 ks_set_str(ks, slot_of_sv(k), k, argv[p->idx[i] + 1], KS_EXPIRE_NONE);
+                t_key_modified(&w->shard, k);
             }
         break;
     case MK_MSETNX:
@@ -338,6 +340,7 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
                     p->flag = true;
             } else {
                 ks_set_str(ks, slot_of_sv(k), k, argv[p->idx[i] + 1], KS_EXPIRE_NONE);
+                t_key_modified(&w->shard, k);
             }
         }
         break;
@@ -345,8 +348,10 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
         for (int i = 0; i < p->nidx; i++) {
             struct sv k = argv[p->idx[i]];
             uint16_t s = slot_of_sv(k);
-            if (ks_lookup(ks, s, k, now, KS_LOOKUP_NOTOUCH) && ks_delete(ks, s, k))
+            if (ks_lookup(ks, s, k, now, KS_LOOKUP_NOTOUCH) && ks_delete(ks, s, k)) {
                 p->count++;
+                t_key_modified(&w->shard, k);
+            }
         }
         break;
     case MK_EXISTS:
@@ -377,11 +382,14 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
                 p->flag = e != NULL;
             }
         } else if (is_src) {
-            if (x->kind != MK_COPY)
+            if (x->kind != MK_COPY) {
                 ks_delete(ks, s, k);
+                t_key_modified(&w->shard, k);
+            }
         } else {
             ks_set_value(ks, s, k, p->val, p->expire >= 0 ? p->expire : KS_EXPIRE_NONE);
             p->val = NULL;
+            t_key_modified(&w->shard, k);
         }
         break;
     }

@@ -11,6 +11,8 @@ int runtime_start(void);
 /* Block until shutdown is requested (SIGTERM/SIGINT/SHUTDOWN), then stop
  * the workers and join them. Returns the process exit status. */
 int runtime_run_until_shutdown(void);
+/* Request shutdown and join the workers (tests; the signal path uses it). */
+void runtime_stop(void);
 /* Number of workers chosen by runtime_setup. */
 int runtime_nworkers(void);
 /* Hook run once per cron tick on each worker (after runtime_setup). */

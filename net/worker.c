@@ -550,9 +550,16 @@ runtime_start(void)
     return 0;
 }
 
-/* Wake every worker (shutdown): a message-less wake through an eventfd-free
- * path: each worker waits at most one cron period, so setting the flag is
- * enough; we also poke sleepers by closing nothing. */
+/* Stop the workers and wait for them. Each worker sleeps at most one cron
+ * period (1000/hz ms), so setting the flag is enough to end every loop. */
+void
+runtime_stop(void)
+{
+    __atomic_store_n(&g_server.shutdown_requested, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < g_nworkers; i++)
+        pthread_join(g_workers[i]->thread, NULL);
+}
+
 int
 runtime_run_until_shutdown(void)
 {
@@ -570,8 +577,7 @@ runtime_run_until_shutdown(void)
         if (__atomic_load_n(&g_server.shutdown_requested, __ATOMIC_ACQUIRE))
             break;
     }
-    for (int i = 0; i < g_nworkers; i++)
-        pthread_join(g_workers[i]->thread, NULL);
+    runtime_stop();
     log_warn("Tessera is now ready to exit, bye bye...");
     return 0;
 }

@@ -483,12 +483,3 @@ TEST_F(Config, IgnoredDirectivesWarnOnce)
     EXPECT_STREQ(out, "");
     free(out);
 }
-
-TEST_F(Config, DumpNamesForCheck)
-{
-    const char *path = getenv("TESSERA_CFG_DUMP");
-    if (!path)
-        GTEST_SKIP();
-    std::ofstream f(path);
-    f << cmd({ "config", "get", "*" });
-}

@@ -1,0 +1,25 @@
+/* net_shim.h: plain-C access to an in-process Tessera runtime for the
+ * dispatch tests: start the workers on a loopback port, look at how many
+ * keys each worker holds, stop. One server per process (global state). */
+#ifndef TESSERA_NET_SHIM_H
+#define TESSERA_NET_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Start `threads` workers on 127.0.0.1:port. 0 on success. */
+int net_shim_start(int port, int threads);
+void net_shim_stop(void);
+int net_shim_nworkers(void);
+/* Keys held by worker w (read after the traffic has quiesced). */
+uint64_t net_shim_worker_keys(int w);
+/* Worker owning the slot of key. */
+int net_shim_key_worker(const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

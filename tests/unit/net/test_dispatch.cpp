@@ -1,0 +1,305 @@
+// Dispatch tests: an in-process runtime (2 workers) driven over loopback.
+// They check what the dispatcher promises: replies in request order across
+// workers, every key on the worker owning its slot, fan-outs that see the
+// connection's earlier writes, and cross-worker multi-key commands that no
+// reader observes half-done.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/shim/net_shim.h"
+
+namespace {
+
+// Each test normally runs in its own process (gtest_discover_tests), so each
+// picks its own port; run as one binary, the first test's server serves all.
+int g_port = 0;
+
+void
+StartServer(int port)
+{
+    if (g_port)
+        return;
+    ASSERT_EQ(net_shim_start(port, 2), 0);
+    g_port = port;
+}
+
+class Client
+{
+  public:
+    Client()
+    {
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)g_port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        for (int i = 0; i < 200; i++) {
+            if (connect(fd_, (sockaddr *)&a, sizeof(a)) == 0)
+                break;
+            usleep(10000);
+        }
+        int one = 1;
+        setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        timeval tv{10, 0};
+        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    }
+    ~Client() { close(fd_); }
+
+    static std::string
+    Encode(const std::vector<std::string> &args)
+    {
+        std::string s = "*" + std::to_string(args.size()) + "\r\n";
+        for (auto &a : args)
+            s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+        return s;
+    }
+    void
+    Send(const std::string &bytes)
+    {
+        size_t off = 0;
+        while (off < bytes.size()) {
+            ssize_t n = write(fd_, bytes.data() + off, bytes.size() - off);
+            ASSERT_GT(n, 0);
+            off += (size_t)n;
+        }
+    }
+    // One reply, flattened to a string: "+OK", ":1", "$v", "$nil", "*2[$a,$b]".
+    std::string
+    Reply()
+    {
+        std::string line = Line();
+        char t = line.empty() ? '?' : line[0];
+        if (t == '+' || t == '-' || t == ':')
+            return line;
+        if (t == '$') {
+            long n = std::stol(line.substr(1));
+            if (n < 0)
+                return "$nil";
+            std::string v = Bytes((size_t)n + 2);
+            return "$" + v.substr(0, (size_t)n);
+        }
+        if (t == '*') {
+            long n = std::stol(line.substr(1));
+            std::string out = "*" + std::to_string(n) + "[";
+            for (long i = 0; i < n; i++)
+                out += (i ? "," : "") + Reply();
+            return out + "]";
+        }
+        return "?" + line;
+    }
+    std::string
+    Call(const std::vector<std::string> &args)
+    {
+        Send(Encode(args));
+        return Reply();
+    }
+
+  private:
+    bool
+    Fill()
+    {
+        char tmp[65536];
+        ssize_t n = read(fd_, tmp, sizeof(tmp));
+        if (n <= 0)
+            return false;
+        buf_.append(tmp, (size_t)n);
+        return true;
+    }
+    std::string
+    Line()
+    {
+        size_t p;
+        while ((p = buf_.find("\r\n", pos_)) == std::string::npos)
+            if (!Fill())
+                return "";
+        std::string l = buf_.substr(pos_, p - pos_);
+        pos_ = p + 2;
+        Compact();
+        return l;
+    }
+    std::string
+    Bytes(size_t n)
+    {
+        while (buf_.size() - pos_ < n)
+            if (!Fill())
+                return std::string(n, '?');
+        std::string b = buf_.substr(pos_, n);
+        pos_ += n;
+        Compact();
+        return b;
+    }
+    void
+    Compact()
+    {
+        if (pos_ > (1u << 20)) {
+            buf_.erase(0, pos_);
+            pos_ = 0;
+        }
+    }
+    int fd_;
+    std::string buf_;
+    size_t pos_ = 0;
+};
+
+// Two keys owned by different workers.
+std::pair<std::string, std::string>
+KeysOnTwoWorkers()
+{
+    std::string a = "atom:a";
+    for (int i = 0; i < 1000; i++) {
+        std::string b = "atom:b" + std::to_string(i);
+        if (net_shim_key_worker(a.c_str()) != net_shim_key_worker(b.c_str()))
+            return {a, b};
+    }
+    return {a, a};
+}
+
+} // namespace
+
+TEST(Dispatch, PipelineKeepsOrderAcrossWorkers)
+{
+    StartServer(23101);
+    Client c;
+    ASSERT_EQ(c.Call({"FLUSHALL"}), "+OK");
+    const int n = 4000;
+    std::string pipe;
+    for (int i = 0; i < n; i++) {
+        std::string k = "ord:" + std::to_string(i);
+        pipe += Client::Encode({"SET", k, std::to_string(i)});
+        pipe += Client::Encode({"GET", k});
+        pipe += Client::Encode({"INCR", "ctr:" + std::to_string(i % 5)});
+        pipe += Client::Encode({"GET", "ord:" + std::to_string(i / 2)});
+    }
+    c.Send(pipe);
+    for (int i = 0; i < n; i++) {
+        ASSERT_EQ(c.Reply(), "+OK") << i;
+        ASSERT_EQ(c.Reply(), "$" + std::to_string(i)) << i;
+        ASSERT_EQ(c.Reply(), ":" + std::to_string(i / 5 + 1)) << i;
+        ASSERT_EQ(c.Reply(), "$" + std::to_string(i / 2)) << i;
+    }
+    // Every key sits on the worker that owns its slot, and both workers got some.
+    std::vector<uint64_t> expect(net_shim_nworkers(), 0);
+    for (int i = 0; i < n; i++)
+        expect[net_shim_key_worker(("ord:" + std::to_string(i)).c_str())]++;
+    for (int i = 0; i < 5; i++)
+        expect[net_shim_key_worker(("ctr:" + std::to_string(i)).c_str())]++;
+    ASSERT_EQ(c.Call({"PING"}), "+PONG"); // quiesce: everything above is applied
+    for (int w = 0; w < net_shim_nworkers(); w++) {
+        EXPECT_GT(expect[w], 0u);
+        EXPECT_EQ(net_shim_worker_keys(w), expect[w]) << "worker " << w;
+    }
+}
+
+TEST(Dispatch, FanoutSeesEarlierPipelinedWrites)
+{
+    StartServer(23102);
+    Client c;
+    ASSERT_EQ(c.Call({"FLUSHALL"}), "+OK");
+    auto ab = KeysOnTwoWorkers();
+    std::string pipe;
+    for (int i = 0; i < 300; i++) {
+        pipe += Client::Encode({"SET", "fan:" + std::to_string(i), "v"});
+        if (i % 50 == 0) // cross-worker commands in between, holding key locks
+            pipe += Client::Encode({"MSET", ab.first, "x", ab.second, "y"});
+    }
+    pipe += Client::Encode({"DBSIZE"});
+    pipe += Client::Encode({"KEYS", "fan:29?"});
+    c.Send(pipe);
+    for (int i = 0; i < 300; i++) {
+        ASSERT_EQ(c.Reply(), "+OK");
+        if (i % 50 == 0)
+            ASSERT_EQ(c.Reply(), "+OK");
+    }
+    EXPECT_EQ(c.Reply(), ":302");
+    std::string keys = c.Reply();
+    EXPECT_EQ(keys.substr(0, 5), "*10[$");
+}
+
+TEST(Dispatch, CrossWorkerMsetIsAtomic)
+{
+    StartServer(23103);
+    auto ab = KeysOnTwoWorkers();
+    ASSERT_NE(ab.first, ab.second);
+    {
+        Client c;
+        ASSERT_EQ(c.Call({"MSET", ab.first, "0", ab.second, "0"}), "+OK");
+    }
+    std::atomic<bool> stop{false};
+    std::atomic<long> reads{0}, torn{0};
+    std::thread writer([&] {
+        Client c;
+        for (int v = 1; v <= 3000 && !stop; v++)
+            if (c.Call({"MSET", ab.first, std::to_string(v), ab.second, std::to_string(v)}) != "+OK")
+                torn++;
+        stop = true;
+    });
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 2; r++)
+        readers.emplace_back([&] {
+            Client c;
+            while (!stop) {
+                std::string m = c.Call({"MGET", ab.first, ab.second});
+                // "*2[$v,$v]": both halves equal
+                size_t comma = m.find(',');
+                if (m.substr(3, comma - 3) != m.substr(comma + 1, m.size() - comma - 2))
+                    torn++;
+                reads++;
+            }
+        });
+    writer.join();
+    for (auto &t : readers)
+        t.join();
+    EXPECT_GT(reads.load(), 0);
+    EXPECT_EQ(torn.load(), 0);
+    Client c;
+    EXPECT_EQ(c.Call({"MGET", ab.first, ab.second}), "*2[$3000,$3000]");
+}
+
+TEST(Dispatch, CrossWorkerRenameAndCopy)
+{
+    StartServer(23104);
+    auto ab = KeysOnTwoWorkers();
+    ASSERT_NE(ab.first, ab.second);
+    Client c;
+    ASSERT_EQ(c.Call({"DEL", ab.first, ab.second}).substr(0, 1), ":");
+    ASSERT_EQ(c.Call({"SET", ab.first, "hello", "PX", "100000"}), "+OK");
+    EXPECT_EQ(c.Call({"RENAME", ab.first, ab.second}), "+OK");
+    EXPECT_EQ(c.Call({"EXISTS", ab.first}), ":0");
+    EXPECT_EQ(c.Call({"GET", ab.second}), "$hello");
+    EXPECT_EQ(c.Call({"PTTL", ab.second}).substr(0, 1), ":"); // TTL travelled with it
+    EXPECT_NE(c.Call({"PTTL", ab.second}), ":-1");
+    EXPECT_EQ(c.Call({"COPY", ab.second, ab.first}), ":1");
+    EXPECT_EQ(c.Call({"COPY", ab.second, ab.first}), ":0");
+    EXPECT_EQ(c.Call({"RENAMENX", ab.second, ab.first}), ":0");
+    EXPECT_EQ(c.Call({"MGET", ab.first, ab.second}), "*2[$hello,$hello]");
+    EXPECT_EQ(c.Call({"DEL", ab.first, ab.second, "nokey"}), ":2");
+    EXPECT_EQ(c.Call({"RENAME", ab.first, ab.second}), "-ERR no such key");
+    EXPECT_EQ(c.Call({"MSETNX", ab.first, "1", ab.second, "2"}), ":1");
+    EXPECT_EQ(c.Call({"MSETNX", ab.first, "3", "other", "4"}), ":0");
+    EXPECT_EQ(c.Call({"MSET", ab.first, "1", ab.second}), "-ERR wrong number of arguments for 'mset' command");
+}
+
+TEST(Dispatch, ErrorsKeepTheirPlaceInAPipeline)
+{
+    StartServer(23105);
+    Client c;
+    auto ab = KeysOnTwoWorkers();
+    std::string pipe = Client::Encode({"SET", ab.second, "2"}) + Client::Encode({"NOSUCHCMD", "x"}) +
+                       Client::Encode({"GET", ab.second}) + Client::Encode({"GET"}) +
+                       Client::Encode({"GET", ab.second});
+    c.Send(pipe);
+    EXPECT_EQ(c.Reply(), "+OK");
+    EXPECT_EQ(c.Reply(), "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' ");
+    EXPECT_EQ(c.Reply(), "$2");
+    EXPECT_EQ(c.Reply(), "-ERR wrong number of arguments for 'get' command");
+    EXPECT_EQ(c.Reply(), "$2");
+}
