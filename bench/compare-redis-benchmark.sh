@@ -20,7 +20,10 @@
 # fixed number of requests (CG_N_PIPE=100000, CG_N_NOPIPE=20000), so the
 # figure is instructions per request on the request path; the top functions
 # of pipelined GET are printed. Outputs stay in $BENCH_OUT (default
-# /tmp/tessera-bench).
+# /tmp/tessera-bench). Tessera runs with CG_TESSERA_THREADS workers
+# (default 1: valgrind serializes threads, and with 2 workers cross-worker
+# commands stalled under valgrind when this script was written); each run
+# is bounded by CG_TIMEOUT seconds (default 600).
 #
 # Other knobs: TESSERA_SERVER (default build/tessera-server, built if
 # missing), REDIS_SERVER (/usr/bin/redis-server), REDIS_CPUS (unpinned by
@@ -50,6 +53,8 @@ N_PIPE = int(os.environ.get("N_PIPE", "1000000"))
 N_NOPIPE = int(os.environ.get("N_NOPIPE", "200000"))
 CG_N_PIPE = int(os.environ.get("CG_N_PIPE", "100000"))
 CG_N_NOPIPE = int(os.environ.get("CG_N_NOPIPE", "20000"))
+CG_THREADS = int(os.environ.get("CG_TESSERA_THREADS", "1"))
+CG_TIMEOUT = int(os.environ.get("CG_TIMEOUT", "600"))
 PORT_T = int(os.environ.get("PORT_TESSERA", "22000"))
 PORT_R = int(os.environ.get("PORT_REDIS", "22010"))
 OUT = os.environ.get("BENCH_OUT", "/tmp/tessera-bench")
@@ -92,10 +97,10 @@ def prefill(srv):
         raise RuntimeError("prefill failed on %s" % srv.name)
 
 
-def start_servers(wrapper_t=None, wrapper_r=None, timeout=H.START_TIMEOUT):
+def start_servers(wrapper_t=None, wrapper_r=None, timeout=H.START_TIMEOUT, threads=2):
     if not os.path.exists(H.TESSERA):
         sys.exit("no Tessera binary at %s" % H.TESSERA)
-    t = H.Server(H.TESSERA, PORT_T, H.tessera_argv(2), name="tessera", taskset=TESSERA_CPUS,
+    t = H.Server(H.TESSERA, PORT_T, H.tessera_argv(threads), name="tessera", taskset=TESSERA_CPUS,
                  wrapper=wrapper_t)
     r = H.Server(H.REDIS, PORT_R, ["--save", "", "--appendonly", "no"], name="redis",
                  taskset=REDIS_CPUS, wrapper=wrapper_r)
@@ -173,16 +178,26 @@ def callgrind():
     for f in os.listdir(OUT):
         if f.startswith("callgrind."):
             os.remove(os.path.join(OUT, f))
-    t, r = start_servers(wrap("tessera"), wrap("redis"), timeout=120)
+    t, r = start_servers(wrap("tessera"), wrap("redis"), timeout=120, threads=CG_THREADS)
+    print("callgrind: Tessera with %d worker(s), redis-server; %d requests pipelined, %d not"
+          % (CG_THREADS, CG_N_PIPE, CG_N_NOPIPE))
     rows = []
     try:
         for srv in (t, r):
-            prefill(srv)
+            try:
+                H.tool(bench_argv(srv.port, "SET", 16, 20000), timeout=CG_TIMEOUT)  # prefill
+            except subprocess.TimeoutExpired:
+                raise SystemExit("%s under valgrind did not finish a 20000-request prefill in %d s"
+                                 % (srv.name, CG_TIMEOUT))
             for i, (test, pipe) in enumerate(TESTS):
                 n = CG_N_PIPE if pipe > 1 else CG_N_NOPIPE
                 cg_control(srv.pid, "-z")
                 cg_control(srv.pid, "-i", "on")
-                run_bench(srv, test, pipe, n, timeout=3600)
+                try:
+                    run_bench(srv, test, pipe, n, timeout=CG_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    raise SystemExit("%s under valgrind: %s -P %d did not finish in %d s"
+                                     % (srv.name, test, pipe, CG_TIMEOUT))
                 cg_control(srv.pid, "-i", "off")
                 cg_control(srv.pid, "-d", "%s-P%d" % (test, pipe))
                 dumps = sorted((f for f in os.listdir(OUT) if f.startswith("callgrind.%s.out." % srv.name)),
@@ -194,8 +209,8 @@ def callgrind():
                       % (srv.name, test, pipe, n, fmt(ir), ir / n, path))
                 sys.stdout.flush()
     finally:
-        t.stop(timeout=60)
-        r.stop(timeout=60)
+        t.stop(timeout=30)
+        r.stop(timeout=30)
     print("\nInstructions per request (callgrind Ir, server side only):")
     print("%-4s %-6s | %12s %12s %8s" % ("test", "pipe", "Tessera", "Redis", "T/R"))
     by = {(a, b, c): (ir / n) for a, b, c, n, ir, _ in rows}

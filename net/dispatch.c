@@ -49,6 +49,7 @@ req_borrow(struct worker *w)
     r->hops = 0;
     r->fanout = NULL;
     r->wait_next = NULL;
+    r->skip_reply = false;
     r->argc = 0;
     r->argv = NULL;
     r->reply.len = 0;
@@ -305,6 +306,71 @@ reply_unknown_command(struct worker *w, struct conn *c, int argc, const struct s
     reply_error_ordered(w, c, msg);
 }
 
+/* ---- CLIENT PAUSE ---- */
+
+/* Does the current pause hold this command? WRITE pauses commands that
+ * write or may replicate; ALL pauses everything, as in Redis 7.0. */
+static bool
+pause_applies(struct worker *w, const struct cmd_def *cmd)
+{
+    int type = __atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE);
+    if (type == PAUSE_NONE || w->shard.now_ms >= __atomic_load_n(&g_pause.end_ms, __ATOMIC_RELAXED))
+        return false;
+    return type == PAUSE_ALL || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE));
+}
+
+static void process_command(struct worker *w, struct conn *c, int argc, struct sv *argv);
+
+/* The paused request stays first in its connection's FIFO; the connection
+ * parses nothing more until the pause ends (pause_release). */
+static void
+pause_park(struct worker *w, struct conn *c, struct req *r)
+{
+    c->paused = true;
+    r->wait_next = NULL;
+    if (w->paused_tail)
+        w->paused_tail->wait_next = r;
+    else
+        w->paused_head = r;
+    w->paused_tail = r;
+}
+
+/* Called every loop turn while something is paused here: once the pause is
+ * over, run the held commands as if they had just arrived. */
+void
+dispatch_pause_release(struct worker *w)
+{
+    struct req *r = w->paused_head;
+    if (!r || pause_applies(w, r->cmd))
+        return;
+    w->paused_head = w->paused_tail = NULL;
+    while (r) {
+        struct req *next = r->wait_next;
+        struct conn *c = r->conn;
+        /* Take the request out of the FIFO (it is the last entry: the
+         * connection parsed nothing after it) and process it afresh. */
+        struct req **pp = &c->fifo_head;
+        while (*pp != r)
+            pp = &(*pp)->next;
+        *pp = NULL;
+        c->fifo_tail = NULL;
+        for (struct req *q = c->fifo_head; q; q = q->next)
+            c->fifo_tail = q;
+        c->pending--;
+        c->paused = false;
+        conn_hold(c);
+        if (!c->closing) {
+            if (r->skip_reply)
+                c->cl.reply_mode = REPLY_SKIP_NEXT;
+            process_command(w, c, r->argc, r->argv);
+            dispatch_deliver(w, c);
+        }
+        req_return(w, r);
+        conn_release(w, c);
+        r = next;
+    }
+}
+
 /* Route and run one command of connection c. */
 static void
 process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
@@ -345,12 +411,20 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         return;
     }
 
-    /* CLIENT REPLY: a SKIP set by the previous command applies to this one. */
-    if (unlikely(cl->reply_mode == REPLY_SKIP_NEXT))
-        cl->reply_mode = REPLY_SKIP;
-    bool suppress = cl->reply_mode == REPLY_OFF || cl->reply_mode == REPLY_SKIP;
-    if (unlikely(cl->reply_mode == REPLY_SKIP))
+    /* CLIENT REPLY: a SKIP set by the previous command applies to this one;
+     * OFF is judged after the command ran, so CLIENT REPLY ON answers. */
+    bool skip_this = cl->reply_mode == REPLY_SKIP_NEXT || cl->reply_mode == REPLY_SKIP;
+    if (unlikely(skip_this))
         cl->reply_mode = REPLY_ON;
+    bool suppress = skip_this || cl->reply_mode == REPLY_OFF;
+
+    /* CLIENT PAUSE: hold the command (and the connection) until it ends. */
+    if (unlikely(__atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE) != PAUSE_NONE) && pause_applies(w, cmd)) {
+        struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
+        r->skip_reply = skip_this;
+        pause_park(w, c, r);
+        return;
+    }
 
     cl->last_cmd = cmd->name;
     cl->last_ms = w->shard.now_ms;
@@ -445,7 +519,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
             send_req(w, r, fwd);
             return;
         }
-        if (unlikely(suppress))
+        if (unlikely(skip_this || cl->reply_mode == REPLY_OFF))
             c->out.len = mark;
         if (cl->resp != rep.resp) /* HELLO switched protocol */
             cl->resp = rep.resp;
@@ -477,6 +551,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     }
     if (cl->resp != rep.resp)
         cl->resp = rep.resp;
+    r->suppress = skip_this || cl->reply_mode == REPLY_OFF;
     r->done = true;
     dispatch_deliver(w, c);
 }

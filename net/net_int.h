@@ -64,6 +64,7 @@ struct req {
     int hops;                  /* forwards so far (bounded) */
     bool done;                 /* reply is in .reply */
     bool suppress;             /* CLIENT REPLY OFF/SKIP: drop the reply */
+    bool skip_reply;           /* paused while under CLIENT REPLY SKIP */
     uint8_t resp;
     uint32_t cflags;
     uint64_t client_id;
@@ -93,6 +94,7 @@ struct conn {
     bool throttled;            /* reading paused (too much pending work) */
     bool in_dirty;             /* listed for output flush this turn */
     bool dispatching;          /* inside dispatch_input: no re-entrant parsing */
+    bool paused;               /* a command waits for CLIENT PAUSE to end */
     bool mk_active;            /* a cross-worker multi-key command is running: parse nothing more */
     struct ts_buf in;          /* unconsumed query bytes */
     struct resp_parser parser;
@@ -132,6 +134,8 @@ struct worker {
     struct peer_out out[MAX_WORKERS];
     struct conn *flush_head;   /* connections with output to send */
     struct req *req_pool;      /* free requests (origin-owned) */
+    struct req *paused_head;   /* commands held by CLIENT PAUSE, in arrival order */
+    struct req *paused_tail;
     int nconns;
     uint64_t next_cron_us;
     bool stopping;
@@ -191,6 +195,7 @@ void dispatch_deliver(struct worker *w, struct conn *c);
 struct req *req_borrow(struct worker *w);
 void req_return(struct worker *w, struct req *r);
 void req_exec_remote(struct worker *w, struct wmsg *m);
+void dispatch_pause_release(struct worker *w);
 bool conn_may_parse(const struct conn *c);
 
 /* fanout.c */

@@ -492,6 +492,8 @@ worker_main(void *arg)
         }
         io_uring_cq_advance(&w->ring, n);
         busy |= drain_rings(w);
+        if (unlikely(w->paused_head != NULL))
+            dispatch_pause_release(w);
         conn_flush_all(w);
         flush_peers(w);
         rcu_read_end();

@@ -54,6 +54,7 @@ STOP_TIMEOUT = 10.0
 SKIP_RC = 77
 
 _live = []  # every Server not yet stopped, for the atexit hook
+_made = []  # every Server, so its temp dir goes at exit
 
 
 PORT_OFFSET = int(os.environ.get("TESSERA_PORT_OFFSET", "0"))
@@ -142,6 +143,7 @@ class Server:
         self.proc = None
         self.log_path = os.path.join(self.dir, "server-%d.log" % port)
         self.returncode = None
+        _made.append(self)
 
     @property
     def pid(self):
@@ -290,7 +292,16 @@ def _stop_all():
                 pass
 
 
-atexit.register(_stop_all)
+def _remove_dirs():
+    """Temp dirs go at exit, except with KEEP_TMP=1 or a sanitizer report
+    (the failing test already printed the server's log tail)."""
+    for s in _made:
+        if s.own_dir and not os.environ.get("KEEP_TMP") and not s.sanitizer_report():
+            shutil.rmtree(s.dir, ignore_errors=True)
+
+
+atexit.register(_remove_dirs)
+atexit.register(_stop_all)  # atexit runs last-registered first: stop, then remove
 
 
 def _on_term(signum, frame):

@@ -525,6 +525,108 @@ def test_misc(r):
         t.check(str(e).startswith("DEBUG command not allowed."), "DEBUG refused with Redis's text: %s" % e)
 
 
+def test_atomicity(srv):
+    """Multi-key writes whose keys live on different workers are atomic:
+    a concurrent reader never sees half of an MSET, RENAME or COPY."""
+    import threading
+    a, b = low_slot_key("atoma"), high_slot_key("atomb")
+    stop = time.monotonic() + 2.0
+    errors = []
+    with srv.raw() as w:
+        w.cmd("MSET", a, "0", b, "0")
+
+    def writer():
+        with srv.raw() as c:
+            i = 0
+            while time.monotonic() < stop:
+                i += 1
+                c.cmd("MSET", a, str(i), b, str(i))
+
+    th = threading.Thread(target=writer)
+    th.start()
+    reads = 0
+    with srv.raw() as c:
+        while time.monotonic() < stop:
+            rep = c.cmd("MGET", a, b)
+            reads += 1
+            parts = rep.split(b"\r\n")
+            if parts[2] != parts[4]:
+                errors.append(rep)
+                break
+    th.join(10)
+    t.check(reads > 100, "MGET reads during MSET storm (%d)" % reads)
+    t.check(not errors, "MGET never sees half an MSET across workers: %r" % errors[:1])
+
+    # RENAME back and forth: exactly one of the two names always exists.
+    x, y = low_slot_key("renx"), high_slot_key("reny")
+    with srv.raw() as c:
+        c.cmd("DEL", x, y)
+        c.cmd("SET", x, "v")
+    stop = time.monotonic() + 2.0
+
+    def renamer():
+        with srv.raw() as c:
+            while time.monotonic() < stop:
+                c.cmd("RENAME", x, y)
+                c.cmd("RENAME", y, x)
+
+    th = threading.Thread(target=renamer)
+    th.start()
+    bad = []
+    n = 0
+    with srv.raw() as c:
+        while time.monotonic() < stop:
+            rep = c.cmd("EXISTS", x, y)
+            n += 1
+            if rep != b":1\r\n":
+                bad.append(rep)
+                break
+    th.join(10)
+    t.check(n > 100, "EXISTS reads during RENAME storm (%d)" % n)
+    t.check(not bad, "EXISTS x y is always 1 during cross-worker RENAMEs: %r" % bad[:1])
+
+
+def test_client_reply(srv):
+    """CLIENT REPLY OFF / ON / SKIP."""
+    with srv.raw(timeout=3) as c:
+        c.send(H.encode("CLIENT", "REPLY", "OFF") + H.encode("SET", "rep", "1") +
+               H.encode("CLIENT", "REPLY", "ON"))
+        t.eq(c.reply(), b"+OK\r\n", "CLIENT REPLY ON replies OK, nothing before it")
+        c.send(H.encode("CLIENT", "REPLY", "SKIP") + H.encode("GET", "rep") + H.encode("GET", "rep"))
+        t.eq(c.reply(), b"$1\r\n1\r\n", "CLIENT REPLY SKIP skips one reply")
+
+
+def test_client_pause(srv):
+    """CLIENT PAUSE WRITE / ALL and UNPAUSE."""
+    with srv.raw() as p, srv.raw() as c:
+        t.eq(p.cmd("CLIENT", "PAUSE", "300", "WRITE"), b"+OK\r\n", "CLIENT PAUSE 300 WRITE")
+        t0 = time.monotonic()
+        t.eq(c.cmd("GET", "rep"), b"$1\r\n1\r\n", "reads go on during a WRITE pause")
+        t.check(time.monotonic() - t0 < 0.25, "read not delayed by a WRITE pause")
+        t0 = time.monotonic()
+        t.eq(c.cmd("SET", "rep", "2"), b"+OK\r\n", "write after pause")
+        t.check(time.monotonic() - t0 >= 0.15, "write delayed by CLIENT PAUSE (%.3fs)" % (time.monotonic() - t0))
+        t.eq(p.cmd("CLIENT", "PAUSE", "10000", "WRITE"), b"+OK\r\n", "CLIENT PAUSE 10000 WRITE")
+        c.send(H.encode("SET", "rep", "3"))
+        time.sleep(0.2)
+        t.eq(p.cmd("CLIENT", "UNPAUSE"), b"+OK\r\n", "CLIENT UNPAUSE")
+        t0 = time.monotonic()
+        t.eq(c.reply(), b"+OK\r\n", "paused write served after UNPAUSE")
+        t.check(time.monotonic() - t0 < 2, "UNPAUSE releases promptly (%.2fs)" % (time.monotonic() - t0))
+        t.eq(p.cmd("CLIENT", "PAUSE", "500"), b"+OK\r\n", "CLIENT PAUSE 500 (ALL)")
+        t0 = time.monotonic()
+        t.eq(c.cmd("PING"), b"+PONG\r\n", "PING after ALL pause")
+        t.check(time.monotonic() - t0 >= 0.3, "PING delayed by an ALL pause (%.3fs)" % (time.monotonic() - t0))
+
+
+def test_monitor(srv):
+    with srv.raw(timeout=3) as m, srv.raw() as c:
+        t.eq(m.cmd("MONITOR"), b"+OK\r\n", "MONITOR")
+        c.cmd("SET", "monkey", "monval")
+        line = m.reply()
+        t.check(line.startswith(b"+") and b'"SET" "monkey" "monval"' in line, "MONITOR sees SET: %r" % line)
+
+
 def main():
     srv = H.tessera(PORT, threads=2)
     try:
@@ -539,6 +641,10 @@ def main():
             t.run(fn, r)
         t.run(test_client, srv.client(), srv)
         t.run(test_hello_resp3, srv)
+        t.run(test_atomicity, srv)
+        t.run(test_client_reply, srv)
+        t.run(test_client_pause, srv)
+        t.run(test_monitor, srv)
         t.run(test_select_quit, srv, r)
         t.current = "alive"
         t.check(srv.alive(), "server still running at the end")

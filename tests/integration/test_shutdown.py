@@ -4,9 +4,10 @@
 SIGTERM, SIGINT and SHUTDOWN NOSAVE each exit 0 within a few seconds, also
 with clients connected and a pipeline in flight; `taskset -c 0` gives one
 worker and --threads overrides (INFO server field tessera_workers:N).
-Ports: 21500..21509.
+Ports: 21500..21509. Also: a config file as first argument, CONFIG REWRITE.
 """
 import os
+import re
 import signal
 import sys
 import time
@@ -27,9 +28,10 @@ def start(port, **kw):
 
 
 def workers(srv):
-    text = srv.client().execute_command("INFO", "server")
-    text = text.decode() if isinstance(text, bytes) else str(text)
-    for line in text.split("\r\n"):
+    """tessera_workers from INFO server (raw text, no redis-py parsing)."""
+    with srv.raw() as c:
+        rep = c.cmd("INFO", "server")
+    for line in rep.decode("utf-8", "replace").split("\r\n"):
         if line.startswith("tessera_workers:"):
             return int(line.split(":", 1)[1])
     return None
@@ -134,10 +136,45 @@ def test_bad_directive():
             "Redis-style error: %r" % out[-300:])
 
 
+def test_config_file():
+    """A redis.conf as first argument, directives Redis accepts but Tessera
+    may ignore, and CONFIG REWRITE writing the file back."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-conf-")
+    path = os.path.join(d, "redis.conf")
+    with open(path, "w") as f:
+        f.write("# Tessera test config\n"
+                "maxclients 1234\n"
+                "timeout 77\n"
+                "save \"\"\n"
+                "appendonly no\n"
+                "rdbcompression yes\n"
+                "activerehashing yes\n"
+                "lazyfree-lazy-eviction no\n")
+    srv = H.Server(H.TESSERA, BASE + 8, [] if H.is_dry_run() else ["--threads", "2"],
+                   name="tessera-conf", config_file=path, workdir=d).start()
+    servers.append(srv)
+    r = srv.client()
+    t.eq(r.config_get("maxclients").get("maxclients"), "1234", "maxclients from the config file")
+    t.eq(r.config_get("timeout").get("timeout"), "77", "timeout from the config file")
+    t.eq(r.config_get("port").get("port"), str(BASE + 8), "--port overrides")
+    t.eq(r.config_set("maxclients", "2000"), True, "CONFIG SET maxclients")
+    t.check(r.config_rewrite() in (True, b"OK"), "CONFIG REWRITE")
+    with open(path) as f:
+        text = f.read()
+    t.check(re.search(r"^maxclients 2000$", text, re.M), "rewritten file has maxclients 2000: %r" % text[-300:])
+    t.check("# Tessera test config" in text, "CONFIG REWRITE keeps comments")
+    r.close()
+    t.eq(srv.stop(), 0, "exit 0")
+    if not os.environ.get("KEEP_TMP") and not srv.sanitizer_report():
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     try:
         for fn in (test_sigterm, test_sigint, test_shutdown_nosave, test_shutdown_bad_arg,
-                   test_workers_taskset, test_workers_threads, test_bad_directive):
+                   test_workers_taskset, test_workers_threads, test_bad_directive, test_config_file):
             t.run(fn)
     finally:
         for s in servers:
