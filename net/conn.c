@@ -147,13 +147,29 @@ conn_arm_recv(struct worker *w, struct conn *c)
 {
     if (c->recv_armed || c->closing || c->throttled)
         return;
+    /* Multishot: one armed recv delivers every chunk until it ends (EOF,
+     * error, out of buffers, or our cancel when throttling). */
     struct io_uring_sqe *sqe = worker_sqe(w);
-    io_uring_prep_recv(sqe, c->fd, NULL, w->br_size, 0);
+    io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = 0;
     io_uring_sqe_set_data64(sqe, ud_make(c, UD_RECV));
     c->recv_armed = true;
+    c->recv_cancelled = false;
     c->inflight++;
+}
+
+/* Stop the multishot recv of a connection we do not want to read from for
+ * now (too much work pending); conn_maybe_resume arms it again. */
+static void
+conn_pause_recv(struct worker *w, struct conn *c)
+{
+    if (!c->recv_armed || c->recv_cancelled)
+        return;
+    struct io_uring_sqe *sqe = worker_sqe(w);
+    io_uring_prep_cancel64(sqe, ud_make(c, UD_RECV), 0);
+    io_uring_sqe_set_data64(sqe, ud_make(NULL, UD_NOP));
+    c->recv_cancelled = true;
 }
 
 static void
@@ -224,11 +240,16 @@ conn_maybe_resume(struct worker *w, struct conn *c)
 void
 conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
 {
-    c->recv_armed = false; /* the recv's inflight count is our hold until conn_release */
+    /* Hold the connection while working on it; when the multishot has
+     * ended (no F_MORE), its own inflight count goes with the hold. */
+    if (cqe->flags & IORING_CQE_F_MORE)
+        conn_hold(c);
+    else
+        c->recv_armed = false;
     int res = cqe->res;
     if (res <= 0) {
-        if (res == -ENOBUFS && !c->closing) {
-            conn_arm_recv(w, c); /* buffers come back within this turn */
+        if ((res == -ENOBUFS || (res == -ECANCELED && c->recv_cancelled)) && !c->closing) {
+            conn_arm_recv(w, c); /* buffers come back within this turn; throttled conns wait */
         } else if (!c->closing) {
             conn_close(w, c);
         }
@@ -272,8 +293,10 @@ conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
         conn_release(w, c);
         return;
     }
-    if (!conn_may_parse(c))
+    if (!conn_may_parse(c)) {
         c->throttled = true;
+        conn_pause_recv(w, c);
+    }
     conn_arm_recv(w, c);
     conn_release(w, c);
 }

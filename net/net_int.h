@@ -87,7 +87,8 @@ struct conn {
     struct worker *w;
     int fd;
     int inflight;              /* io_uring ops in flight (recv, send, close) */
-    bool recv_armed;
+    bool recv_armed;           /* a multishot recv is active */
+    bool recv_cancelled;       /* ... and we asked to cancel it (throttling) */
     bool send_armed;
     bool closing;              /* no more reads; free when drained */
     bool closed_fd;
