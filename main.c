@@ -107,6 +107,7 @@ main(int argc, char **argv)
     config_log_warnings();
     write_pidfile();
 
+    ts_ticks_calibrate();
     make_run_id(g_server.run_id);
     g_server.start_ms = ts_mstime();
     g_server.start_mono_us = ts_monotonic_us();

@@ -66,6 +66,33 @@ int64_t ts_mstime(void);
 int64_t ts_ustime(void);
 uint64_t ts_monotonic_us(void);
 
+/* A cheap tick counter for timing individual commands (slowlog, latency):
+ * the TSC on x86-64 (constant-rate on every CPU this targets), else the
+ * monotonic clock in ns. ts_ticks_to_us converts differences using a rate
+ * measured once by ts_ticks_calibrate (before the workers start). */
+uint64_t ts_ticks_slow(void);
+#if defined(__x86_64__)
+#include <x86intrin.h>
+static inline uint64_t
+ts_ticks(void)
+{
+    return __rdtsc();
+}
+#else
+static inline uint64_t
+ts_ticks(void)
+{
+    return ts_ticks_slow();
+}
+#endif
+extern double ts_ticks_per_us;
+void ts_ticks_calibrate(void);
+static inline uint64_t
+ts_ticks_to_us(uint64_t ticks)
+{
+    return (uint64_t)((double)ticks / ts_ticks_per_us);
+}
+
 /* String -> integer conversions with Redis's strictness: no spaces, no
  * leading '+', no leading zeros except "0", full range checks. Return true on
  * success. */

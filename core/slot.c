@@ -45,12 +45,31 @@ static const uint16_t slot_crc_table[256] = {
 /* Byte-at-a-time table walk: the top byte of the running CRC, xored with
  * the input byte, selects the remainder of shifting 8 bits through the
  * polynomial. */
+/* Two bytes per step ("slicing by 2"): with a = (crc >> 8) ^ b0 and
+ * b = (crc & 0xff) ^ b1, two table steps reduce (the CRC being linear) to
+ *   crc' = U[a] ^ T[b],  U[a] = ((T[a] & 0xff) << 8) ^ T[T[a] >> 8],
+ * two independent lookups instead of a chain of two dependent ones. The
+ * slot is computed for every keyed command, so this is on the hot path. */
+static uint16_t slot_crc_table2[256];
+
+__attribute__((constructor)) static void
+slot_crc_init(void)
+{
+    for (int a = 0; a < 256; a++) {
+        uint16_t t = slot_crc_table[a];
+        slot_crc_table2[a] = (uint16_t)(((t & 0xff) << 8) ^ slot_crc_table[t >> 8]);
+    }
+}
+
 uint16_t
 slot_crc16(const char *buf, size_t len)
 {
     const unsigned char *p = (const unsigned char *)buf;
     uint16_t crc = 0;
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    for (; i + 2 <= len; i += 2)
+        crc = (uint16_t)(slot_crc_table2[(crc >> 8) ^ p[i]] ^ slot_crc_table[(crc & 0xff) ^ p[i + 1]]);
+    if (i < len)
         crc = (uint16_t)((crc << 8) ^ slot_crc_table[((crc >> 8) ^ p[i]) & 0xff]);
     return crc;
 }

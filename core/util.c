@@ -85,6 +85,30 @@ ts_monotonic_us(void)
     return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+uint64_t
+ts_ticks_slow(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+double ts_ticks_per_us = 1000.0; /* ns ticks until calibrated */
+
+/* Measure ticks per microsecond over ~20 ms of the monotonic clock. */
+void
+ts_ticks_calibrate(void)
+{
+#if defined(__x86_64__)
+    uint64_t m0 = ts_monotonic_us(), t0 = ts_ticks();
+    while (ts_monotonic_us() - m0 < 20000)
+        ;
+    uint64_t m1 = ts_monotonic_us(), t1 = ts_ticks();
+    if (m1 > m0 && t1 > t0)
+        ts_ticks_per_us = (double)(t1 - t0) / (double)(m1 - m0);
+#endif
+}
+
 /* ---- Numbers ---- */
 
 /* Digits only, no sign, no leading zero unless the number is "0". */

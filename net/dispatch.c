@@ -174,7 +174,7 @@ req_home(struct worker *w, struct wmsg *m)
 static void
 observe(struct shard *sh, const struct client *cl, int argc, const struct sv *argv, uint64_t t0)
 {
-    uint64_t dur = ts_monotonic_us() - t0;
+    uint64_t dur = ts_ticks_to_us(ts_ticks() - t0);
     slowlog_observe(sh, cl, argc, argv, dur);
     if (g_cfg.latency_monitor_threshold && dur / 1000 >= (uint64_t)g_cfg.latency_monitor_threshold)
         latency_observe("command", dur / 1000);
@@ -189,7 +189,7 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     ctx->now_ms = w->shard.now_ms;
     ctx->forward_to = -1;
     ctx->fanout = NULL;
-    uint64_t t0 = ts_monotonic_us();
+    uint64_t t0 = ts_ticks();
     ctx->cmd->proc(ctx);
     w->shard.stats.commands++;
     if (ctx->r->error)

@@ -26,6 +26,7 @@ net_shim_start(int port, int threads)
                     "--save", "", "--loglevel", "warning", NULL};
     if (config_load((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) != 0)
         return -1;
+    ts_ticks_calibrate();
     g_server.start_ms = ts_mstime();
     g_server.start_mono_us = ts_monotonic_us();
     rcu_thread_register();
