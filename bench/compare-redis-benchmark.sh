@@ -5,7 +5,7 @@
 #   bash bench/compare-redis-benchmark.sh              # throughput + CPU table
 #   bash bench/compare-redis-benchmark.sh --callgrind  # instructions per request
 #
-# Throughput mode: Tessera (2 workers, pinned with taskset to TESSERA_CPUS,
+# Throughput mode: Tessera (TESSERA_THREADS=2 workers, pinned with taskset to TESSERA_CPUS,
 # default 0,1) and redis-server (persistence off) both on loopback.
 # redis-benchmark -c 50 -r 100000 runs GET and SET, pipelined (-P 16,
 # -n N_PIPE=1000000) and not (-P 1, -n N_NOPIPE=200000), alternating
@@ -54,6 +54,7 @@ N_NOPIPE = int(os.environ.get("N_NOPIPE", "200000"))
 CG_N_PIPE = int(os.environ.get("CG_N_PIPE", "100000"))
 CG_N_NOPIPE = int(os.environ.get("CG_N_NOPIPE", "20000"))
 CG_THREADS = int(os.environ.get("CG_TESSERA_THREADS", "1"))
+THREADS = int(os.environ.get("TESSERA_THREADS", "2"))
 CG_TIMEOUT = int(os.environ.get("CG_TIMEOUT", "600"))
 PORT_T = int(os.environ.get("PORT_TESSERA", "22000"))
 PORT_R = int(os.environ.get("PORT_REDIS", "22010"))
@@ -114,7 +115,7 @@ def fmt(x):
 
 
 def throughput():
-    t, r = start_servers()
+    t, r = start_servers(threads=THREADS)
     results = {}  # (test, pipe, server) -> list of (rps, rps_per_cpu)
     try:
         print("Tessera %s (2 workers, taskset -c %s) vs %s (%s), loopback, %d CPUs"

@@ -2,6 +2,7 @@
  * CLUSTER NODES line format and nodes.conf (format, parse, atomic write,
  * lock). See cluster.h for the writer protocol. */
 #include "cluster/cluster.h"
+#include "core/slotmap.h"
 
 #include "core/config.h"
 #include "core/log.h"
@@ -63,6 +64,12 @@ cluster_mc_publish(void)
     if (!mc)
         return;
     cluster_snap_finish(mc);
+    /* Spread newly owned slots over the workers before readers can route
+     * to them, so every worker serves a share of this node's slots. */
+    static bool owned[CLUSTER_SLOTS];
+    for (int s = 0; s < CLUSTER_SLOTS; s++)
+        owned[s] = mc->owner[s] == mc->myself;
+    slotmap_set_owned(owned);
     cluster_snap_publish(cluster_snap_dup(mc));
 }
 

@@ -37,4 +37,12 @@ void slotmap_publish(const struct slotmap *table);
  * worker; unowned slots keep the default range split. Publishes. */
 void slotmap_rebalance(const bool *owned, const bool *has_keys);
 
+/* Cluster mode: the node now owns exactly the slots marked in owned[].
+ * Slots it already owned stay on their worker (their keys live there);
+ * newly owned slots that hold no keys go to the least-loaded workers in
+ * contiguous runs, so a node owning 0-5460 still uses every worker.
+ * Writers are serialized by the caller (the cluster lock). Before
+ * slotmap_setup the ownership is remembered and applied there. */
+void slotmap_set_owned(const bool *owned);
+
 #endif
