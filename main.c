@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -53,6 +54,33 @@ cron_hook(int worker, int64_t now_ms)
 {
     if (worker == 0)
         info_cron(now_ms);
+}
+
+/* Like Redis: make room for maxclients connections plus our own files
+ * (listeners, rings, logs), lowering maxclients if the limit cannot grow. */
+static void
+adjust_open_files_limit(void)
+{
+    rlim_t want = (rlim_t)g_cfg.maxclients + 32 + 16 * (rlim_t)MAX_WORKERS / 16;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    struct rlimit nl = {want, rl.rlim_max > want ? rl.rlim_max : want};
+    if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+        return;
+    nl.rlim_max = rl.rlim_max;
+    nl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+    if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+        rl.rlim_cur = nl.rlim_cur;
+    long long fit = (long long)rl.rlim_cur - 32 - 16;
+    if (fit < 1)
+        fit = 1;
+    if (fit < g_cfg.maxclients) {
+        log_warn("You requested maxclients of %d requiring at least %llu max file descriptors; the limit is %llu, "
+                 "so maxclients is now %lld.",
+                 g_cfg.maxclients, (unsigned long long)want, (unsigned long long)rl.rlim_cur, fit);
+        g_cfg.maxclients = (int)fit;
+    }
 }
 
 static void
@@ -105,6 +133,7 @@ main(int argc, char **argv)
         daemonize();
     log_setup(g_cfg.logfile, g_cfg.loglevel);
     config_log_warnings();
+    adjust_open_files_limit();
     write_pidfile();
 
     ts_ticks_calibrate();

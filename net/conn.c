@@ -401,6 +401,8 @@ conn_close(struct worker *w, struct conn *c)
         return;
     c->closing = true;
     struct shard *sh = &w->shard;
+    if (w->cron_cursor == &c->cl)
+        w->cron_cursor = c->cl.next_in_worker;
     if (c->cl.prev_in_worker)
         c->cl.prev_in_worker->next_in_worker = c->cl.next_in_worker;
     else
@@ -431,4 +433,29 @@ conn_close_client(struct client *cl)
 {
     struct conn *c = (struct conn *)cl;
     conn_close(c->w, c);
+}
+
+/* Per cron tick: close clients idle for longer than `timeout` seconds, as
+ * Redis does (clients waiting for a reply are not idle). Walks at most a
+ * bounded slice of the client list per tick so a worker with many
+ * connections never stalls. */
+void
+conn_cron(struct worker *w)
+{
+    int timeout = __atomic_load_n(&g_cfg.timeout, __ATOMIC_RELAXED);
+    if (timeout <= 0)
+        return;
+    int64_t limit = w->shard.now_ms - (int64_t)timeout * 1000;
+    int budget = 1000;
+    struct client *cl = w->cron_cursor ? w->cron_cursor : w->shard.clients;
+    while (cl && budget-- > 0) {
+        struct client *next = cl->next_in_worker;
+        struct conn *c = (struct conn *)cl;
+        if (cl->last_ms < limit && c->pending == 0 && !(cl->flags & (CL_MONITOR | CL_MASTER | CL_REPLICA))) {
+            log_verbose("Closing idle client id=%llu addr=%s", (unsigned long long)cl->id, cl->addr);
+            conn_close(w, c);
+        }
+        cl = next;
+    }
+    w->cron_cursor = cl;
 }

@@ -138,6 +138,7 @@ struct worker {
     struct req *paused_head;   /* commands held by CLIENT PAUSE, in arrival order */
     struct req *paused_tail;
     int nconns;
+    struct client *cron_cursor; /* where conn_cron resumes in the client list */
     uint64_t next_cron_us;
     bool stopping;
 };
@@ -172,6 +173,7 @@ void conn_mark_output(struct worker *w, struct conn *c);
 void conn_close(struct worker *w, struct conn *c);
 void conn_maybe_resume(struct worker *w, struct conn *c);
 void conn_arm_recv(struct worker *w, struct conn *c);
+void conn_cron(struct worker *w);
 void conn_free_if_done(struct worker *w, struct conn *c);
 void conn_close_client(struct client *cl);
 /* Entry points from the event loop hold the connection while they work on

@@ -386,9 +386,17 @@ worker_cron(struct worker *w)
         sh->stats.expired_keys += n;
     }
     ks_cron(sh->ks, 1000);
+    conn_cron(w);
     if (runtime_cron_hook)
         runtime_cron_hook(w->id, sh->now_ms);
     rcu_poll();
+}
+
+static uint64_t
+cron_period_us(void)
+{
+    int hz = __atomic_load_n(&g_cfg.hz, __ATOMIC_RELAXED);
+    return 1000000 / (uint64_t)(hz > 0 ? hz : 10);
 }
 
 /* ---- The loop ---- */
@@ -477,7 +485,7 @@ worker_main(void *arg)
 
     for (int i = 0; i < w->nlisten; i++)
         arm_accept(w, i);
-    uint64_t period_us = 1000000 / (uint64_t)(g_cfg.hz > 0 ? g_cfg.hz : 10);
+    uint64_t period_us = cron_period_us();
     w->next_cron_us = ts_monotonic_us() + period_us;
 
     while (!__atomic_load_n(&g_server.shutdown_requested, __ATOMIC_ACQUIRE)) {
@@ -501,6 +509,7 @@ worker_main(void *arg)
         uint64_t now_us = ts_monotonic_us();
         if (now_us >= w->next_cron_us) {
             worker_cron(w);
+            period_us = cron_period_us(); /* CONFIG SET hz applies at once */
             w->next_cron_us = now_us + period_us;
         }
         /* More work may already be waiting: don't sleep if so. */
