@@ -9,6 +9,7 @@
  *   runtime_start      worker threads; the main thread waits for signals */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,11 @@ cron_hook(int worker, int64_t now_ms)
 static void
 adjust_open_files_limit(void)
 {
-    rlim_t want = (rlim_t)g_cfg.maxclients + 32 + 16 * (rlim_t)MAX_WORKERS / 16;
+    /* 32 spare, as Redis keeps, plus a ring and two listeners per worker. */
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    int nw = g_cfg.threads > 0 ? g_cfg.threads : (sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1);
+    rlim_t want = (rlim_t)g_cfg.maxclients + 32 + 3 * (rlim_t)nw;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
         return;
@@ -72,7 +77,7 @@ adjust_open_files_limit(void)
     nl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
     if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
         rl.rlim_cur = nl.rlim_cur;
-    long long fit = (long long)rl.rlim_cur - 32 - 16;
+    long long fit = (long long)rl.rlim_cur - 32 - 3 * nw;
     if (fit < 1)
         fit = 1;
     if (fit < g_cfg.maxclients) {

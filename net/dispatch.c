@@ -426,6 +426,12 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         return;
     }
 
+    /* ASKING is one-shot: it covers this command only (MULTI will extend
+     * it). Commands flagged CMD_ASKING (RESTORE-ASKING) imply it. */
+    uint32_t route_flags = cl->flags | ((cmd->flags & CMD_ASKING) ? CL_ASKING : 0);
+    if (unlikely(cl->flags & CL_ASKING) && strcmp(cmd->name, "asking") != 0)
+        cl->flags &= ~(uint32_t)CL_ASKING;
+
     cl->last_cmd = cmd->name;
     cl->last_ms = w->shard.now_ms;
     cl->tot_cmds++;
@@ -464,7 +470,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
                 struct ts_buf eb = {0};
                 struct reply er;
                 reply_init(&er, &eb, cl->resp);
-                if (cluster_route(cluster_snap_get(), (uint16_t)slot, (cmd->flags & CMD_WRITE) != 0, cl->flags,
+                if (cluster_route(cluster_snap_get(), (uint16_t)slot, (cmd->flags & CMD_WRITE) != 0, route_flags,
                                   &er)) {
                     /* -MOVED / -ASK / -CLUSTERDOWN: strip "-" and CRLF */
                     eb.data[eb.len - 2] = '\0';
@@ -475,8 +481,6 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
                     return;
                 }
                 ts_buf_free(&eb);
-                if (cl->flags & CL_ASKING)
-                    cl->flags &= ~(uint32_t)CL_ASKING;
             }
             if (multi_worker) {
                 struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);

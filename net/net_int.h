@@ -125,6 +125,8 @@ struct worker {
     struct shard shard;
     int listen_fds[8];
     int nlisten;
+    unsigned accept_armed;     /* listeners with a multishot accept in flight */
+    unsigned accept_paused;    /* listeners whose accept waits for the next cron tick */
     /* provided receive buffers */
     struct io_uring_buf_ring *br;
     char *br_mem;

@@ -371,6 +371,7 @@ arm_accept(struct worker *w, int idx)
 {
     struct io_uring_sqe *sqe = worker_sqe(w);
     io_uring_prep_multishot_accept(sqe, w->listen_fds[idx], NULL, NULL, SOCK_CLOEXEC);
+    w->accept_armed |= 1u << idx;
     io_uring_sqe_set_data64(sqe, ud_make((void *)(uintptr_t)((idx + 1) << 3), UD_ACCEPT));
 }
 
@@ -387,6 +388,12 @@ worker_cron(struct worker *w)
     }
     ks_cron(sh->ks, 1000);
     conn_cron(w);
+    if (w->accept_paused) {
+        for (int i = 0; i < w->nlisten; i++)
+            if ((w->accept_paused & (1u << i)) && !(w->accept_armed & (1u << i)))
+                arm_accept(w, i);
+        w->accept_paused = 0;
+    }
     if (runtime_cron_hook)
         runtime_cron_hook(w->id, sh->now_ms);
     rcu_poll();
@@ -408,12 +415,22 @@ process_cqe(struct worker *w, struct io_uring_cqe *cqe)
     switch (ud_op(ud)) {
     case UD_ACCEPT: {
         int idx = (int)((uintptr_t)ud_ptr(ud) >> 3) - 1;
-        if (cqe->res >= 0)
+        if (cqe->res >= 0) {
             conn_accepted(w, cqe->res);
-        else if (cqe->res != -ECANCELED && !w->stopping)
+        } else if (cqe->res == -EMFILE || cqe->res == -ENFILE || cqe->res == -ENOMEM || cqe->res == -ENOBUFS) {
+            /* Out of descriptors or memory: retrying at once would spin.
+             * The listen backlog holds clients until the next cron tick. */
+            if (!(w->accept_paused & (1u << idx)))
+                log_warn("Accepting client connection: %s", strerror(-cqe->res));
+            w->accept_paused |= 1u << idx;
+        } else if (cqe->res != -ECANCELED && !w->stopping) {
             log_verbose("Accept error: %s", strerror(-cqe->res));
-        if (!(cqe->flags & IORING_CQE_F_MORE) && !w->stopping)
-            arm_accept(w, idx);
+        }
+        if (!(cqe->flags & IORING_CQE_F_MORE)) {
+            w->accept_armed &= ~(1u << idx);
+            if (!w->stopping && !(w->accept_paused & (1u << idx)))
+                arm_accept(w, idx);
+        }
         break;
     }
     case UD_RECV:
