@@ -39,6 +39,7 @@ struct client {
     int64_t ctime_ms;   /* (any) connection time */
     int64_t last_ms;    /* (any) last command time */
     const char *last_cmd; /* (any) name of the last command ("NULL" before any) */
+    const char *last_sub; /* (any) its subcommand ("list" of CLIENT LIST), or NULL */
     size_t qbuf;        /* (any) bytes in the query buffer */
     size_t qbuf_cap;    /* (any) its capacity */
     size_t obuf;        /* (any) bytes waiting in the output buffer */

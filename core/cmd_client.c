@@ -59,6 +59,12 @@ client_format_line(struct ts_buf *out, const struct client *cl, int64_t now_ms)
     int64_t ctime = __atomic_load_n(&cl->ctime_ms, __ATOMIC_RELAXED);
     int64_t last = __atomic_load_n(&cl->last_ms, __ATOMIC_RELAXED);
     const char *cmd = __atomic_load_n(&cl->last_cmd, __ATOMIC_RELAXED);
+    const char *sub = __atomic_load_n(&cl->last_sub, __ATOMIC_RELAXED);
+    char fullcmd[128];
+    if (sub) { /* Redis prints container commands as "client|list" */
+        snprintf(fullcmd, sizeof(fullcmd), "%s|%s", cmd, sub);
+        cmd = fullcmd;
+    }
     int64_t age = ctime > 0 && now_ms > ctime ? (now_ms - ctime) / 1000 : 0;
     int64_t idle = last > 0 && now_ms > last ? (now_ms - last) / 1000 : age;
     /* tot-mem: what this connection holds: both buffers plus its struct. */

@@ -377,6 +377,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
 {
     struct client *cl = &c->cl;
     const struct cmd_def *cmd = cmd_lookup(argv[0]);
+    const struct cmd_def *parent = NULL;
     char msg[256];
     if (unlikely(cmd == NULL)) {
         reply_unknown_command(w, c, argc, argv);
@@ -400,6 +401,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
             reply_error_ordered(w, c, msg);
             return;
         }
+        parent = cmd;
         cmd = sub;
     } else if (unlikely(!cmd_arity_ok(cmd, argc))) {
         snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s' command", cmd->name);
@@ -432,7 +434,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     if (unlikely(cl->flags & CL_ASKING) && strcmp(cmd->name, "asking") != 0)
         cl->flags &= ~(uint32_t)CL_ASKING;
 
-    cl->last_cmd = cmd->name;
+    cl->last_cmd = parent ? parent->name : cmd->name;
+    cl->last_sub = parent ? cmd->name : NULL;
     cl->last_ms = w->shard.now_ms;
     cl->tot_cmds++;
     if (unlikely(__atomic_load_n(&g_monitor_count, __ATOMIC_RELAXED)) &&
