@@ -295,7 +295,11 @@ conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
     }
     if (!conn_may_parse(c)) {
         c->throttled = true;
-        conn_pause_recv(w, c);
+        /* Stop reading only when the client is far ahead of us; a wait for
+         * a cross-worker command or a CLIENT PAUSE is short, and its input
+         * is bounded by client-query-buffer-limit anyway. */
+        if (c->pending >= CONN_PENDING_HIGH || c->out.len + c->sending.len >= CONN_OUT_HIGH)
+            conn_pause_recv(w, c);
     }
     conn_arm_recv(w, c);
     conn_release(w, c);
