@@ -14,6 +14,7 @@
 #define CMD_TABLE_SIZE 1024 /* power of two, > 2x the number of commands */
 
 static const struct cmd_def *by_name[CMD_TABLE_SIZE];
+static uint8_t by_name_len[CMD_TABLE_SIZE];
 static const struct cmd_def *all[CMD_TABLE_SIZE / 2];
 static size_t nall;
 
@@ -32,6 +33,11 @@ void
 cmd_register_table(const struct cmd_def *table)
 {
     for (const struct cmd_def *d = table; d->name; d++) {
+        for (const char *q = d->name; *q; q++)
+            if (*q >= 'A' && *q <= 'Z') { /* cmd_lookup compares against lower case */
+                fprintf(stderr, "tessera: command name '%s' must be lower case\n", d->name);
+                abort();
+            }
         uint32_t i = name_hash(d->name, strlen(d->name)) & (CMD_TABLE_SIZE - 1);
         while (by_name[i]) {
             if (strcasecmp(by_name[i]->name, d->name) == 0) {
@@ -45,8 +51,23 @@ cmd_register_table(const struct cmd_def *table)
             abort();
         }
         by_name[i] = d;
+        by_name_len[i] = (uint8_t)TS_MIN(strlen(d->name), (size_t)255);
         all[nall++] = d;
     }
+}
+
+/* Exact case-insensitive match of a client's bytes against a registered
+ * (lower-case) name of the same length: a byte matches its own value, or,
+ * for a letter, the upper-case form. Inline: it runs for every request. */
+static inline bool
+name_eq(const char *lower, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char a = lower[i], b = p[i];
+        if (a != b && !(a >= 'a' && a <= 'z' && b == (char)(a - 32)))
+            return false;
+    }
+    return true;
 }
 
 const struct cmd_def *
@@ -59,7 +80,7 @@ cmd_lookup(struct sv name)
         const struct cmd_def *d = by_name[i];
         if (d == NULL)
             return NULL;
-        if (strncasecmp(d->name, name.ptr, name.len) == 0 && d->name[name.len] == '\0')
+        if (by_name_len[i] == name.len && name_eq(d->name, name.ptr, name.len))
             return d;
         i = (i + 1) & (CMD_TABLE_SIZE - 1);
     }

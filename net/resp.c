@@ -132,12 +132,48 @@ resp_find_line(struct resp_parser *p, const char *buf, size_t len, size_t h, cha
 
 /* ---- Multibulk ---- */
 
+/* Fast path for a short, well-formed header "<t><digits>\r?" at h: the
+ * common case of every request. Accepts exactly what the general path
+ * accepts (first digit 1-9, or a lone "0"; at most 18 digits, so no
+ * overflow) and needs the byte after '\r' present, as the general path
+ * does; anything else returns false and the general path decides, with
+ * its exact error texts. On success *val is the number and *next the
+ * offset after the header. */
+static inline bool
+resp_fast_header(const char *buf, size_t len, size_t h, char t, long long *val, size_t *next)
+{
+    if (h + 3 >= len || buf[h] != t)
+        return false;
+    size_t i = h + 1;
+    unsigned d = (unsigned)((unsigned char)buf[i] - '0');
+    if (d > 9 || (d == 0 && buf[i + 1] != '\r'))
+        return false;
+    long long v = 0;
+    size_t end = TS_MIN(len, h + 1 + 18);
+    while (i < end && (d = (unsigned)((unsigned char)buf[i] - '0')) <= 9) {
+        v = v * 10 + (long long)d;
+        i++;
+    }
+    if (i >= end || buf[i] != '\r' || i + 1 >= len)
+        return false;
+    *val = v;
+    *next = i + 2;
+    return true;
+}
+
 static int
 resp_parse_mbulk(struct resp_parser *p, const char *buf, size_t len, size_t *consumed, char *err,
                  size_t errlen)
 {
     long long ll;
 
+    size_t next;
+    if (p->mbulk_left < 0 && resp_fast_header(buf, len, 0, '*', &ll, &next) && ll <= RESP_MBULK_MAX && ll > 0) {
+        p->pos = next;
+        p->mbulk_left = ll;
+        p->bulk_len = -1;
+        p->scan = p->pos;
+    }
     if (p->mbulk_left < 0) {
         long long cr = resp_find_line(p, buf, len, 0, '\r');
         if (cr == -2) {
@@ -164,6 +200,10 @@ resp_parse_mbulk(struct resp_parser *p, const char *buf, size_t len, size_t *con
     }
 
     while (p->mbulk_left > 0) {
+        if (p->bulk_len < 0 && resp_fast_header(buf, len, p->pos, '$', &ll, &next) && ll <= p->max_bulk_len) {
+            p->bulk_len = ll;
+            p->pos = next;
+        }
         if (p->bulk_len < 0) {
             size_t h = p->pos;
             long long cr = resp_find_line(p, buf, len, h, '\r');
