@@ -21,13 +21,12 @@
 
 #include "cluster/cluster.h"
 #include "core/cluster_state.h"
+#include "core/commands.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/rcu.h"
 #include "core/server.h"
 #include "core/server_cmds.h"
-#include "core/t_commands.h"
-#include "core/t_db.h"
 #include "net/net_int.h"
 #include "net/runtime.h"
 
@@ -165,11 +164,7 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     rcu_thread_register();
-    t_string_register();
-    t_keys_register();
-    t_db_register();
-    server_register_commands();
-    config_register_commands();
+    core_register_commands();
     cluster_register_commands();
 
     if (g_cfg.cluster_enabled && cluster_setup() != 0)

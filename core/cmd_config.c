@@ -162,7 +162,7 @@ cfg_cmd_set(struct cmd_ctx *c)
             continue;
         cfg_commit(&st[i], false, err, sizeof(err));
         if (st[i].opt->kind != CFGK_NONE)
-            log_warn("Directive '%s' is accepted but not implemented by Tessera; ignored", st[i].opt->name);
+            log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", st[i].opt->name);
     }
     pthread_mutex_unlock(&cfg_lock);
     reply_ok(c->r);

@@ -796,7 +796,7 @@ config_apply(const char *name, int argc, char **args, bool at_runtime, char *err
         pthread_mutex_unlock(&cfg_lock);
     if (rc == 0 && o->kind != CFGK_NONE) {
         if (at_runtime)
-            log_warn("Directive '%s' is accepted but not implemented by Tessera; ignored", o->name);
+            log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", o->name);
         else
             o->seen = true;
     }

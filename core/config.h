@@ -141,7 +141,7 @@ enum { PROTECTED_CONFIGS_NO, PROTECTED_CONFIGS_YES, PROTECTED_CONFIGS_LOCAL };
  * and returns -1. */
 int config_load(int argc, char **argv);
 /* Log the start-up warnings config_load collected ("Directive 'x' is
- * accepted but not implemented by Tessera; ignored", one per directive).
+ * accepted but has no effect in Tessera yet; ignored", one per directive).
  * Call after log_setup so they reach the logfile; runs once per load, and
  * config_register_commands calls it too as a safety net. */
 void config_log_warnings(void);

@@ -4,7 +4,7 @@
  *
  * Every directive Tessera knows, acted on or not, is one struct cfg_opt in
  * cfg_opts[]: first the TS_CONFIG_LIST entries (value in a g_cfg field),
- * then the "accepted but not implemented" ones (value kept as a string in
+ * then the "accepted but without effect yet" ones (value kept as a string in
  * the entry itself). Setting a value is two steps so CONFIG SET can be all
  * or nothing:
  *

@@ -484,7 +484,7 @@ config_log_warnings(void)
     /* Never silently: one warning per accepted-but-ignored directive. */
     for (size_t i = 0; i < cfg_nopts; i++)
         if (cfg_opts[i].seen)
-            log_warn("Directive '%s' is accepted but not implemented by Tessera; ignored", cfg_opts[i].name);
+            log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", cfg_opts[i].name);
     for (size_t i = 0; i < cfg_nother_seen; i++)
-        log_warn("Directive '%s' is accepted but not implemented by Tessera; ignored", cfg_other_seen[i]);
+        log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", cfg_other_seen[i]);
 }

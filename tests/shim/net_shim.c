@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "core/commands.h"
 #include "core/config.h"
 #include "core/keyspace.h"
 #include "core/rcu.h"
@@ -11,8 +12,6 @@
 #include "core/shard.h"
 #include "core/slot.h"
 #include "core/slotmap.h"
-#include "core/t_commands.h"
-#include "core/t_db.h"
 #include "cluster/cluster.h"
 #include "net/runtime.h"
 
@@ -30,11 +29,7 @@ net_shim_start(int port, int threads)
     g_server.start_ms = ts_mstime();
     g_server.start_mono_us = ts_monotonic_us();
     rcu_thread_register();
-    t_string_register();
-    t_keys_register();
-    t_db_register();
-    server_register_commands();
-    config_register_commands();
+    core_register_commands();
     cluster_register_commands();
     if (runtime_setup() < 0)
         return -1;

@@ -472,7 +472,7 @@ TEST_F(Config, IgnoredDirectivesWarnOnce)
     char *out = cfg_shim_log_warnings();
     std::string log(out);
     free(out);
-    const std::string w1 = "Directive 'activedefrag' is accepted but not implemented by Tessera; ignored";
+    const std::string w1 = "Directive 'activedefrag' is accepted but has no effect in Tessera yet; ignored";
     EXPECT_NE(log.find(w1), std::string::npos);
     EXPECT_EQ(log.find(w1), log.rfind(w1));
     EXPECT_NE(log.find("Directive 'replica-priority' is accepted"), std::string::npos);

@@ -1,0 +1,17 @@
+/* commands.c: see commands.h. */
+#include "core/commands.h"
+
+#include "core/config.h"
+#include "core/server_cmds.h"
+#include "core/t_commands.h"
+#include "core/t_db.h"
+
+void
+core_register_commands(void)
+{
+    t_string_register();
+    t_keys_register();
+    t_db_register();
+    server_register_commands();
+    config_register_commands();
+}
