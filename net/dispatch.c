@@ -456,6 +456,17 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
             slot = slot_of_sv(argv[idx[0]]);
             target = slotmap_worker((uint16_t)slot);
             bool multi_worker = false;
+            /* Redis checks the first key's slot for an owner before it looks
+             * at the other keys: an unowned first slot beats CROSSSLOT. */
+            if (g_server.cluster_mode) {
+                const struct cluster_snap *snap = cluster_snap_get();
+                if (snap && snap->owner[slot] < 0) {
+                    if (idx != idxbuf)
+                        ts_free(idx);
+                    reply_error_ordered(w, c, "CLUSTERDOWN Hash slot not served");
+                    return;
+                }
+            }
             for (int i = 1; i < nk; i++) {
                 int s = slot_of_sv(argv[idx[i]]);
                 if (s == slot)
