@@ -599,6 +599,29 @@ def key_in_slot(slot, prefix="k"):
     raise RuntimeError("no key found for slot %d" % slot)
 
 
+def against_redis(t, port_t, port_r, body, tessera_extra=(), redis_extra=(), check_exit=False):
+    """The frame of a differential test file: start Tessera (2 workers) and
+    Debian's redis-server, run body(tess, red), check Tessera is still up,
+    stop both (and, with check_exit, that Tessera exited 0 on SIGTERM),
+    look for sanitizer reports, clean up and print the summary."""
+    tess = red = None
+    try:
+        tess = tessera(port_t, threads=2, extra=tessera_extra)
+        red = redis_server(port_r, extra=redis_extra)
+        body(tess, red)
+        t.current = "alive"
+        t.check(tess.alive(), "Tessera still running at the end")
+    finally:
+        rcs = [s.stop() if s else None for s in (tess, red)]
+    if check_exit:
+        t.current = "exit"
+        t.eq(rcs[0], 0, "Tessera exit code after SIGTERM")
+    t.server_checks(tess)
+    tess.cleanup()
+    red.cleanup()
+    t.finish()
+
+
 def run_main(t, main):
     """Run a test file's main(); an exception outside the individual tests
     (a server that does not start, say) still ends with the summary line

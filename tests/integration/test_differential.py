@@ -309,22 +309,11 @@ def run_pipelined(tess, red):
 
 
 def main():
-    tess = red = None
-    try:
-        tess = H.tessera(PORT_T, threads=2)
-        red = H.redis_server(PORT_R)
+    def body(tess, red):
         t.run(run_all, tess, red)
         t.run(run_pipelined, tess, red)
-        t.current = "alive"
-        t.check(tess.alive(), "Tessera still running")
-    finally:
-        for s in (tess, red):
-            if s:
-                s.stop()
-    t.server_checks(tess)
-    tess.cleanup()
-    red.cleanup()
-    t.finish()
+
+    H.against_redis(t, PORT_T, PORT_R, body)
 
 
 if __name__ == "__main__":

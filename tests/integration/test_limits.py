@@ -136,23 +136,12 @@ def test_proto_max_bulk_len(srv):
 
 
 def main():
-    tess = red = None
-    try:
-        tess = H.tessera(PORT_T, threads=2, extra=LIMITS)
-        red = H.redis_server(PORT_R, extra=LIMITS)
+    def body(tess, red):
         for fn in (test_idle_timeout, test_maxclients, test_query_buffer_limit, test_proto_max_bulk_len):
             for srv in (red, tess):
                 t.run(fn, srv)
-        t.current = "alive"
-        t.check(tess.alive(), "Tessera still running")
-    finally:
-        for s in (tess, red):
-            if s:
-                s.stop()
-    t.server_checks(tess)
-    tess.cleanup()
-    red.cleanup()
-    t.finish()
+
+    H.against_redis(t, PORT_T, PORT_R, body, tessera_extra=LIMITS, redis_extra=LIMITS)
 
 
 if __name__ == "__main__":

@@ -186,25 +186,14 @@ def test_byte_by_byte(tess):
 
 
 def main():
-    tess = red = None
-    try:
-        tess = H.tessera(PORT_T, threads=2)
-        red = H.redis_server(PORT_R)
+    def body(tess, red):
         t.run(test_malformed, tess, red)
         t.run(test_errors_text, tess)
         t.run(test_inline, tess, red)
         t.run(test_pipeline_10k, tess)
         t.run(test_byte_by_byte, tess)
-        t.current = "alive"
-        t.check(tess.alive(), "Tessera still running at the end")
-    finally:
-        rcs = [s.stop() if s else None for s in (tess, red)]
-    t.current = "exit"
-    t.eq(rcs[0], 0, "Tessera exit code after SIGTERM")
-    t.server_checks(tess)
-    tess.cleanup()
-    red.cleanup()
-    t.finish()
+
+    H.against_redis(t, PORT_T, PORT_R, body, check_exit=True)
 
 
 if __name__ == "__main__":
