@@ -6,7 +6,8 @@
  *   command tables     core (strings, keys, server, config), cluster
  *   cluster_setup      nodes.conf (cluster-enabled yes)
  *   runtime_setup      workers, io_uring rings, listeners, shards
- *   runtime_start      worker threads; the main thread waits for signals */
+ *   runtime_start      worker threads; the main thread waits for signals
+ *   cluster_bus_start  the cluster thread (cluster-enabled yes) */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -180,8 +181,13 @@ main(int argc, char **argv)
                g_server.cluster_mode ? "cluster" : "standalone", (int)getpid());
     if (runtime_start() < 0)
         return EX_OSERR;
+    if (cluster_bus_start() < 0) {
+        runtime_stop();
+        return EX_OSERR;
+    }
     log_notice("Ready to accept connections tcp");
     int status = runtime_run_until_shutdown();
+    cluster_bus_stop();
     if (g_cfg.pidfile && g_cfg.pidfile[0])
         unlink(g_cfg.pidfile);
     return status;

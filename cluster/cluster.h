@@ -47,6 +47,29 @@ void cluster_register_commands(void);
 /* The command table itself (tests). */
 const struct cmd_def *cluster_command_table(void);
 
+/* Start the cluster thread (bus listener on cluster-port or port+10000,
+ * links, gossip, failure detection) after the workers run; 0 or -errno
+ * (logged). No-op with cluster-enabled no. */
+int cluster_bus_start(void);
+/* Stop and join it, closing every link (shutdown). */
+void cluster_bus_stop(void);
+/* CLUSTER LINKS reply; under cluster_lock. */
+struct reply;
+void cluster_bus_links_reply(struct reply *r);
+/* Forget a node (CLUSTER FORGET): ban its ID from gossip for 60 s. Under
+ * cluster_lock; the caller deletes the node from the master copy. */
+void cluster_bus_ban(const char *id);
+/* Clear the bus's private state (CLUSTER RESET). Under cluster_lock. */
+void cluster_bus_reset(void);
+/* Ask the cluster thread to send a PONG to every node on its next turn
+ * (after an admin change of my role or slots). Any thread, lock-free. */
+void cluster_bus_request_pong(void);
+/* Message counters for CLUSTER INFO. */
+void cluster_bus_stats_text(struct ts_buf *out);
+/* Myself's address and hostname from the config (announce-* directives,
+ * port, cluster-port); true if anything changed. */
+bool cluster_apply_my_address(struct cluster_snap *s);
+
 /* ---- Runtime hooks ---- */
 /* The runtime calls this with the local address of an accepted client
  * connection ("127.0.0.1", "::1", "::ffff:10.0.0.1" is unmapped). While

@@ -9,6 +9,7 @@
  * one slot re-run on the worker owning that slot (cmd_forward); FLUSHSLOTS
  * asks every worker whether it holds keys (cmd_fanout). */
 #include "cluster/cluster.h"
+#include "cluster/cluster_cmds_int.h"
 
 #include "core/client.h"
 #include "core/cmd.h"
@@ -27,7 +28,7 @@
 
 /* Every subcommand starts here: with cluster-enabled no, Redis refuses all
  * of them (even HELP and KEYSLOT). */
-static bool
+bool
 cl_enabled(struct cmd_ctx *c)
 {
     if (g_cfg.cluster_enabled)
@@ -38,7 +39,7 @@ cl_enabled(struct cmd_ctx *c)
 
 /* Exact argument counts are checked here too (the table's arities are
  * Redis's minimums); a wrong count answers like an unknown subcommand. */
-static bool
+bool
 cl_argc(struct cmd_ctx *c, int want)
 {
     if (c->argc == want)
@@ -90,6 +91,8 @@ cluster_cmd_help(struct cmd_ctx *c)
         "    Stop serving the listed hash slots.",
         "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
         "    Stop serving every hash slot in the listed inclusive ranges.",
+        "FORGET <node-id>",
+        "    Remove a node from the node table and ban it from gossip for 60 seconds.",
         "FLUSHSLOTS",
         "    Drop every slot assignment of this node (the database must be empty).",
         "GETKEYSINSLOT <slot> <count>",
@@ -100,14 +103,24 @@ cluster_cmd_help(struct cmd_ctx *c)
         "    Hash slot of <key>.",
         "LINKS",
         "    The cluster bus links of this node.",
+        "MEET <ip> <port> [<bus-port>]",
+        "    Connect to the node at <ip>:<port> and add it to the cluster.",
         "MYID",
         "    This node's ID.",
         "NODES",
         "    The node table, one line per node.",
+        "REPLICAS <node-id>",
+        "    The replicas of master <node-id>, one CLUSTER NODES line each (also SLAVES).",
+        "REPLICATE <node-id>",
+        "    Become a replica of master <node-id>.",
+        "RESET [HARD|SOFT]",
+        "    Forget every other node and every slot; HARD also renews the ID and zeroes the epochs.",
         "SAVECONFIG",
         "    Write the cluster configuration file now.",
         "SET-CONFIG-EPOCH <epoch>",
         "    Set the config epoch of a node that knows no other node.",
+        "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+        "    Set a hash slot's resharding state or owner.",
         "SHARDS",
         "    Shards of the cluster: slot ranges and nodes.",
         "SLOTS",
@@ -159,16 +172,12 @@ cluster_info_text(const struct cluster_snap *s, struct ts_buf *out)
                      "cluster_known_nodes:%d\r\n"
                      "cluster_size:%d\r\n"
                      "cluster_current_epoch:%llu\r\n"
-                     "cluster_my_epoch:%llu\r\n"
-                     /* Per-type message counters appear once the bus sends
-                      * or receives something; the totals always do. */
-                     "cluster_stats_messages_sent:0\r\n"
-                     "cluster_stats_messages_received:0\r\n"
-                     "total_cluster_links_buffer_limit_exceeded:0\r\n",
+                     "cluster_my_epoch:%llu\r\n",
                      cluster_snap_state(s) == CLUSTER_OK ? "ok" : "fail", s->slots_assigned, s->slots_ok, s->slots_pfail,
                      s->slots_fail, s->nnodes, s->size, (unsigned long long)s->current_epoch,
                      (unsigned long long)my_epoch);
     ts_buf_append(out, tmp, (size_t)n);
+    cluster_bus_stats_text(out); /* per-type lines only for types seen */
 }
 
 void
@@ -338,28 +347,6 @@ cluster_cmd_shards(struct cmd_ctx *c)
     cluster_read_end();
 }
 
-static void
-cluster_cmd_links(struct cmd_ctx *c)
-{
-    if (!cl_enabled(c) || !cl_argc(c, 2))
-        return;
-    reply_array(c->r, 0); /* no bus links until the cluster bus exists */
-}
-
-static void
-cluster_cmd_count_failure_reports(struct cmd_ctx *c)
-{
-    if (!cl_enabled(c) || !cl_argc(c, 3))
-        return;
-    const struct cluster_snap *s = cl_snap_begin();
-    int idx = cluster_snap_find(s, c->argv[2].ptr, c->argv[2].len);
-    cluster_read_end();
-    if (idx < 0)
-        reply_errorf(c->r, "ERR Unknown node %.*s", (int)TS_MIN(c->argv[2].len, 128), c->argv[2].ptr);
-    else
-        reply_int(c->r, 0); /* failure reports arrive over the bus */
-}
-
 /* ---- Keys of a slot: run on the worker that holds them ---- */
 
 static void
@@ -431,11 +418,12 @@ cluster_cmd_getkeysinslot(struct cmd_ctx *c)
  * save is fatal in Redis ("can't update cluster config file"); here the
  * change stays in memory and is logged, so a full disk does not kill a
  * serving node. */
-static void
+void
 cl_commit_locked(void)
 {
     cluster_mc_save();
     cluster_mc_publish();
+    cluster_bus_request_pong();
 }
 
 /* Marks each slot of the request in `seen` and checks ownership, in the
@@ -731,18 +719,25 @@ static const struct cmd_def cluster_subcommands[] = {
     CL_SUB("delslots", -3, CMD_ADMIN | CMD_STALE, cluster_cmd_delslots, "Sets hash slots as unbound for a node."),
     CL_SUB("delslotsrange", -4, CMD_ADMIN | CMD_STALE, cluster_cmd_delslotsrange,
            "Sets hash slot ranges as unbound for a node."),
+    CL_SUB("forget", 3, CMD_ADMIN | CMD_STALE, cluster_cmd_forget, "Removes a node from the nodes table."),
     CL_SUB("flushslots", 2, CMD_ADMIN | CMD_STALE, cluster_cmd_flushslots, "Deletes all slots information from a node."),
     CL_SUB("getkeysinslot", 4, CMD_STALE, cluster_cmd_getkeysinslot, "Returns the key names in a hash slot."),
     CL_SUB("help", 2, CMD_LOADING | CMD_STALE, cluster_cmd_help, "Returns helpful text about the different subcommands."),
     CL_SUB("info", 2, CMD_STALE, cluster_cmd_info, "Returns information about the state of a node."),
     CL_SUB("keyslot", 3, CMD_STALE, cluster_cmd_keyslot, "Returns the hash slot for a key."),
     CL_SUB("links", 2, CMD_STALE, cluster_cmd_links, "Returns a list of all TCP links to and from peer nodes."),
+    CL_SUB("meet", -4, CMD_ADMIN | CMD_STALE, cluster_cmd_meet, "Forces a node to handshake with another node."),
     CL_SUB("myid", 2, CMD_STALE, cluster_cmd_myid, "Returns the ID of a node."),
     CL_SUB("nodes", 2, CMD_STALE, cluster_cmd_nodes, "Returns the cluster configuration for a node."),
+    CL_SUB("replicas", 3, CMD_ADMIN | CMD_STALE, cluster_cmd_replicas, "Lists the replica nodes of a master node."),
+    CL_SUB("replicate", 3, CMD_ADMIN | CMD_STALE, cluster_cmd_replicate, "Configure a node as replica of a master node."),
+    CL_SUB("reset", -2, CMD_ADMIN | CMD_STALE | CMD_NOSCRIPT, cluster_cmd_reset, "Resets a node."),
     CL_SUB("saveconfig", 2, CMD_ADMIN | CMD_STALE, cluster_cmd_saveconfig, "Forces a node to save the cluster configuration to disk."),
     CL_SUB("set-config-epoch", 3, CMD_ADMIN | CMD_STALE, cluster_cmd_set_config_epoch,
            "Sets the configuration epoch for a new node."),
+    CL_SUB("setslot", -4, CMD_ADMIN | CMD_STALE, cluster_cmd_setslot, "Binds a hash slot to a node."),
     CL_SUB("shards", 2, CMD_STALE, cluster_cmd_shards, "Returns the mapping of cluster slots to shards."),
+    CL_SUB("slaves", 3, CMD_ADMIN | CMD_STALE, cluster_cmd_replicas, "Lists the replica nodes of a master node."),
     CL_SUB("slots", 2, CMD_STALE, cluster_cmd_slots, "Returns the mapping of cluster slots to nodes."),
     {.name = NULL},
 };

@@ -45,11 +45,14 @@ read_file(const char *path, char **out, size_t *len)
 }
 
 /* Myself's advertised address follows the config on every start, as Redis
- * does: the port may have changed since nodes.conf was written. */
-static void
-apply_my_address(struct cluster_snap *s)
+ * does (the port may have changed since nodes.conf was written), and the
+ * cluster thread re-applies it each cron so CONFIG SET cluster-announce-*
+ * takes effect. Returns true if anything changed. */
+bool
+cluster_apply_my_address(struct cluster_snap *s)
 {
     struct cluster_node *me = &s->nodes[s->myself];
+    struct cluster_node old = *me;
     int port = g_cfg.cluster_announce_port ? g_cfg.cluster_announce_port : g_cfg.port;
     int cport = g_cfg.cluster_announce_bus_port ? g_cfg.cluster_announce_bus_port
                 : g_cfg.cluster_port            ? g_cfg.cluster_port
@@ -58,9 +61,11 @@ apply_my_address(struct cluster_snap *s)
     me->cport = cport;
     if (g_cfg.cluster_announce_ip && g_cfg.cluster_announce_ip[0])
         snprintf(me->ip, sizeof(me->ip), "%s", g_cfg.cluster_announce_ip);
-    if (g_cfg.cluster_announce_hostname && g_cfg.cluster_announce_hostname[0])
-        snprintf(me->hostname, sizeof(me->hostname), "%s", g_cfg.cluster_announce_hostname);
+    snprintf(me->hostname, sizeof(me->hostname), "%s",
+             g_cfg.cluster_announce_hostname ? g_cfg.cluster_announce_hostname : "");
     me->link_connected = true;
+    return old.port != me->port || old.cport != me->cport || strcmp(old.ip, me->ip) != 0 ||
+           strcmp(old.hostname, me->hostname) != 0;
 }
 
 int
@@ -108,7 +113,7 @@ cluster_setup(void)
         log_notice("Node configuration loaded, I'm %.40s", s->nodes[s->myself].id);
     }
     ts_free(text);
-    apply_my_address(s);
+    cluster_apply_my_address(s);
     cluster_mc_install(s, path);
     cluster_lock();
     rc = cluster_mc_save();

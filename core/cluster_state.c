@@ -68,6 +68,34 @@ cluster_snap_add_node(struct cluster_snap *s, const char *id, uint32_t flags)
     return s->nnodes++;
 }
 
+void
+cluster_snap_del_node(struct cluster_snap *s, int idx)
+{
+    if (idx < 0 || idx >= s->nnodes || idx == s->myself)
+        return;
+    /* Slot tables: drop references to idx, shift the ones above it. */
+    int16_t *tables[] = {s->owner, s->migrating_to, s->importing_from};
+    for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
+        int16_t *tab = tables[t];
+        for (int j = 0; j < CLUSTER_SLOTS; j++) {
+            if (tab[j] == idx)
+                tab[j] = -1;
+            else if (tab[j] > idx)
+                tab[j]--;
+        }
+    }
+    memmove(&s->nodes[idx], &s->nodes[idx + 1], (size_t)(s->nnodes - idx - 1) * sizeof(*s->nodes));
+    s->nnodes--;
+    for (int i = 0; i < s->nnodes; i++) {
+        if (s->nodes[i].master == idx)
+            s->nodes[i].master = -1;
+        else if (s->nodes[i].master > idx)
+            s->nodes[i].master--;
+    }
+    if (s->myself > idx)
+        s->myself--;
+}
+
 int
 cluster_snap_find(const struct cluster_snap *s, const char *id, size_t len)
 {
@@ -119,6 +147,8 @@ cluster_snap_finish(struct cluster_snap *s)
     s->size = size;
     s->state_partial = reachable < size / 2 + 1 ? CLUSTER_FAIL : CLUSTER_OK;
     s->state_full_coverage = covered ? s->state_partial : CLUSTER_FAIL;
+    if (s->hold_fail)
+        s->state_partial = s->state_full_coverage = CLUSTER_FAIL;
 }
 
 int

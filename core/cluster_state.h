@@ -64,6 +64,7 @@ struct cluster_node {
     int64_t repl_offset;            /* last known replication offset */
     bool link_connected;            /* an outbound bus link exists (myself: always) */
     int nslots;                     /* slots owned (filled by cluster_snap_finish) */
+    int fail_reports;               /* valid failure reports (cluster thread) */
 };
 
 struct cluster_snap {
@@ -75,6 +76,9 @@ struct cluster_snap {
     int state_full_coverage;   /* enum cluster_health, coverage required */
     int state_partial;         /* enum cluster_health, coverage not required */
     int size;                  /* masters owning >= 1 slot */
+    /* Set by the cluster thread during the boot writable delay and the
+     * rejoin delay (cluster-algorithms.md §5): both states read FAIL. */
+    bool hold_fail;
     int myself;                /* index of myself in nodes[] */
     int nnodes;
     int cap;                   /* allocated entries in nodes[] (writer side) */
@@ -99,6 +103,10 @@ void cluster_snap_destroy(struct cluster_snap **s);
 /* Append a node (zeroed except the fields given); returns its index.
  * Grows nodes[]: only valid on an unpublished copy. */
 int cluster_snap_add_node(struct cluster_snap *s, const char *id, uint32_t flags);
+/* Remove node idx (unpublished copy only): its slots become unowned,
+ * importing/migrating marks naming it are cleared, its replicas lose their
+ * master, and every index above idx moves down by one. */
+void cluster_snap_del_node(struct cluster_snap *s, int idx);
 /* Index of the node whose ID is id (len bytes), or -1. */
 int cluster_snap_find(const struct cluster_snap *s, const char *id, size_t len);
 /* Recompute per-node slot counts, CLUSTER INFO counters, size and the

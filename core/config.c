@@ -74,7 +74,6 @@ struct cfg_opt cfg_opts[] = {
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", MOD),
     CFG_IGN("cluster-allow-pubsubshard-when-down", 'b', "yes", MOD),
     CFG_IGN("cluster-announce-tls-port", 'i', "0", MOD),
-    CFG_IGN("cluster-link-sendbuf-limit", 'm', "0", MOD),
     CFG_IGN("crash-log-enabled", 'b', "yes", MOD),
     CFG_IGN("crash-memcheck-enabled", 'b', "yes", MOD),
     CFG_IGN("disable-thp", 'b', "yes", IMM),

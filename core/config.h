@@ -88,6 +88,8 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(cluster_allow_replica_migration, "cluster-allow-replica-migration", CFG_BOOL, 1, 0, 1,             \
       CFG_MODIFIABLE)                                                                                    \
     X(cluster_replica_no_failover, "cluster-replica-no-failover", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)     \
+    X(cluster_link_sendbuf_limit, "cluster-link-sendbuf-limit", CFG_MEM, 0, 0, 9223372036854775807LL,     \
+      CFG_MODIFIABLE)                                                                                    \
     X(repl_backlog_size, "repl-backlog-size", CFG_MEM, 1024 * 1024, 1, 9223372036854775807LL,            \
       CFG_MODIFIABLE)                                                                                    \
     X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE)                          \

@@ -3,6 +3,8 @@
 #ifndef TESSERA_RUNTIME_H
 #define TESSERA_RUNTIME_H
 
+#include <stdbool.h>
+
 /* Decide the worker count and CPUs (threads / worker-cpus / affinity mask),
  * create rings, listeners and shards. Returns 0 or -errno (logged). */
 int runtime_setup(void);
@@ -13,6 +15,10 @@ int runtime_start(void);
 int runtime_run_until_shutdown(void);
 /* Request shutdown and join the workers (tests; the signal path uses it). */
 void runtime_stop(void);
+/* A listening TCP socket on addr ("*", "::*", or a literal) and port, with
+ * SO_REUSEADDR (and SO_REUSEPORT if asked), IPV6_V6ONLY for IPv6, backlog
+ * tcp-backlog. Returns the fd or -errno. */
+int runtime_listen_tcp(const char *addr, int port, bool reuseport);
 /* Number of workers chosen by runtime_setup. */
 int runtime_nworkers(void);
 /* Hook run once per cron tick on each worker (after runtime_setup). */

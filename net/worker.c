@@ -139,8 +139,8 @@ choose_workers(int *cpus)
 
 /* ---- Listeners ---- */
 
-static int
-listen_one(const char *addr, int port)
+int
+runtime_listen_tcp(const char *addr, int port, bool reuseport)
 {
     bool v6 = strchr(addr, ':') != NULL;
     int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -148,7 +148,8 @@ listen_one(const char *addr, int port)
         return -errno;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (reuseport)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (v6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     struct sockaddr_storage ss;
@@ -198,7 +199,17 @@ setup_listeners(struct worker *w)
         bool optional = a[0] == '-';
         if (optional)
             a++;
-        int fd = listen_one(a, listen_port);
+        int fd = 0;
+        if (w->id == 0) {
+            /* SO_REUSEPORT would let a second server on the same port (same
+             * user) share it silently; bind once without it first so an
+             * occupied port fails like Redis's "Address already in use". */
+            fd = runtime_listen_tcp(a, listen_port, false);
+            if (fd >= 0)
+                close(fd);
+        }
+        if (fd >= 0)
+            fd = runtime_listen_tcp(a, listen_port, true);
         if (fd < 0) {
             if (optional)
                 continue;

@@ -1,0 +1,155 @@
+/* bus_int.h: the cluster thread's private state, shared by its files.
+ *
+ *   bus_link.c   the thread, its io_uring, listeners, links (connect, read,
+ *                frame, write), start/stop
+ *   bus_proto.c  what a received message does to the cluster state; message
+ *                building (header, gossip) and broadcasting
+ *   bus_cron.c   the 100 ms cron: links to create, pings, PFAIL, handshake
+ *                expiry, failure reports, cluster state and its delays
+ *
+ * Everything here is touched only by the cluster thread while it holds
+ * cluster_lock() (it takes the lock for each loop turn), or by an admin
+ * command holding the same lock (CLUSTER LINKS, COUNT-FAILURE-REPORTS,
+ * FORGET). Node references across loop turns are node IDs, never indexes:
+ * an admin command may delete nodes (FORGET, RESET) between two turns.
+ * Within one turn, under the lock, indexes into cluster_mc()->nodes are
+ * stable. */
+#ifndef TESSERA_BUS_INT_H
+#define TESSERA_BUS_INT_H
+
+#include "cluster/bus_msg.h"
+#include "cluster/cluster.h"
+#include "core/buf.h"
+#include "core/common.h"
+#include "core/config.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+struct bus_link {
+    int fd;
+    bool outbound;          /* we connected (to node); else accepted */
+    bool connected;         /* outbound: connect completed */
+    bool closing;           /* freed when no operation is in flight */
+    bool recv_armed;
+    bool send_armed;
+    int inflight;           /* SQEs not yet completed */
+    char node[CLUSTER_NAMELEN + 1]; /* owner node ID; "" = inbound, not yet identified */
+    int64_t ctime;          /* unix ms of creation (CLUSTER LINKS create-time) */
+    struct sockaddr_storage addr; /* outbound: target; inbound: peer */
+    socklen_t addrlen;
+    char peer_ip[CLUSTER_IPLEN];  /* inbound: the peer's address */
+    struct ts_buf in;       /* received bytes not yet framed */
+    struct ts_buf out;      /* queued for the next send */
+    struct ts_buf sending;  /* the send in flight */
+    size_t sent;            /* bytes of `sending` already written */
+    struct bus_link *next;  /* every link, for the loop and CLUSTER LINKS */
+};
+
+struct bus_report {
+    char reporter[CLUSTER_NAMELEN];
+    int64_t time;
+};
+
+/* What the cluster thread keeps per node beyond the snapshot fields. */
+struct bus_peer {
+    char id[CLUSTER_NAMELEN + 1];
+    struct bus_link *out;   /* our outbound link to it */
+    struct bus_link *in;    /* its link to us, once identified */
+    int64_t ctime;          /* first seen (handshake expiry) */
+    int64_t data_received;  /* unix ms of the last message from it */
+    int64_t voted_time;     /* last vote given to one of its replicas */
+    struct bus_report *reports;
+    int nreports;
+    int capreports;
+    bool seen;              /* reconciliation mark (bus_cron.c) */
+};
+
+/* The FORGET ban list: IDs gossip may not re-add for 60 s. */
+struct bus_ban {
+    char id[CLUSTER_NAMELEN];
+    int64_t until;
+};
+
+struct bus_state {
+    int64_t now;            /* unix ms, refreshed every loop turn */
+    struct bus_peer *peers;
+    int npeers, cappeers;
+    struct bus_link *links;
+    struct bus_ban *bans;
+    int nbans, capbans;
+    /* Slots whose owner stopped claiming them (cluster-algorithms.md §7). */
+    uint8_t not_claimed[BUS_SLOT_BYTES];
+    bool dirty_save;        /* nodes.conf must be written this turn */
+    bool dirty_publish;     /* a snapshot must be published this turn */
+    uint64_t iteration;     /* cron runs */
+    int64_t first_state_eval;
+    int64_t among_minority_time;
+    int pfail_count;        /* PFAIL nodes at the last cron, for gossip */
+    struct ts_buf scratch;  /* message building */
+};
+
+extern struct bus_state g_bus;
+
+/* Message counters for CLUSTER INFO (relaxed atomics: read by workers). */
+extern uint64_t g_bus_sent[BUS_TYPE_COUNT];
+extern uint64_t g_bus_recv[BUS_TYPE_COUNT];
+extern uint64_t g_bus_links_limit_exceeded;
+
+/* ---- bus_link.c ---- */
+/* Open an outbound link to node idx of mc (ip:cport) and start connecting;
+ * NULL when the address cannot be parsed (NOADDR-like). */
+struct bus_link *bus_link_connect(struct cluster_snap *mc, int idx);
+/* Close a link (its peer forgets it); freed once its I/O has completed. */
+void bus_link_close(struct bus_link *l);
+/* Queue bytes on a link; sent at the end of the loop turn. */
+void bus_link_write(struct bus_link *l, const void *p, size_t n);
+
+/* ---- bus_proto.c ---- */
+/* A complete message arrived on l. */
+void bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len);
+/* An outbound link finished connecting: send MEET or PING. */
+void bus_link_established(struct bus_link *l);
+/* Send a PING/PONG/MEET to node idx over link l. */
+void bus_send_ping(struct bus_link *l, int type);
+/* Send a message to every node with an outbound link (not handshake). */
+void bus_broadcast(const struct bus_out *o);
+/* Fill the common header fields from the master copy. */
+void bus_fill_header(struct bus_hdr *h, int type);
+/* Broadcast FAIL about node idx. */
+void bus_send_fail(int idx);
+
+/* ---- bus_cron.c ---- */
+void bus_cron(void);
+/* The peer entry of a node ID (created when missing). */
+struct bus_peer *bus_peer_get(const char *id);
+struct bus_peer *bus_peer_find(const char *id);
+/* Forget a node: close its links, drop its peer entry and every failure
+ * report it filed; then delete it from mc. */
+void bus_node_delete(struct cluster_snap *mc, int idx);
+/* Rename a node (handshake completed) in mc and the peer table. */
+void bus_node_rename(struct cluster_snap *mc, int idx, const char *newid);
+/* Failure reports. */
+void bus_report_add(const char *node, const char *reporter);
+void bus_report_del(const char *node, const char *reporter);
+int bus_report_count(const char *node);
+/* PFAIL -> FAIL promotion check for node idx. */
+void bus_mark_fail_if_needed(struct cluster_snap *mc, int idx);
+/* FAIL -> clear check after a PONG from node idx. */
+void bus_clear_fail_if_needed(struct cluster_snap *mc, int idx);
+bool bus_banned(const char *id);
+void bus_ban(const char *id);
+/* Re-evaluate the state (with the boot and rejoin delays). */
+void bus_update_state(struct cluster_snap *mc);
+
+/* cluster-node-timeout ("T" in cluster-algorithms.md), read each use:
+ * CONFIG SET may change it. */
+static inline int64_t
+bus_node_timeout(void)
+{
+    long long t = __atomic_load_n(&g_cfg.cluster_node_timeout, __ATOMIC_RELAXED);
+    return t > 0 ? t : 1;
+}
+
+#endif
