@@ -3,6 +3,7 @@
  * the workers start. Lookup is on the path of every request, so names are
  * hashed and compared case-insensitively in one pass, with no allocation. */
 #include "core/cmd.h"
+#include "core/cmdstats.h"
 
 #include "core/server.h"
 #include "core/shard.h"
@@ -53,6 +54,9 @@ cmd_register_table(const struct cmd_def *table)
         by_name[i] = d;
         by_name_len[i] = (uint8_t)TS_MIN(strlen(d->name), (size_t)255);
         all[nall++] = d;
+        cmdstats_register(d, NULL);
+        for (const struct cmd_def *s = d->subcommands; s && s->name; s++)
+            cmdstats_register(s, d);
     }
 }
 

@@ -6,6 +6,8 @@
  * validated, and only then are the values published, under cfg_lock so two
  * CONFIG SETs on different workers do not interleave. */
 #include "core/config.h"
+#include "core/keyspace.h"
+#include "core/shard.h"
 
 #include "core/cmd.h"
 #include "core/config_int.h"
@@ -170,12 +172,38 @@ cfg_cmd_set(struct cmd_ctx *c)
 
 /* ---- RESETSTAT, REWRITE, HELP ---- */
 
+/* Every worker zeroes its own counters (gauges such as connected_clients
+ * stay); the last step answers. */
 static void
-cfg_cmd_resetstat(struct cmd_ctx *c)
+resetstat_each(struct shard *sh, void *state, int worker)
+{
+    struct shard_stats *s = &sh->stats;
+    uint64_t connected = s->connected_clients, blocked = s->blocked_clients;
+    memset(s, 0, sizeof(*s));
+    s->connected_clients = connected;
+    s->blocked_clients = blocked;
+    if (sh->ks)
+        ks_reset_stats(sh->ks);
+    cmdstats_reset(&sh->cstats);
+}
+
+static void
+resetstat_done(void *state, struct reply *r, struct client *cl)
 {
     if (config_resetstat_hook)
         config_resetstat_hook();
-    reply_ok(c->r);
+    reply_ok(r);
+}
+
+static void
+resetstat_free(void *state)
+{
+}
+
+static void
+cfg_cmd_resetstat(struct cmd_ctx *c)
+{
+    cmd_fanout(c, NULL, resetstat_each, resetstat_done, resetstat_free);
 }
 
 static void

@@ -231,6 +231,20 @@ info_keyspace(struct ts_buf *o, const struct info_stats *st)
                     (unsigned long long)st->expires);
 }
 
+static void
+info_commandstats(struct ts_buf *o, const struct info_stats *st)
+{
+    if (st->cmdstats)
+        cmdstats_format_commands(o, st->cmdstats, st->ncmdstats);
+}
+
+static void
+info_errorstats(struct ts_buf *o, const struct info_stats *st)
+{
+    if (st->cmdstats)
+        cmdstats_format_errors(o, st->cmdstats, st->ncmdstats);
+}
+
 static const struct {
     unsigned bit;
     const char *name;   /* as INFO accepts it */
@@ -245,8 +259,8 @@ static const struct {
     { INFO_REPLICATION, "replication", "Replication", info_replication },
     { INFO_CPU, "cpu", "CPU", info_cpu },
     { INFO_MODULES, "modules", "Modules", NULL },
-    { INFO_COMMANDSTATS, "commandstats", "Commandstats", NULL },
-    { INFO_ERRORSTATS, "errorstats", "Errorstats", NULL },
+    { INFO_COMMANDSTATS, "commandstats", "Commandstats", info_commandstats },
+    { INFO_ERRORSTATS, "errorstats", "Errorstats", info_errorstats },
     { INFO_LATENCYSTATS, "latencystats", "Latencystats", NULL },
     { INFO_CLUSTER, "cluster", "Cluster", info_cluster },
     { INFO_KEYSPACE, "keyspace", "Keyspace", info_keyspace },
@@ -299,6 +313,7 @@ struct info_worker {
 struct info_fanout {
     unsigned sections;
     struct info_worker w[MAX_WORKERS];
+    struct cmdstats cs[MAX_WORKERS];
 };
 
 /* instantaneous_* metrics: 16 samples, one per 100 ms (Redis's scheme). */
@@ -402,6 +417,8 @@ info_each(struct shard *sh, void *arg, int worker)
     struct info_fanout *st = arg;
     struct info_worker *w = &st->w[worker];
     w->ss = sh->stats;
+    if (st->sections & (INFO_COMMANDSTATS | INFO_ERRORSTATS))
+        cmdstats_copy(&st->cs[worker], &sh->cstats);
     if (sh->ks) {
         w->ks = *ks_get_stats(sh->ks);
         w->keys = ks_count(sh->ks);
@@ -513,6 +530,8 @@ info_collect(struct info_stats *st, const struct info_fanout *f, int nworkers)
         st->cpu_user = tv_seconds(ru.ru_utime);
     }
     st->cluster_hook = info_cluster_hook;
+    st->cmdstats = f->cs;
+    st->ncmdstats = nworkers;
 }
 
 static void
@@ -530,7 +549,10 @@ info_done(void *arg, struct reply *r, struct client *cl)
 static void
 info_free(void *arg)
 {
-    ts_free(arg);
+    struct info_fanout *f = arg;
+    for (int i = 0; i < MAX_WORKERS; i++)
+        cmdstats_free(&f->cs[i]);
+    ts_free(f);
 }
 
 static void

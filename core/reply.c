@@ -145,6 +145,7 @@ reply_error(struct reply *r, const char *msg)
     size_t n = strlen(msg);
     r->count++;
     r->error = true;
+    r->err_at = r->out->len;
     bool dash = n > 0 && msg[0] == '-';
     char *dst = ts_buf_reserve(r->out, n + 3);
     size_t o = 0;

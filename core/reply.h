@@ -16,6 +16,7 @@ struct reply {
     uint8_t resp;   /* 2 or 3 */
     uint32_t count; /* number of top-level replies written (for CLIENT REPLY) */
     bool error;     /* the last top-level reply was an error (for stats) */
+    size_t err_at;  /* offset in out of that error's '-' (errorstats) */
 };
 
 static inline void

@@ -56,6 +56,7 @@ enum info_section {
 
 /* Everything INFO prints that changes: gathered from the workers (fan-out)
  * and the process, then formatted by info_format, a pure function. */
+struct cmdstats;
 struct info_stats {
     /* server */
     const char *os;            /* "Linux 6.1.0 x86_64" */
@@ -96,6 +97,9 @@ struct info_stats {
     double cpu_sys, cpu_user;
     double worker_sys[INFO_MAX_CPU_WORKERS], worker_user[INFO_MAX_CPU_WORKERS];
     int ncpu_workers;
+    /* commandstats / errorstats: each worker's counters (NULL: none) */
+    const struct cmdstats *cmdstats;
+    int ncmdstats;
     /* cluster */
     void (*cluster_hook)(struct ts_buf *out);
     /* keyspace */

@@ -6,6 +6,7 @@
 #define TESSERA_SHARD_H
 
 #include "core/client.h"
+#include "core/cmdstats.h"
 #include "core/common.h"
 #include "core/keyspace.h"
 
@@ -34,6 +35,7 @@ struct shard {
     struct keylock_table *locks;
     struct client *clients;     /* clients owned by this worker (list head) */
     struct shard_stats stats;
+    struct cmdstats cstats;     /* INFO commandstats / errorstats */
     int64_t now_ms;
     void *runtime;              /* the net layer's worker object */
 };

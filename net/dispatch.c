@@ -172,9 +172,8 @@ req_home(struct worker *w, struct wmsg *m)
 /* ---- Execution ---- */
 
 static void
-observe(struct shard *sh, const struct client *cl, int argc, const struct sv *argv, uint64_t t0)
+observe(struct shard *sh, const struct client *cl, int argc, const struct sv *argv, uint64_t dur)
 {
-    uint64_t dur = ts_ticks_to_us(ts_ticks() - t0);
     slowlog_observe(sh, cl, argc, argv, dur);
     if (g_cfg.latency_monitor_threshold && dur / 1000 >= (uint64_t)g_cfg.latency_monitor_threshold)
         latency_observe("command", dur / 1000);
@@ -191,10 +190,19 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     ctx->fanout = NULL;
     uint64_t t0 = ts_ticks();
     ctx->cmd->proc(ctx);
+    if (ctx->forward_to >= 0)
+        return ctx->forward_to; /* counted where it really runs */
+    uint64_t dur = ts_ticks_to_us(ts_ticks() - t0);
     w->shard.stats.commands++;
-    if (ctx->r->error)
+    bool failed = ctx->r->error;
+    if (failed) {
         w->shard.stats.errors++;
-    observe(&w->shard, cl_for_log, ctx->argc, ctx->argv, t0);
+        const struct ts_buf *o = ctx->r->out;
+        if (ctx->r->err_at < o->len)
+            cmdstats_error(&w->shard.cstats, o->data + ctx->r->err_at + 1, o->len - ctx->r->err_at - 1);
+    }
+    cmdstats_call(&w->shard.cstats, ctx->cmd, dur, failed);
+    observe(&w->shard, cl_for_log, ctx->argc, ctx->argv, dur);
     return ctx->forward_to;
 }
 
@@ -288,6 +296,7 @@ reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
     reply_init(&rep, out, c->cl.resp);
     reply_error(&rep, msg);
     w->shard.stats.errors++;
+    cmdstats_error(&w->shard.cstats, msg[0] == '-' ? msg + 1 : msg, strlen(msg) - (msg[0] == '-'));
     if (r)
         r->done = true;
     else
@@ -399,6 +408,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         if (!cmd_arity_ok(sub, argc)) {
             snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s|%s' command", cmd->name, sub->name);
             reply_error_ordered(w, c, msg);
+            cmdstats_rejected(&w->shard.cstats, sub);
             return;
         }
         parent = cmd;
@@ -406,10 +416,12 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     } else if (unlikely(!cmd_arity_ok(cmd, argc))) {
         snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s' command", cmd->name);
         reply_error_ordered(w, c, msg);
+        cmdstats_rejected(&w->shard.cstats, cmd);
         return;
     }
     if (unlikely(!(cl->flags & CL_AUTHENTICATED)) && !(cmd->flags & CMD_NO_AUTH)) {
         reply_error_ordered(w, c, "NOAUTH Authentication required.");
+        cmdstats_rejected(&w->shard.cstats, cmd);
         return;
     }
 

@@ -6,6 +6,7 @@ SCAN, OBJECT, CLIENT, CONFIG, INFO, COMMAND, HELLO 3, SELECT, QUIT.
 Ports: 21000.
 """
 import os
+import re
 import sys
 import time
 
@@ -431,6 +432,32 @@ def test_info(r):
         t.check("tessera_workers:2" in text, "INFO server tessera_workers:2")
 
 
+def test_commandstats(r):
+    """INFO commandstats / errorstats count across both workers; RESETSTAT
+    zeroes them (and total_commands_processed)."""
+    t.eq(r.config_resetstat(), True, "RESETSTAT")
+    for i in range(20):          # keys land on both workers
+        r.set("cs:%d" % i, i)
+    for i in range(5):
+        r.get("cs:%d" % i)
+    t.raises(lambda: r.execute_command("INCR", "cs:x", "extra"), "wrong number", "arity error")
+    r.set("cs:str", "abc")
+    t.raises(lambda: r.execute_command("INCR", "cs:str"), "not an integer", "INCR on a string")
+    cs = r.info("commandstats")
+    t.eq(cs.get("cmdstat_set", {}).get("calls"), 21, "cmdstat_set calls: %r" % cs.get("cmdstat_set"))
+    t.eq(cs.get("cmdstat_get", {}).get("calls"), 5, "cmdstat_get calls")
+    t.eq(cs.get("cmdstat_incr", {}).get("rejected_calls"), 1, "rejected (arity)")
+    t.eq(cs.get("cmdstat_incr", {}).get("failed_calls"), 1, "failed (not an integer)")
+    raw = RAW.execute_command("INFO", "errorstats")
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    m = re.search(r"errorstat_ERR:count=(\d+)", text)
+    t.check(m and int(m.group(1)) >= 2, "errorstat_ERR: %r" % text)
+    r.execute_command("CONFIG", "RESETSTAT")
+    cs = r.info("commandstats")
+    t.check("cmdstat_set" not in cs, "RESETSTAT clears commandstats")
+    t.check(r.info("stats")["total_commands_processed"] <= 3, "RESETSTAT clears total_commands_processed")
+
+
 def test_command(r):
     n = RAW.execute_command("COMMAND", "COUNT")
     t.check(isinstance(n, int) and n >= 60, "COMMAND COUNT >= 60 (%r)" % n)
@@ -637,7 +664,7 @@ def main():
         for fn in (test_ping_echo, test_set_get_many, test_set_options, test_incr_family,
                    test_append_ranges, test_multi_key_strings, test_getex_getdel, test_expire_family,
                    test_type_rename_copy, test_del_exists_multi, test_keys_scan, test_dbsize_flush,
-                   test_object, test_config, test_info, test_command, test_misc):
+                   test_object, test_config, test_info, test_commandstats, test_command, test_misc):
             t.run(fn, r)
         t.run(test_client, srv.client(), srv)
         t.run(test_hello_resp3, srv)

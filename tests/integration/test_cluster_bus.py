@@ -38,11 +38,11 @@ def node_args(port):
             str(port + 50), "--cluster-node-timeout", str(T_MS)]
 
 
-def start_tessera(port, workdir=None):
+def start_tessera(port, workdir=None, extra=()):
     if not os.path.exists(H.TESSERA):
         print("SKIP: %s does not exist" % H.TESSERA)
         sys.exit(H.SKIP_RC)
-    srv = H.Server(H.TESSERA, port, H.tessera_argv(1, node_args(port)), name="tessera:%d" % port,
+    srv = H.Server(H.TESSERA, port, H.tessera_argv(1, node_args(port) + list(extra)), name="tessera:%d" % port,
                    workdir=workdir)
     return srv.start()
 
@@ -291,7 +291,7 @@ def test_mixed(st):
         for p in rports:
             reds.append(H.redis_server(p, ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                                            "--cluster-port", str(p + 50), "--cluster-node-timeout", str(T_MS)]))
-        tess = start_tessera(tport)
+        tess = start_tessera(tport, extra=["--cluster-announce-hostname", "tessera.test"])
         ranges = [(0, 5460), (5461, 10922), (10923, 16383)]
         for p, (a, b) in zip(rports, ranges):
             cli(p, "cluster", "addslotsrange", a, b)
@@ -312,6 +312,8 @@ def test_mixed(st):
             H.tool([H.REDIS_CLI, "-p", str(p)], timeout=30, input=("\n".join(args) + "\n").encode())
         t.check(wait_for(lambda: all(signature(p) == signature(tport) for p in allp), 15),
                 "CLUSTER NODES agree on all 4 nodes")
+        line = [l for l in cli(rports[0], "cluster", "nodes").splitlines() if l.startswith(tid)]
+        t.check(line and (",tessera.test " in line[0]), "redis shows Tessera's announced hostname: %r" % line)
         mine = [n for n in nodes(rports[0]) if n["id"] == tid]
         t.check(mine and mine[0]["slots"] == "16000-16383", "redis sees Tessera owning 16000-16383: %r" % mine)
         t.check(wait_for(lambda: all(info(p).get("cluster_state") == "ok" for p in allp), 15), "mixed cluster ok")

@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/cmd.h"
 #include "core/config.h"
+#include "core/shard.h"
 #include "core/config_int.h"
 #include "core/log.h"
 #include "core/reply.h"
@@ -163,6 +164,17 @@ cfg_shim_cmd(int resp, int local, int argc, const char *const *argv, size_t *len
     }
     c.cmd = d;
     d->proc(&c);
+    if (c.fanout) {
+        /* No runtime here: run the fan-out inline on one empty shard. */
+        struct shard sh;
+        memset(&sh, 0, sizeof(sh));
+        struct cmd_fanout *f = c.fanout;
+        f->each(&sh, f->state, 0);
+        f->done(f->state, &r, &cl);
+        f->free_state(f->state);
+        ts_free(f);
+        cmdstats_free(&sh.cstats);
+    }
 out:
     *len = shim_out.len;
     ts_buf_putc(&shim_out, '\0');
