@@ -141,6 +141,26 @@ def test_clients(srvs, st):
     t.eq(out.stdout.strip(), b"v", "redis-cli -c get")
 
 
+def test_loadgen_cluster(srvs, st):
+    """bench/loadgen --cluster over the 3 Tessera masters: no errors, keys
+    on every master."""
+    import json
+    lg = os.environ.get("LOADGEN") or os.path.join(os.path.dirname(os.path.abspath(H.TESSERA)), "loadgen")
+    if not os.path.exists(lg):
+        raise H.Skip("no loadgen binary at %s" % lg)
+    path = os.path.join(srvs[0].dir, "lg.json")
+    p = H.tool([lg, "-h", "127.0.0.1", "-p", str(srvs[0].port), "--cluster", "-n", "60000", "-c", "4", "-P", "8",
+                "-r", "5000", "--key-prefix", "lg:", "--ratio", "1:1", "-q", "--json", path], timeout=60)
+    t.eq(p.returncode, 0, "loadgen exit code (stderr %r)" % p.stderr[-300:])
+    with open(path) as f:
+        res = json.load(f)
+    t.eq(res["requests"], 60000, "all requests answered")
+    t.eq(res["errors"]["total"], 0, "no errors on a healthy Tessera cluster: %r" % res["errors"])
+    t.eq(res["lost"] + res["timeouts"], 0, "nothing lost or timed out")
+    counts = [srvs[p - BASE - 1].client().dbsize() for p in st["masters"]]
+    t.check(all(c > 0 for c in counts), "loadgen's keys landed on every master: %r" % counts)
+
+
 def test_info_links(srvs, st):
     i = info(srvs[0].port)
     t.check(int(i.get("cluster_stats_messages_ping_sent", 0)) > 0, "ping_sent counted")
@@ -366,6 +386,7 @@ def main():
         t.run(test_create, srvs, st)
         if "ids" in st:
             t.run(test_clients, srvs, st)
+            t.run(test_loadgen_cluster, srvs, st)
             t.run(test_info_links, srvs, st)
             t.run(test_pause_not_failed, srvs, st)
             t.run(test_kill_detect_and_rejoin, srvs, st)
