@@ -357,6 +357,11 @@ bus_cron(void)
             log_verbose("*** NODE %.40s possibly failing", n->id);
             n->flags |= CN_PFAIL;
             g_bus.dirty_publish = true;
+            /* Tell everyone now rather than on the next ping to each: the
+             * PONGs carry every PFAIL node in their gossip, so the masters'
+             * failure reports meet the quorum up to T/2 sooner. (A PONG
+             * leaves the receivers' ping timers alone.) */
+            cluster_bus_request_pong();
         }
     }
     for (int i = 0; i < mc->nnodes; i++) {

@@ -4,6 +4,7 @@
  *                frame, write), start/stop
  *   bus_proto.c  what a received message does to the cluster state; message
  *                building (header, gossip) and broadcasting
+ *   bus_pubsub.c PUBLISH / SPUBLISH to and from other nodes
  *   bus_cron.c   the 100 ms cron: links to create, pings, PFAIL, handshake
  *                expiry, failure reports, cluster state and its delays
  *
@@ -115,10 +116,19 @@ void bus_link_established(struct bus_link *l);
 void bus_send_ping(struct bus_link *l, int type);
 /* Send a message to every node with an outbound link (not handshake). */
 void bus_broadcast(const struct bus_out *o);
+/* The same, only to master index group and its replicas (-1: every node). */
+void bus_send_shard(const struct bus_out *o, int group);
 /* Fill the common header fields from the master copy. */
 void bus_fill_header(struct bus_hdr *h, int type);
 /* Broadcast FAIL about node idx. */
 void bus_send_fail(int idx);
+
+/* ---- bus_pubsub.c ---- */
+extern int g_bus_wake_fd; /* eventfd: workers queued a PUBLISH */
+void bus_pubsub_install(void);
+void bus_pubsub_drain(void);
+void bus_pubsub_receive(const struct bus_msg *m);
+void bus_pubsub_discard(void);
 
 /* ---- bus_cron.c ---- */
 void bus_cron(void);

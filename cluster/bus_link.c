@@ -24,6 +24,7 @@
 #include <liburing.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 struct bus_state g_bus;
@@ -34,7 +35,7 @@ uint64_t g_bus_links_limit_exceeded;
 #define BUS_MAX_LISTEN 8
 #define BUS_RECV_CHUNK (64 * 1024)
 
-enum bus_op { OP_RECV = 1, OP_SEND = 2, OP_CONNECT = 3, OP_ACCEPT = 4, OP_IGNORE = 5 };
+enum bus_op { OP_RECV = 1, OP_SEND = 2, OP_CONNECT = 3, OP_ACCEPT = 4, OP_IGNORE = 5, OP_WAKE = 6 };
 
 struct bus_listener {
     int fd;
@@ -318,6 +319,16 @@ on_accept(int i, int res)
         arm_accept(i);
 }
 
+static uint64_t wake_count;
+
+static void
+arm_wake(void)
+{
+    struct io_uring_sqe *sqe = bus_sqe();
+    io_uring_prep_read(sqe, g_bus_wake_fd, &wake_count, sizeof(wake_count), 0);
+    io_uring_sqe_set_data64(sqe, OP_WAKE);
+}
+
 static void
 handle_cqe(struct io_uring_cqe *cqe)
 {
@@ -325,6 +336,11 @@ handle_cqe(struct io_uring_cqe *cqe)
     enum bus_op op = (enum bus_op)(ud & 7);
     if (op == OP_IGNORE)
         return;
+    if (op == OP_WAKE) {
+        if (!bus_stop_flag)
+            arm_wake();
+        return;
+    }
     if (op == OP_ACCEPT) {
         on_accept((int)(ud >> 3), cqe->res);
         return;
@@ -425,6 +441,7 @@ bus_main(void *arg)
         }
         if (__atomic_exchange_n(&bus_pong_request, 0, __ATOMIC_ACQ_REL))
             broadcast_pong();
+        bus_pubsub_drain();
         links_service();
         if (g_bus.dirty_save) {
             if (cluster_mc_save() < 0)
@@ -474,6 +491,13 @@ cluster_bus_start(void)
     g_bus.now = ts_mstime();
     for (int i = 0; i < bus_nlisten; i++)
         arm_accept(i);
+    int wfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wfd < 0) {
+        log_warn("Cluster bus: eventfd: %s", strerror(errno));
+        return -errno;
+    }
+    __atomic_store_n(&g_bus_wake_fd, wfd, __ATOMIC_RELEASE);
+    arm_wake();
     io_uring_submit(&bus_ring);
     ret = pthread_create(&bus_thread, NULL, bus_main, NULL);
     if (ret != 0)
@@ -504,6 +528,10 @@ cluster_bus_stop(void)
     for (int i = 0; i < bus_nlisten; i++)
         close(bus_listeners[i].fd);
     bus_nlisten = 0;
+    int wfd = __atomic_exchange_n(&g_bus_wake_fd, -1, __ATOMIC_ACQ_REL);
+    if (wfd >= 0)
+        close(wfd);
+    bus_pubsub_discard();
     io_uring_queue_exit(&bus_ring);
 }
 

@@ -153,12 +153,20 @@ bus_link_established(struct bus_link *l)
 void
 bus_broadcast(const struct bus_out *o)
 {
+    bus_send_shard(o, -1);
+}
+
+void
+bus_send_shard(const struct bus_out *o, int group)
+{
     struct cluster_snap *mc = cluster_mc();
     g_bus.scratch.len = 0;
     bus_encode(&g_bus.scratch, o);
     for (int i = 0; i < mc->nnodes; i++) {
         const struct cluster_node *n = &mc->nodes[i];
         if (i == mc->myself || (n->flags & CN_HANDSHAKE))
+            continue;
+        if (group >= 0 && i != group && n->master != group)
             continue;
         struct bus_peer *p = bus_peer_find(n->id);
         if (p && p->out && !p->out->closing) {
@@ -677,9 +685,14 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
         if (s >= 0)
             handle_auth_request(mc, s, &m);
         break;
+    case BUS_PUBLISH:
+    case BUS_PUBLISHSHARD:
+        if (s >= 0)
+            bus_pubsub_receive(&m);
+        break;
     default:
         /* AUTH_ACK and MFSTART belong to failover (replication part);
-         * PUBLISH needs pub/sub; MODULE has no modules to go to. */
+         * MODULE has no modules to go to. */
         break;
     }
 }

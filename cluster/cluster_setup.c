@@ -1,6 +1,7 @@
 /* cluster_setup.c: entering cluster mode at start-up (nodes.conf lock, load
  * or create, myself's address from the config, first snapshot), and the
  * small runtime hooks that update myself afterwards. */
+#include "cluster/bus_int.h"
 #include "cluster/cluster.h"
 
 #include "core/config.h"
@@ -115,6 +116,7 @@ cluster_setup(void)
     ts_free(text);
     cluster_apply_my_address(s);
     cluster_mc_install(s, path);
+    bus_pubsub_install(); /* before workers start: PUBLISH reaches the bus */
     cluster_lock();
     rc = cluster_mc_save();
     cluster_mc_publish();

@@ -19,6 +19,7 @@ enum client_flag {
     CL_AUTHENTICATED = 1 << 7,
     CL_MASTER = 1 << 8,      /* the replication master's link */
     CL_REPLICA = 1 << 9,
+    CL_PUBSUB = 1 << 10,     /* subscribed to something: RESP2 allows only the pub/sub commands, PING, QUIT, RESET */
 };
 
 enum client_reply_mode { REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3 };
@@ -45,6 +46,10 @@ struct client {
     size_t obuf;        /* (any) bytes waiting in the output buffer */
     size_t obuf_cap;    /* (any) its capacity */
     uint64_t tot_net_in, tot_net_out, tot_cmds; /* (any) */
+    struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL until the first one */
+    uint32_t sub_channels;        /* (any) SUBSCRIBE count (CLIENT LIST sub=) */
+    uint32_t sub_patterns;        /* (any) PSUBSCRIBE count (psub=) */
+    uint32_t sub_shard;           /* (any) SSUBSCRIBE count (ssub=) */
     struct client *next_in_worker; /* the owning worker's client list */
     struct client *prev_in_worker;
 };

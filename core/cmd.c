@@ -166,5 +166,16 @@ cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn d
     f->each = each;
     f->done = done;
     f->free_state = free_state;
+    f->masked = false;
     c->fanout = f;
+}
+
+void
+cmd_fanout_some(struct cmd_ctx *c, void *state, const uint64_t *mask, fanout_each_fn each, fanout_done_fn done,
+                void (*free_state)(void *))
+{
+    cmd_fanout(c, state, each, done, free_state);
+    struct cmd_fanout *f = c->fanout;
+    f->masked = true;
+    memcpy(f->mask, mask, sizeof(f->mask));
 }

@@ -47,12 +47,17 @@ enum cmd_flag {
     /* Tessera-internal routing flags (not shown by COMMAND) */
     CMD_ASKING = 1 << 24,       /* behaves as if ASKING (RESTORE-ASKING) */
     CMD_CONTAINER = 1 << 25,    /* has subcommands (CLIENT, CONFIG, ...) */
+    CMD_SUBSCRIBED_OK = 1 << 26, /* allowed in a RESP2 subscribed context ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET) */
 };
 
 /* What the dispatcher may do with a command:
- *  ROUTE_KEYS   key arguments decide the worker (first_key/last_key/step);
- *  ROUTE_LOCAL  run on the client's worker with ctx->cl set (no keys). */
-enum cmd_route { ROUTE_LOCAL = 0, ROUTE_KEYS = 1 };
+ *  ROUTE_KEYS        key arguments decide the worker (first_key/last_key/step);
+ *  ROUTE_LOCAL       run on the client's worker with ctx->cl set (no keys);
+ *  ROUTE_LOCAL_KEYS  the key positions count for cluster checks (-MOVED,
+ *                    CROSSSLOT) and COMMAND INFO, but the command runs on the
+ *                    client's worker with ctx->cl set: SSUBSCRIBE's "keys"
+ *                    are shard channels, whose state lives with the client. */
+enum cmd_route { ROUTE_LOCAL = 0, ROUTE_KEYS = 1, ROUTE_LOCAL_KEYS = 2 };
 
 struct cmd_ctx {
     struct shard *sh;          /* the worker executing the command */
@@ -135,12 +140,21 @@ typedef void (*fanout_each_fn)(struct shard *sh, void *state, int worker);
 typedef void (*fanout_done_fn)(void *state, struct reply *r, struct client *cl);
 void cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done,
                 void (*free_state)(void *state));
+/* The same, on the workers whose bit is set in mask (bit w of
+ * mask[w / 64]; at least one). PUBLISH skips workers without subscribers.
+ * Messages to one worker keep their order, so two fan-outs from one
+ * connection run each() in issue order on every worker they share. */
+#define CMD_FANOUT_MASK_WORDS (MAX_WORKERS / 64)
+void cmd_fanout_some(struct cmd_ctx *c, void *state, const uint64_t *mask, fanout_each_fn each,
+                     fanout_done_fn done, void (*free_state)(void *state));
 /* What cmd_fanout leaves in ctx->fanout for the runtime to launch. */
 struct cmd_fanout {
     void *state;
     fanout_each_fn each;
     fanout_done_fn done;
     void (*free_state)(void *state);
+    bool masked;                              /* false: every worker */
+    uint64_t mask[CMD_FANOUT_MASK_WORDS];     /* when masked: the workers to run each() on */
 };
 
 /* Number of workers (fixed after start). */

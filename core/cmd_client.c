@@ -32,6 +32,8 @@ client_flag_letters(const struct client *cl, char *out)
         *p++ = 'S';
     if (cl->flags & CL_MASTER)
         *p++ = 'M';
+    if (cl->flags & CL_PUBSUB)
+        *p++ = 'P';
     if (cl->flags & CL_CLOSE_AFTER_REPLY)
         *p++ = 'c';
     if (cl->flags & CL_CLOSE_ASAP)
@@ -71,11 +73,14 @@ client_format_line(struct ts_buf *out, const struct client *cl, int64_t now_ms)
     size_t totmem = qcap + ocap + sizeof(*cl);
     char line[1024];
     int n = snprintf(line, sizeof(line),
-                     "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-                     "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
+                     "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%u psub=%u "
+                     "ssub=%u multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
                      "oll=0 omem=0 tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d\n",
                      (unsigned long long)cl->id, cl->addr, cl->laddr, cl->fd, cl->name ? cl->name : "",
-                     (long long)age, (long long)idle, flags, cl->db, qbuf, qcap > qbuf ? qcap - qbuf : 0, ocap,
+                     (long long)age, (long long)idle, flags, cl->db,
+                     __atomic_load_n(&cl->sub_channels, __ATOMIC_RELAXED),
+                     __atomic_load_n(&cl->sub_patterns, __ATOMIC_RELAXED),
+                     __atomic_load_n(&cl->sub_shard, __ATOMIC_RELAXED), qbuf, qcap > qbuf ? qcap - qbuf : 0, ocap,
                      ocap, obuf, totmem, obuf ? "rw" : "r", cmd ? cmd : "NULL", cl->resp ? cl->resp : 2);
     if (n < 0)
         return;
@@ -93,6 +98,8 @@ client_type_of(const struct client *cl)
         return CTYPE_MASTER;
     if ((cl->flags & CL_REPLICA) && !(cl->flags & CL_MONITOR))
         return CTYPE_REPLICA;
+    if (cl->flags & CL_PUBSUB)
+        return CTYPE_PUBSUB;
     return CTYPE_NORMAL;
 }
 

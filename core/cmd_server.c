@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/pubsub.h"
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slot.h"
@@ -71,6 +72,13 @@ cmd_ping(struct cmd_ctx *c)
         reply_wrong_args(c->r, "ping");
         return;
     }
+    if ((c->cflags & CL_PUBSUB) && c->r->resp == 2) {
+        /* RESP2 subscribed context: an array, as Redis answers there */
+        reply_array(c->r, 2);
+        reply_bulk(c->r, "pong", 4);
+        reply_bulk(c->r, c->argc == 2 ? c->argv[1].ptr : "", c->argc == 2 ? c->argv[1].len : 0);
+        return;
+    }
     if (c->argc == 2)
         reply_bulk(c->r, c->argv[1].ptr, c->argv[1].len);
     else
@@ -93,7 +101,8 @@ cmd_quit(struct cmd_ctx *c)
 }
 
 /* RESET: back to a fresh connection's state (RESP2, db 0, no name, replies
- * on, not a monitor, not authenticated when a password is required). */
+ * on, not a monitor, no subscriptions, not authenticated when a password is
+ * required). */
 static void
 cmd_reset(struct cmd_ctx *c)
 {
@@ -101,6 +110,7 @@ cmd_reset(struct cmd_ctx *c)
     if (cl) {
         if (cl->flags & CL_MONITOR)
             monitor_client_closed(cl);
+        pubsub_client_clear(c->sh, cl);
         cl->flags &= ~(uint32_t)(CL_NO_TOUCH | CL_NO_EVICT | CL_ASKING | CL_READONLY | CL_MONITOR);
         if (g_cfg.requirepass && g_cfg.requirepass[0])
             cl->flags &= ~(uint32_t)CL_AUTHENTICATED;
@@ -530,13 +540,13 @@ cmd_debug(struct cmd_ctx *c)
 #define CONN_FLAGS_NOAUTH (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY)
 
 static const struct cmd_def server_cmds[] = {
-    { .name = "ping", .arity = -1, .flags = CMD_FAST, .proc = cmd_ping, .acl = "fast connection",
+    { .name = "ping", .arity = -1, .flags = CMD_FAST | CMD_SUBSCRIBED_OK, .proc = cmd_ping, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Ping the server" },
     { .name = "echo", .arity = 2, .flags = CMD_FAST, .proc = cmd_echo, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Echo the given string" },
-    { .name = "quit", .arity = -1, .flags = CONN_FLAGS_NOAUTH, .proc = cmd_quit, .acl = "fast connection",
+    { .name = "quit", .arity = -1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK, .proc = cmd_quit, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Close the connection" },
-    { .name = "reset", .arity = 1, .flags = CONN_FLAGS_NOAUTH, .proc = cmd_reset, .acl = "fast connection",
+    { .name = "reset", .arity = 1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK, .proc = cmd_reset, .acl = "fast connection",
       .group = "connection", .since = "6.2.0", .summary = "Reset the connection" },
     { .name = "select", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST, .proc = cmd_select,
       .acl = "fast connection", .group = "connection", .since = "1.0.0",

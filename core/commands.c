@@ -2,6 +2,7 @@
 #include "core/commands.h"
 
 #include "core/config.h"
+#include "core/pubsub.h"
 #include "core/server_cmds.h"
 #include "core/t_commands.h"
 #include "core/t_db.h"
@@ -14,4 +15,5 @@ core_register_commands(void)
     t_db_register();
     server_register_commands();
     config_register_commands();
+    pubsub_register();
 }

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/pubsub.h"
 #include "core/server.h"
 #include "core/shard.h"
 
@@ -167,7 +168,7 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 "expired_keys:%llu\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
                 "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%llu\r\nevicted_clients:0\r\n"
                 "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:%llu\r\n"
-                "keyspace_misses:%llu\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n"
+                "keyspace_misses:%llu\r\npubsub_channels:%llu\r\npubsub_patterns:%llu\r\npubsubshard_channels:%llu\r\n"
                 "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n"
                 "slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n"
                 "active_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\n"
@@ -180,6 +181,7 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 (unsigned long long)st->net_in, (unsigned long long)st->net_out, st->input_kbps, st->output_kbps,
                 (unsigned long long)st->rejected_conns, (unsigned long long)st->expired_keys,
                 (unsigned long long)st->evicted_keys, (unsigned long long)st->hits, (unsigned long long)st->misses,
+                (unsigned long long)st->pubsub[0], (unsigned long long)st->pubsub[1], (unsigned long long)st->pubsub[2],
                 (unsigned long long)st->errors, (unsigned long long)st->commands,
                 (unsigned long long)st->commands, (unsigned long long)st->forwarded);
 }
@@ -530,6 +532,7 @@ info_collect(struct info_stats *st, const struct info_fanout *f, int nworkers)
         st->cpu_user = tv_seconds(ru.ru_utime);
     }
     st->cluster_hook = info_cluster_hook;
+    pubsub_census(st->pubsub);
     st->cmdstats = f->cs;
     st->ncmdstats = nworkers;
 }

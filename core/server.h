@@ -43,6 +43,14 @@ struct rt_hooks {
     void (*client_send)(int worker, uint64_t client_id, const void *p, size_t n);
     /* Begin an orderly shutdown (flush replies, close, exit 0). */
     void (*shutdown)(int flags);
+    /* Append bytes to a client of the calling worker (its own thread):
+     * after every reply to the commands it sent before, ignoring CLIENT
+     * REPLY (Pub/Sub messages). Dropped if the client is closing. */
+    void (*client_push)(struct client *cl, const void *p, size_t n);
+    /* Run fn(arg, worker) on that worker's thread soon; callable from any
+     * thread (runtime_post in net/runtime.h). 0 or -errno (then fn will
+     * not run). */
+    int (*post)(int worker, void (*fn)(void *arg, int worker), void *arg);
 };
 extern struct rt_hooks g_rt;
 

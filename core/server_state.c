@@ -6,6 +6,8 @@
 #include "core/server.h"
 #include "core/server_cmds.h"
 
+#include <errno.h>
+
 struct server_info g_server = {
     .run_id = "0000000000000000000000000000000000000000",
     .nworkers = 1,
@@ -31,10 +33,23 @@ rt_noop_shutdown(int flags)
     __atomic_store_n(&g_server.shutdown_requested, 1, __ATOMIC_RELAXED);
 }
 
+static void
+rt_noop_push(struct client *cl, const void *p, size_t n)
+{
+}
+
+static int
+rt_noop_post(int worker, void (*fn)(void *arg, int worker), void *arg)
+{
+    return -ENOSYS;
+}
+
 struct rt_hooks g_rt = {
     .close_client = rt_noop_close,
     .client_send = rt_noop_send,
     .shutdown = rt_noop_shutdown,
+    .client_push = rt_noop_push,
+    .post = rt_noop_post,
 };
 
 struct pause_state g_pause = { .type = PAUSE_NONE, .end_ms = 0 };

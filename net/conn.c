@@ -20,6 +20,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/pubsub.h"
 #include "core/server.h"
 #include "net/net_int.h"
 #include "net/runtime.h"
@@ -418,6 +419,8 @@ conn_close(struct worker *w, struct conn *c)
     __atomic_sub_fetch(&nclients, 1, __ATOMIC_RELAXED);
     if (c->cl.flags & CL_MONITOR)
         monitor_client_closed(&c->cl);
+    if (c->cl.pubsub)
+        pubsub_client_clear(sh, &c->cl);
     if (c->cl.flags & CL_CLOSE_AFTER_REPLY) {
         if (c->out.len || c->send_armed || c->pending) {
             conn_mark_output(w, c);
@@ -455,7 +458,8 @@ conn_cron(struct worker *w)
     while (cl && budget-- > 0) {
         struct client *next = cl->next_in_worker;
         struct conn *c = (struct conn *)cl;
-        if (cl->last_ms < limit && c->pending == 0 && !(cl->flags & (CL_MONITOR | CL_MASTER | CL_REPLICA))) {
+        if (cl->last_ms < limit && c->pending == 0 &&
+            !(cl->flags & (CL_MONITOR | CL_MASTER | CL_REPLICA | CL_PUBSUB))) { /* as Redis: subscribers never idle out */
             log_verbose("Closing idle client id=%llu addr=%s", (unsigned long long)cl->id, cl->addr);
             conn_close(w, c);
         }

@@ -157,6 +157,42 @@ dispatch_deliver(struct worker *w, struct conn *c)
     conn_maybe_resume(w, c);
 }
 
+/* g_rt.client_push: bytes for a client of this worker that are not the
+ * reply to one of its commands (Pub/Sub messages). They go after every
+ * reply already produced and before the replies still being computed: a
+ * finished reply waits in the FIFO only behind an unfinished one, so the
+ * bytes go behind the last finished entry, or straight out when no entry
+ * has finished (a PUBLISH to oneself gets its message before its count,
+ * as in Redis; a SUBSCRIBE confirmation always precedes the messages). */
+void
+dispatch_push(struct client *cl, const void *p, size_t n)
+{
+    struct conn *c = (struct conn *)cl;
+    struct worker *w = c->w;
+    if (c->closing)
+        return;
+    struct req *last_done = NULL;
+    for (struct req *q = c->fifo_head; q; q = q->next)
+        if (q->done)
+            last_done = q;
+    if (last_done == NULL) {
+        ts_buf_append(&c->out, p, n);
+        conn_mark_output(w, c);
+        return;
+    }
+    struct req *r = req_borrow(w);
+    r->conn = c;
+    r->origin = w->id;
+    r->cmd = NULL;
+    r->done = true;
+    ts_buf_append(&r->reply, p, n);
+    r->next = last_done->next;
+    last_done->next = r;
+    if (c->fifo_tail == last_done)
+        c->fifo_tail = r;
+    c->pending++;
+}
+
 /* A request finished on another worker comes home. */
 static void
 req_home(struct worker *w, struct wmsg *m)
@@ -330,6 +366,26 @@ pause_applies(struct worker *w, const struct cmd_def *cmd)
 
 static void process_command(struct worker *w, struct conn *c, int argc, struct sv *argv);
 
+/* (P|S)(UN)SUBSCRIBE answer with pushes, which Redis sends whatever
+ * CLIENT REPLY says. */
+static inline bool
+replies_are_pushes(const struct cmd_def *cmd)
+{
+    return (cmd->flags & (CMD_PUBSUB | CMD_SUBSCRIBED_OK)) == (CMD_PUBSUB | CMD_SUBSCRIBED_OK);
+}
+
+static void
+reply_subscribed_context(struct worker *w, struct conn *c, const struct cmd_def *cmd, const struct cmd_def *parent)
+{
+    char msg[320];
+    snprintf(msg, sizeof(msg),
+             "ERR Can't execute '%s%s%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+             "allowed in this context",
+             parent ? parent->name : "", parent ? "|" : "", cmd->name);
+    reply_error_ordered(w, c, msg);
+    cmdstats_rejected(&w->shard.cstats, cmd);
+}
+
 /* The paused request stays first in its connection's FIFO; the connection
  * parses nothing more until the pause ends (pause_release). */
 static void
@@ -424,13 +480,21 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         cmdstats_rejected(&w->shard.cstats, cmd);
         return;
     }
+    /* RESP2 subscribed context: only the pub/sub commands, PING, QUIT and
+     * RESET. Redis checks it after the cluster redirection, so in cluster
+     * mode a command with keys is checked after the routing below. */
+    bool ps_reject = unlikely(cl->flags & CL_PUBSUB) && cl->resp == 2 && !(cmd->flags & CMD_SUBSCRIBED_OK);
+    if (unlikely(ps_reject) && !(g_server.cluster_mode && cmd->route != ROUTE_LOCAL)) {
+        reply_subscribed_context(w, c, cmd, parent);
+        return;
+    }
 
     /* CLIENT REPLY: a SKIP set by the previous command applies to this one;
      * OFF is judged after the command ran, so CLIENT REPLY ON answers. */
     bool skip_this = cl->reply_mode == REPLY_SKIP_NEXT || cl->reply_mode == REPLY_SKIP;
     if (unlikely(skip_this))
         cl->reply_mode = REPLY_ON;
-    bool suppress = skip_this || cl->reply_mode == REPLY_OFF;
+    bool suppress = unlikely(skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd);
 
     /* CLIENT PAUSE: hold the command (and the connection) until it ends. */
     if (unlikely(__atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE) != PAUSE_NONE) && pause_applies(w, cmd)) {
@@ -443,6 +507,10 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     /* ASKING is one-shot: it covers this command only (MULTI will extend
      * it). Commands flagged CMD_ASKING (RESTORE-ASKING) imply it. */
     uint32_t route_flags = cl->flags | ((cmd->flags & CMD_ASKING) ? CL_ASKING : 0);
+    /* Shard channels (SSUBSCRIBE, SPUBLISH, ...) are served by the owner's
+     * replicas too, as if READONLY: Redis's rule for pubsubshard commands. */
+    if (cmd->route == ROUTE_LOCAL_KEYS)
+        route_flags |= CL_READONLY;
     if (unlikely(cl->flags & CL_ASKING) && strcmp(cmd->name, "asking") != 0)
         cl->flags &= ~(uint32_t)CL_ASKING;
 
@@ -457,7 +525,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     /* Routing. */
     int slot = -1;
     int target = w->id;
-    if (cmd->route == ROUTE_KEYS) {
+    if (cmd->route != ROUTE_LOCAL) {
         int idxbuf[MAX_KEYS_ON_STACK];
         int *idx = idxbuf;
         int maxk = (argc < MAX_KEYS_ON_STACK) ? MAX_KEYS_ON_STACK : argc;
@@ -466,7 +534,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         int nk = cmd_get_keys(cmd, argc, argv, idx, maxk);
         if (nk > 0) {
             slot = slot_of_sv(argv[idx[0]]);
-            target = slotmap_worker((uint16_t)slot);
+            if (cmd->route == ROUTE_KEYS) /* ROUTE_LOCAL_KEYS runs here whatever the slot */
+                target = slotmap_worker((uint16_t)slot);
             bool multi_worker = false;
             /* Redis checks the first key's slot for an owner before it looks
              * at the other keys: an unowned first slot beats CROSSSLOT. */
@@ -489,7 +558,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
                     reply_error_ordered(w, c, ERR_CROSSSLOT);
                     return;
                 }
-                if (slotmap_worker((uint16_t)s) != target)
+                if (cmd->route == ROUTE_KEYS && slotmap_worker((uint16_t)s) != target)
                     multi_worker = true;
             }
             if (g_server.cluster_mode) {
@@ -521,8 +590,12 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         if (idx != idxbuf)
             ts_free(idx);
     }
+    if (unlikely(ps_reject)) { /* cluster mode, keys: after the redirection checks */
+        reply_subscribed_context(w, c, cmd, parent);
+        return;
+    }
 
-    bool local_cmd = cmd->route == ROUTE_LOCAL;
+    bool local_cmd = cmd->route != ROUTE_KEYS;
     if (unlikely(multikey_any_locked(w)) && !local_cmd && target == w->id) {
         /* Keys here may be locked by a cross-worker command: take the
          * request path, which waits for the locks when needed. */
@@ -549,7 +622,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
             send_req(w, r, fwd);
             return;
         }
-        if (unlikely(skip_this || cl->reply_mode == REPLY_OFF))
+        if (unlikely(skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd))
             c->out.len = mark;
         if (cl->resp != rep.resp) /* HELLO switched protocol */
             cl->resp = rep.resp;
@@ -581,7 +654,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     }
     if (cl->resp != rep.resp)
         cl->resp = rep.resp;
-    r->suppress = skip_this || cl->reply_mode == REPLY_OFF;
+    r->suppress = (skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd);
     r->done = true;
     dispatch_deliver(w, c);
 }

@@ -78,19 +78,25 @@ fanout_launch(struct worker *w, struct req *r, void *request)
     f->each = cf->each;
     f->done = cf->done;
     f->free_state = cf->free_state;
-    ts_free(cf);
     f->req = r;
     r->fanout = f;
     f->origin = w->id;
-    f->remaining = g_nworkers;
+    f->remaining = 0;
+    for (int i = 0; i < g_nworkers; i++)
+        f->remaining += !cf->masked || (cf->mask[i / 64] & (1ull << (i % 64)));
     /* Our own part goes through our own ring too: requests this connection
      * queued there earlier must run first. */
     for (int i = 0; i < g_nworkers; i++) {
+        if (cf->masked && !(cf->mask[i / 64] & (1ull << (i % 64))))
+            continue;
         f->msgs[i].f = f;
         f->msgs[i].worker = i;
         f->msgs[i].msg.run = fanout_run_each;
         worker_send(w, i, &f->msgs[i].msg);
     }
+    ts_free(cf);
+    if (f->remaining == 0) /* an empty mask: nothing to wait for */
+        fanout_complete(w, f);
 }
 
 /* ---- Pushing bytes to a client on any worker ---- */

@@ -34,7 +34,7 @@ struct wmsg {
 };
 
 /* ---- user_data encoding: pointer | op in the low 3 bits ---- */
-enum ud_op { UD_ACCEPT = 1, UD_RECV = 2, UD_SEND = 3, UD_WAKE = 4, UD_NOP = 6 };
+enum ud_op { UD_ACCEPT = 1, UD_RECV = 2, UD_SEND = 3, UD_WAKE = 4, UD_INBOX = 5, UD_NOP = 6 };
 static inline uint64_t
 ud_make(void *p, enum ud_op op)
 {
@@ -116,6 +116,13 @@ struct peer_out {
     bool dirty;                       /* something was sent this turn: maybe wake */
 };
 
+/* Work posted to a worker by another thread (runtime_post). */
+struct post_item {
+    struct post_item *next;
+    void (*fn)(void *arg, int worker);
+    void *arg;
+};
+
 struct worker {
     int id;
     int cpu;
@@ -143,6 +150,12 @@ struct worker {
     struct client *cron_cursor; /* where conn_cron resumes in the client list */
     uint64_t next_cron_us;
     bool stopping;
+    /* inbox: work posted by threads that are not workers (runtime_post) */
+    pthread_mutex_t inbox_lock;
+    struct post_item *inbox_head, *inbox_tail; /* under inbox_lock */
+    int inbox_pending;         /* atomic: the inbox is not empty (one relaxed load per loop turn) */
+    int inbox_fd;              /* eventfd the worker keeps a read armed on, to wake it */
+    uint64_t inbox_fd_buf;     /* that read's target */
 };
 
 extern struct worker *g_workers[MAX_WORKERS];
@@ -193,6 +206,7 @@ conn_release(struct worker *w, struct conn *c)
 }
 
 /* dispatch.c */
+void dispatch_push(struct client *cl, const void *p, size_t n);
 /* Process every complete command in buf; returns bytes consumed, or -1 if
  * the connection must close (protocol error already replied). */
 long dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len);

@@ -21,6 +21,17 @@ void runtime_stop(void);
 int runtime_listen_tcp(const char *addr, int port, bool reuseport);
 /* Number of workers chosen by runtime_setup. */
 int runtime_nworkers(void);
+/* Run fn(arg, worker) on worker's thread, from any thread (the cluster
+ * bus thread, a test). The call copies nothing but the two pointers and
+ * returns at once: fn runs inside the worker's loop soon after (waking it
+ * if it sleeps), with the worker's state (g_shards[worker], its clients)
+ * safe to touch, and must not block. Calls from one thread to one worker
+ * run in call order. Returns 0, -EINVAL (bad worker or NULL fn) or
+ * -ESHUTDOWN (the runtime is stopping: fn will not run, arg is still the
+ * caller's). A call racing with shutdown may return 0 and never run.
+ * Workers have cheaper ways to reach each other (worker_send); this is
+ * for the threads that have no ring. */
+int runtime_post(int worker, void (*fn)(void *arg, int worker), void *arg);
 /* Hook run once per cron tick on each worker (after runtime_setup). */
 extern void (*runtime_cron_hook)(int worker, int64_t now_ms);
 /* Called with our local IP of each accepted client connection (cluster mode

@@ -5,6 +5,7 @@
  *
  *   reap CQEs (accept, recv -> parse -> execute/forward, send done)
  *   drain incoming rings (requests to execute, replies coming back)
+ *   run what other threads posted (runtime_post), if the inbox flag is set
  *   queue sends for every connection with output; push overflowed messages
  *   wake peers that were sent something and are asleep (MSG_RING)
  *   cron (expiry, rehash, rcu) every 1000/hz ms
@@ -12,13 +13,19 @@
  *
  * Sleeping uses a flag handshake so a message is never left unseen: the
  * consumer sets sleeping=1, fences, re-checks its rings; a producer
- * enqueues, fences, and wakes the consumer if it finds sleeping=1. */
+ * enqueues, fences, and wakes the consumer if it finds sleeping=1.
+ *
+ * Threads that are not workers (the cluster bus) have no ring to send
+ * from; they post to a worker's inbox instead (a list under a mutex) and
+ * write its eventfd, on which the worker always keeps a read armed, so a
+ * sleeping worker wakes. An idle loop turn pays one relaxed load for it. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -262,6 +269,8 @@ runtime_setup(void)
     g_server.listen_port = listen_port;
     slotmap_setup(n);
 
+    g_rt.client_push = dispatch_push;
+    g_rt.post = runtime_post;
     g_wrings = ts_calloc((size_t)n * n, sizeof(struct wring));
     for (int i = 0; i < n * n; i++) {
         g_wrings[i].buf = ts_calloc(WRING_SIZE, sizeof(ck_ring_buffer_t));
@@ -278,6 +287,12 @@ runtime_setup(void)
         w->shard.now_ms = ts_mstime();
         g_shards[i] = &w->shard;
         g_workers[i] = w;
+        pthread_mutex_init(&w->inbox_lock, NULL);
+        /* Blocking on purpose: io_uring polls it, and posters never block
+         * on an eventfd whose counter cannot fill. */
+        w->inbox_fd = eventfd(0, EFD_CLOEXEC);
+        if (w->inbox_fd < 0)
+            return -errno;
 
         int ret;
         if ((ret = setup_listeners(w)) < 0)
@@ -375,6 +390,68 @@ rings_nonempty(struct worker *w)
     return false;
 }
 
+/* ---- Inbox: work from threads that are not workers ---- */
+
+/* Keep a read armed on the inbox eventfd: its completion is what wakes a
+ * sleeping worker when another thread posts. */
+static void
+arm_inbox(struct worker *w)
+{
+    struct io_uring_sqe *sqe = worker_sqe(w);
+    io_uring_prep_read(sqe, w->inbox_fd, &w->inbox_fd_buf, sizeof(w->inbox_fd_buf), 0);
+    io_uring_sqe_set_data64(sqe, ud_make(NULL, UD_INBOX));
+}
+
+/* Run everything posted so far, in posting order. */
+static bool
+drain_inbox(struct worker *w)
+{
+    pthread_mutex_lock(&w->inbox_lock);
+    struct post_item *it = w->inbox_head;
+    w->inbox_head = w->inbox_tail = NULL;
+    __atomic_store_n(&w->inbox_pending, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&w->inbox_lock);
+    bool got = it != NULL;
+    while (it) {
+        struct post_item *next = it->next;
+        it->fn(it->arg, w->id);
+        ts_free(it);
+        it = next;
+    }
+    return got;
+}
+
+int
+runtime_post(int worker, void (*fn)(void *arg, int worker), void *arg)
+{
+    if (worker < 0 || worker >= g_nworkers || fn == NULL)
+        return -EINVAL;
+    if (__atomic_load_n(&g_server.shutdown_requested, __ATOMIC_ACQUIRE))
+        return -ESHUTDOWN;
+    struct worker *w = g_workers[worker];
+    struct post_item *it = ts_malloc(sizeof(*it));
+    it->next = NULL;
+    it->fn = fn;
+    it->arg = arg;
+    pthread_mutex_lock(&w->inbox_lock);
+    if (w->inbox_tail)
+        w->inbox_tail->next = it;
+    else
+        w->inbox_head = it;
+    w->inbox_tail = it;
+    bool was_pending = __atomic_load_n(&w->inbox_pending, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->inbox_pending, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&w->inbox_lock);
+    /* One wake per batch: the worker clears the flag when it drains, so a
+     * post that finds it set is covered by the wake already sent. */
+    if (!was_pending) {
+        uint64_t one = 1;
+        ssize_t n = write(w->inbox_fd, &one, sizeof(one));
+        (void)n; /* only fails if the counter is full, which wakes it anyway */
+    }
+    return 0;
+}
+
 /* ---- Accept ---- */
 
 static void
@@ -450,6 +527,12 @@ process_cqe(struct worker *w, struct io_uring_cqe *cqe)
     case UD_SEND:
         conn_on_send(w, ud_ptr(ud), cqe->res);
         break;
+    case UD_INBOX:
+        /* The eventfd was written (runtime_post): the loop drains the
+         * inbox this turn; keep a read armed for the next wake. */
+        if (!w->stopping && cqe->res != -ECANCELED)
+            arm_inbox(w);
+        break;
     case UD_WAKE:
     case UD_NOP:
     default:
@@ -513,6 +596,7 @@ worker_main(void *arg)
 
     for (int i = 0; i < w->nlisten; i++)
         arm_accept(w, i);
+    arm_inbox(w);
     uint64_t period_us = cron_period_us();
     w->next_cron_us = ts_monotonic_us() + period_us;
 
@@ -528,6 +612,8 @@ worker_main(void *arg)
         }
         io_uring_cq_advance(&w->ring, n);
         busy |= drain_rings(w);
+        if (unlikely(__atomic_load_n(&w->inbox_pending, __ATOMIC_RELAXED)))
+            busy |= drain_inbox(w);
         if (unlikely(w->paused_head != NULL))
             dispatch_pause_release(w);
         conn_flush_all(w);

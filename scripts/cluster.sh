@@ -8,7 +8,7 @@
 #   bash scripts/cluster.sh clean    # stop, then remove data and logs
 #   bash scripts/cluster.sh up       # start + create + show (the README's)
 #
-# Knobs (environment): NODES (6), REPLICAS (1), BASE_PORT (30001),
+# Knobs (environment): NODES (6), REPLICAS (1), BASE_PORT (7001),
 # BUS_OFFSET (10000: cluster-port = port + offset), THREADS (2 workers per
 # node), NODE_TIMEOUT (cluster-node-timeout, 5000), TESSERA_RUN_DIR
 # (/tmp/tessera-cluster), TESSERA_SERVER (build/tessera-server).
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${NODES:-6}
 REPLICAS=${REPLICAS:-1}
-BASE_PORT=${BASE_PORT:-30001}
+BASE_PORT=${BASE_PORT:-7001}
 BUS_OFFSET=${BUS_OFFSET:-10000}
 THREADS=${THREADS:-2}
 NODE_TIMEOUT=${NODE_TIMEOUT:-5000}

@@ -562,6 +562,16 @@ class Runner:
         sys.exit(1 if self.failed else 0)
 
 
+def wait_for(cond, timeout, step=0.1):
+    """Poll cond() until it is true or timeout seconds pass; its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
 def tool(argv, timeout, input=None):
     """Run a client tool bounded by timeout; returns CompletedProcess."""
     return subprocess.run(argv, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -17,138 +17,9 @@
 
 #include "tests/shim/net_shim.h"
 
+#include "tests/unit/net/resp_client.h"
+
 namespace {
-
-// Each test normally runs in its own process (gtest_discover_tests), so each
-// picks its own port; run as one binary, the first test's server serves all.
-int g_port = 0;
-
-void
-StartServer(int port)
-{
-    if (g_port)
-        return;
-    ASSERT_EQ(net_shim_start(port, 2), 0);
-    g_port = port;
-}
-
-class Client
-{
-  public:
-    Client()
-    {
-        fd_ = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons((uint16_t)g_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        for (int i = 0; i < 200; i++) {
-            if (connect(fd_, (sockaddr *)&a, sizeof(a)) == 0)
-                break;
-            usleep(10000);
-        }
-        int one = 1;
-        setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        timeval tv{10, 0};
-        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    }
-    ~Client() { close(fd_); }
-
-    static std::string
-    Encode(const std::vector<std::string> &args)
-    {
-        std::string s = "*" + std::to_string(args.size()) + "\r\n";
-        for (auto &a : args)
-            s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-        return s;
-    }
-    void
-    Send(const std::string &bytes)
-    {
-        size_t off = 0;
-        while (off < bytes.size()) {
-            ssize_t n = write(fd_, bytes.data() + off, bytes.size() - off);
-            ASSERT_GT(n, 0);
-            off += (size_t)n;
-        }
-    }
-    // One reply, flattened to a string: "+OK", ":1", "$v", "$nil", "*2[$a,$b]".
-    std::string
-    Reply()
-    {
-        std::string line = Line();
-        char t = line.empty() ? '?' : line[0];
-        if (t == '+' || t == '-' || t == ':')
-            return line;
-        if (t == '$') {
-            long n = std::stol(line.substr(1));
-            if (n < 0)
-                return "$nil";
-            std::string v = Bytes((size_t)n + 2);
-            return "$" + v.substr(0, (size_t)n);
-        }
-        if (t == '*') {
-            long n = std::stol(line.substr(1));
-            std::string out = "*" + std::to_string(n) + "[";
-            for (long i = 0; i < n; i++)
-                out += (i ? "," : "") + Reply();
-            return out + "]";
-        }
-        return "?" + line;
-    }
-    std::string
-    Call(const std::vector<std::string> &args)
-    {
-        Send(Encode(args));
-        return Reply();
-    }
-
-  private:
-    bool
-    Fill()
-    {
-        char tmp[65536];
-        ssize_t n = read(fd_, tmp, sizeof(tmp));
-        if (n <= 0)
-            return false;
-        buf_.append(tmp, (size_t)n);
-        return true;
-    }
-    std::string
-    Line()
-    {
-        size_t p;
-        while ((p = buf_.find("\r\n", pos_)) == std::string::npos)
-            if (!Fill())
-                return "";
-        std::string l = buf_.substr(pos_, p - pos_);
-        pos_ = p + 2;
-        Compact();
-        return l;
-    }
-    std::string
-    Bytes(size_t n)
-    {
-        while (buf_.size() - pos_ < n)
-            if (!Fill())
-                return std::string(n, '?');
-        std::string b = buf_.substr(pos_, n);
-        pos_ += n;
-        Compact();
-        return b;
-    }
-    void
-    Compact()
-    {
-        if (pos_ > (1u << 20)) {
-            buf_.erase(0, pos_);
-            pos_ = 0;
-        }
-    }
-    int fd_;
-    std::string buf_;
-    size_t pos_ = 0;
-};
 
 // Two keys owned by different workers.
 std::pair<std::string, std::string>
@@ -216,8 +87,9 @@ TEST(Dispatch, FanoutSeesEarlierPipelinedWrites)
     c.Send(pipe);
     for (int i = 0; i < 300; i++) {
         ASSERT_EQ(c.Reply(), "+OK");
-        if (i % 50 == 0)
+        if (i % 50 == 0) {
             ASSERT_EQ(c.Reply(), "+OK");
+        }
     }
     EXPECT_EQ(c.Reply(), ":302");
     std::string keys = c.Reply();
