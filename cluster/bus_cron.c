@@ -55,6 +55,21 @@ peer_free_at(int i)
     peer_tab[i] = peer_tab[--g_bus.npeers];
 }
 
+/* Reconnect back-off: 100 ms doubling up to 1 s (and never past half the
+ * node timeout), so a dead peer costs a few connects per second, while a
+ * restarted one is found again within a second. */
+void
+bus_connect_failed(const char *id)
+{
+    struct bus_peer *p = bus_peer_find(id);
+    if (!p)
+        return;
+    int shift = TS_MIN(p->connect_fails, 4);
+    int64_t delay = TS_MIN((int64_t)100 << shift, TS_MAX((int64_t)100, TS_MIN((int64_t)1000, bus_node_timeout() / 2)));
+    p->connect_fails++;
+    p->next_connect = g_bus.now + delay;
+}
+
 /* ---- Failure reports ---- */
 
 static void
@@ -321,7 +336,7 @@ bus_cron(void)
             i--;
             continue;
         }
-        if (!p->out && !bus_link_connect(mc, i) && n->ping_sent == 0)
+        if (!p->out && now >= p->next_connect && !bus_link_connect(mc, i) && n->ping_sent == 0)
             n->ping_sent = now;
     }
     if (g_bus.iteration % 10 == 0)
@@ -334,7 +349,8 @@ bus_cron(void)
         struct bus_peer *p = bus_peer_get(n->id);
         struct bus_link *l = p->out;
         if (l && !l->connected && now - l->ctime > T) {
-            bus_link_close(l); /* connect timed out; the next cron retries */
+            bus_connect_failed(n->id); /* connect timed out; retried after a back-off */
+            bus_link_close(l);
             if (n->ping_sent == 0)
                 n->ping_sent = now;
             l = NULL;

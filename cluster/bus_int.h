@@ -61,6 +61,8 @@ struct bus_peer {
     int64_t ctime;          /* first seen (handshake expiry) */
     int64_t data_received;  /* unix ms of the last message from it */
     int64_t voted_time;     /* last vote given to one of its replicas */
+    int64_t next_connect;   /* no connect attempt before this (back-off) */
+    int connect_fails;      /* consecutive failed connects */
     struct bus_report *reports;
     int nreports;
     int capreports;
@@ -102,6 +104,8 @@ extern uint64_t g_bus_links_limit_exceeded;
 /* Open an outbound link to node idx of mc (ip:cport) and start connecting;
  * NULL when the address cannot be parsed (NOADDR-like). */
 struct bus_link *bus_link_connect(struct cluster_snap *mc, int idx);
+/* A connect to node id failed or timed out: back off before the next. */
+void bus_connect_failed(const char *id);
 /* Close a link (its peer forgets it); freed once its I/O has completed. */
 void bus_link_close(struct bus_link *l);
 /* Queue bytes on a link; sent at the end of the loop turn. */

@@ -276,10 +276,14 @@ on_connect(struct bus_link *l, int res)
             mc->nodes[idx].ping_sent = g_bus.now;
         log_verbose("Connection with Node %.40s at %s:%d failed: %s", l->node, idx >= 0 ? mc->nodes[idx].ip : "?",
                     idx >= 0 ? mc->nodes[idx].cport : 0, strerror(-res));
+        bus_connect_failed(l->node);
         bus_link_close(l);
         return;
     }
     l->connected = true;
+    struct bus_peer *p = bus_peer_find(l->node);
+    if (p)
+        p->connect_fails = 0;
     bus_link_established(l);
 }
 

@@ -600,8 +600,11 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
     struct bus_msg m;
     const char *why = NULL;
     if (bus_msg_decode(buf, len, &m, &why) < 0) {
-        log_warn("Cluster bus: ignoring a message from %.40s: %s", l->node[0] ? l->node : l->peer_ip,
-                 why ? why : "malformed");
+        /* Redis ignores such a message and keeps the link; a peer that
+         * sends one is broken or hostile, so this one link goes. */
+        log_warn("Cluster bus: malformed message from %.40s (%s); closing the link", l->node[0] ? l->node : l->peer_ip,
+                 why ? why : "?");
+        bus_link_close(l);
         return;
     }
     if (m.h.type >= BUS_TYPE_COUNT) {

@@ -276,6 +276,7 @@ def test_bus_garbage(srvs, st):
     t.check(target.alive(), "node process alive after garbage")
     t.check(H.wait_for(lambda: info(target.port).get("cluster_state") == "ok", 10), "cluster still ok")
     t.check("bad message length or signature" in target.log_text(), "bad frames are logged")
+    t.check("malformed message" in target.log_text(), "malformed messages are logged (link closed)")
 
 
 def test_minority_master_stops_writes(srvs, st):
