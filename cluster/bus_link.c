@@ -423,6 +423,7 @@ bus_main(void *arg)
     rcu_thread_register();
     cluster_reader_register();
     int64_t next_cron = 0;
+    struct ts_buf save_text = {0};
     while (!__atomic_load_n(&bus_stop_flag, __ATOMIC_ACQUIRE)) {
         int64_t now = ts_mstime();
         int64_t wait_ms = next_cron > now ? next_cron - now : 0;
@@ -447,16 +448,18 @@ bus_main(void *arg)
             broadcast_pong();
         bus_pubsub_drain();
         links_service();
-        if (g_bus.dirty_save) {
-            if (cluster_mc_save() < 0)
-                log_warn("Cluster bus: can't update cluster config file");
-        }
+        uint64_t save = g_bus.dirty_save ? cluster_mc_save_begin(&save_text) : 0;
         if (g_bus.dirty_save || g_bus.dirty_publish)
             cluster_mc_publish();
         g_bus.dirty_save = g_bus.dirty_publish = false;
         cluster_unlock();
+        /* fsync outside the writer mutex: admin commands on workers never
+         * wait for the disk on our behalf. */
+        if (save && cluster_mc_save_finish(&save_text, save) < 0)
+            log_warn("Cluster bus: can't update cluster config file");
         rcu_poll();
     }
+    ts_buf_free(&save_text);
     return NULL;
 }
 

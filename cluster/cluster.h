@@ -98,6 +98,12 @@ void cluster_mc_install(struct cluster_snap *s, const char *conf_path);
 void cluster_mc_publish(void);
 /* Write nodes.conf (atomic replace + fsync). 0 or -errno. Under cluster_lock. */
 int cluster_mc_save(void);
+/* The same in two steps, so the fsync can happen outside cluster_lock:
+ * begin (under the lock) formats the master copy into out and returns its
+ * sequence number (0: nothing to save); finish (without the lock) writes it
+ * unless a newer text was already written. */
+uint64_t cluster_mc_save_begin(struct ts_buf *out);
+int cluster_mc_save_finish(const struct ts_buf *text, uint64_t seq);
 /* Bump my configEpoch without consensus (cluster-algorithms.md §6): true if
  * bumped. Under cluster_lock; the caller saves and publishes. */
 bool cluster_mc_bump_epoch(struct cluster_snap *mc);

@@ -73,17 +73,49 @@ cluster_mc_publish(void)
     cluster_snap_publish(cluster_snap_dup(mc));
 }
 
-int
-cluster_mc_save(void)
+/* Saving is split so the cluster thread can fsync without holding the
+ * writer mutex: the text is taken under it with a sequence number, and the
+ * write (serialized by save_mu) skips a text older than one already on
+ * disk. Lock order: cluster_mu, then save_mu. */
+static pthread_mutex_t save_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t save_seq;  /* under cluster_mu */
+static uint64_t saved_seq; /* under save_mu */
+
+uint64_t
+cluster_mc_save_begin(struct ts_buf *out)
 {
     if (!cluster_master_copy || !cluster_conf_path)
         return 0;
+    out->len = 0;
+    cluster_config_format(cluster_master_copy, out);
+    return ++save_seq;
+}
+
+int
+cluster_mc_save_finish(const struct ts_buf *text, uint64_t seq)
+{
+    if (seq == 0)
+        return 0;
+    pthread_mutex_lock(&save_mu);
+    int rc = 0;
+    if (seq > saved_seq) {
+        rc = cluster_config_write(cluster_conf_path, text->data, text->len);
+        if (rc == 0)
+            saved_seq = seq;
+        else
+            log_warn("Could not save the cluster config file %s: %s", cluster_conf_path, strerror(-rc));
+    }
+    pthread_mutex_unlock(&save_mu);
+    return rc;
+}
+
+int
+cluster_mc_save(void)
+{
     struct ts_buf b = {0};
-    cluster_config_format(cluster_master_copy, &b);
-    int rc = cluster_config_write(cluster_conf_path, b.data, b.len);
+    uint64_t seq = cluster_mc_save_begin(&b);
+    int rc = cluster_mc_save_finish(&b, seq);
     ts_buf_free(&b);
-    if (rc < 0)
-        log_warn("Could not save the cluster config file %s: %s", cluster_conf_path, strerror(-rc));
     return rc;
 }
 
