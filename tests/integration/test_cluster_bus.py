@@ -323,6 +323,17 @@ def test_del_node(srvs, st):
     # Gossip must not bring it back during the ban (60 s); check a while.
     time.sleep(1.5)
     t.check(all(vid not in cli(x, "cluster", "nodes") for x in rest if H.raw_ping(x)), "still forgotten")
+    # The removed node was RESET SOFT: it knows only itself, keeps its ID.
+    t.eq(cli(victim_port, "cluster", "myid"), vid, "RESET SOFT keeps the node ID")
+    t.eq(info(victim_port).get("cluster_known_nodes"), "1", "RESET SOFT forgets every other node")
+    t.eq(cli(victim_port, "cluster", "reset", "hard"), "OK", "RESET HARD")
+    t.check(cli(victim_port, "cluster", "myid") != vid, "RESET HARD picks a new node ID")
+    i = info(victim_port)
+    t.eq((i.get("cluster_current_epoch"), i.get("cluster_my_epoch")), ("0", "0"), "RESET HARD zeroes the epochs")
+    other = rest[0]
+    t.check(cli(other, "cluster", "forget", cli(other, "cluster", "myid")).startswith("ERR I tried hard"),
+            "FORGET myself is refused")
+    t.check(cli(other, "cluster", "forget", "f" * 40).startswith("ERR Unknown node"), "FORGET unknown node")
 
 
 # ---- mixed cluster ---------------------------------------------------------
