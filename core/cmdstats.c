@@ -2,6 +2,11 @@
 #include "core/cmdstats.h"
 
 #include "core/cmd.h"
+#include "core/config.h"
+#include "core/reply.h"
+
+#include <math.h>
+#include <stdlib.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +67,27 @@ slot_for(struct cmdstats *s, const struct cmd_def *d)
     return &s->cmd[id];
 }
 
+int
+cmdstats_lat_index(uint64_t ns)
+{
+    if (ns < CMDSTATS_LAT_SUB)
+        return (int)ns;
+    int k = 63 - __builtin_clzll(ns); /* >= CMDSTATS_LAT_SUB_BITS */
+    int idx = (k - CMDSTATS_LAT_SUB_BITS + 1) * CMDSTATS_LAT_SUB +
+              (int)((ns >> (k - CMDSTATS_LAT_SUB_BITS)) & (CMDSTATS_LAT_SUB - 1));
+    return idx < CMDSTATS_LAT_BUCKETS ? idx : CMDSTATS_LAT_BUCKETS - 1;
+}
+
+uint64_t
+cmdstats_lat_upper(int idx)
+{
+    if (idx < CMDSTATS_LAT_SUB)
+        return (uint64_t)idx;
+    int k = idx / CMDSTATS_LAT_SUB + CMDSTATS_LAT_SUB_BITS - 1;
+    uint64_t step = 1ULL << (k - CMDSTATS_LAT_SUB_BITS);
+    return ((uint64_t)(CMDSTATS_LAT_SUB + idx % CMDSTATS_LAT_SUB)) * step + step - 1;
+}
+
 void
 cmdstats_call(struct cmdstats *s, const struct cmd_def *d, uint64_t usec, bool failed)
 {
@@ -71,6 +97,11 @@ cmdstats_call(struct cmdstats *s, const struct cmd_def *d, uint64_t usec, bool f
     c->calls++;
     c->usec += usec;
     c->failed += failed;
+    if (__atomic_load_n(&g_cfg.latency_tracking, __ATOMIC_RELAXED)) {
+        if (unlikely(!c->lat))
+            c->lat = ts_calloc(CMDSTATS_LAT_BUCKETS, sizeof(uint64_t));
+        c->lat[cmdstats_lat_index(usec * 1000)]++;
+    }
 }
 
 void
@@ -105,8 +136,13 @@ cmdstats_error(struct cmdstats *s, const char *text, size_t len)
 void
 cmdstats_reset(struct cmdstats *s)
 {
-    if (s->cmd)
-        memset(s->cmd, 0, (size_t)s->ncmd * sizeof(*s->cmd));
+    for (int i = 0; i < s->ncmd; i++) {
+        uint64_t *lat = s->cmd[i].lat;
+        if (lat)
+            memset(lat, 0, CMDSTATS_LAT_BUCKETS * sizeof(uint64_t));
+        memset(&s->cmd[i], 0, sizeof(s->cmd[i]));
+        s->cmd[i].lat = lat;
+    }
     s->nerr = 0;
 }
 
@@ -119,12 +155,20 @@ cmdstats_copy(struct cmdstats *dst, const struct cmdstats *src)
     if (src->ncmd) {
         dst->cmd = ts_malloc((size_t)src->ncmd * sizeof(*dst->cmd));
         memcpy(dst->cmd, src->cmd, (size_t)src->ncmd * sizeof(*dst->cmd));
+        for (int i = 0; i < src->ncmd; i++) {
+            if (!src->cmd[i].lat)
+                continue;
+            dst->cmd[i].lat = ts_malloc(CMDSTATS_LAT_BUCKETS * sizeof(uint64_t));
+            memcpy(dst->cmd[i].lat, src->cmd[i].lat, CMDSTATS_LAT_BUCKETS * sizeof(uint64_t));
+        }
     }
 }
 
 void
 cmdstats_free(struct cmdstats *s)
 {
+    for (int i = 0; i < s->ncmd; i++)
+        ts_free(s->cmd[i].lat);
     ts_free(s->cmd);
     memset(s, 0, sizeof(*s));
 }
@@ -134,13 +178,142 @@ put_line(struct ts_buf *out, const char *fmt, ...) __attribute__((format(printf,
 static void
 put_line(struct ts_buf *out, const char *fmt, ...)
 {
-    char tmp[256];
+    char tmp[640];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
     if (n > 0)
         ts_buf_append(out, tmp, (size_t)TS_MIN((size_t)n, sizeof(tmp) - 1));
+}
+
+static void
+full_name(int id, char *name, size_t cap)
+{
+    if (parents[id])
+        snprintf(name, cap, "%s|%s", parents[id]->name, defs[id]->name);
+    else
+        snprintf(name, cap, "%s", defs[id]->name);
+}
+
+/* Sum of command id's histograms over the workers into h; total count. */
+static uint64_t
+lat_sum(const struct cmdstats *w, int n, int id, uint64_t *h)
+{
+    uint64_t total = 0;
+    memset(h, 0, CMDSTATS_LAT_BUCKETS * sizeof(uint64_t));
+    for (int k = 0; k < n; k++) {
+        if (id >= w[k].ncmd || !w[k].cmd[id].lat)
+            continue;
+        for (int b = 0; b < CMDSTATS_LAT_BUCKETS; b++) {
+            h[b] += w[k].cmd[id].lat[b];
+            total += w[k].cmd[id].lat[b];
+        }
+    }
+    return total;
+}
+
+void
+cmdstats_format_latency(struct ts_buf *out, const struct cmdstats *w, int n)
+{
+    /* latency-tracking-info-percentiles: up to 16 numbers in 0..100. */
+    double pct[16];
+    int npct = 0;
+    const char *p = g_cfg.latency_tracking_info_percentiles ? g_cfg.latency_tracking_info_percentiles : "";
+    while (*p && npct < 16) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p)
+            break;
+        if (v >= 0 && v <= 100)
+            pct[npct++] = v;
+        p = end;
+    }
+    uint64_t *h = ts_malloc(CMDSTATS_LAT_BUCKETS * sizeof(uint64_t));
+    for (int id = 0; id < ndefs && npct; id++) {
+        uint64_t total = lat_sum(w, n, id, h);
+        if (!total)
+            continue;
+        char name[96], line[512];
+        full_name(id, name, sizeof(name));
+        int len = snprintf(line, sizeof(line), "latency_percentiles_usec_%s:", name);
+        for (int i = 0; i < npct && len < (int)sizeof(line) - 64; i++) {
+            uint64_t target = (uint64_t)ceil(pct[i] / 100.0 * (double)total);
+            if (target == 0)
+                target = 1;
+            uint64_t cum = 0;
+            int b = 0;
+            for (; b < CMDSTATS_LAT_BUCKETS; b++) {
+                cum += h[b];
+                if (cum >= target)
+                    break;
+            }
+            double us = (double)cmdstats_lat_upper(TS_MIN(b, CMDSTATS_LAT_BUCKETS - 1)) / 1000.0;
+            char pname[32];
+            snprintf(pname, sizeof(pname), "%g", pct[i]);
+            len += snprintf(line + len, sizeof(line) - (size_t)len, "%sp%s=%.3f", i ? "," : "", pname, us);
+        }
+        put_line(out, "%s\r\n", line);
+    }
+    ts_free(h);
+}
+
+/* One command's LATENCY HISTOGRAM entry: calls, then the cumulative
+ * count at every power of two of microseconds (1024 ns, 2048 ns, ...
+ * shown as ns / 1000, like Redis) where it grew. */
+static void
+histogram_entry(struct reply *r, int id, const uint64_t *h, uint64_t total)
+{
+    char name[96];
+    full_name(id, name, sizeof(name));
+    reply_bulk_cstr(r, name);
+    reply_map(r, 2);
+    reply_bulk_cstr(r, "calls");
+    reply_int(r, (long long)total);
+    reply_bulk_cstr(r, "histogram_usec");
+    size_t tok = reply_defer(r);
+    long pairs = 0;
+    uint64_t cum = 0, prev = 0;
+    int b = 0;
+    for (int k = 10; cum < total && k < 10 + 40; k++) {
+        /* Values below 2^k ns fill every bucket before group k's first. */
+        int end = (k - CMDSTATS_LAT_SUB_BITS + 1) * CMDSTATS_LAT_SUB;
+        for (; b < end && b < CMDSTATS_LAT_BUCKETS; b++)
+            cum += h[b];
+        if (cum > prev) {
+            reply_int(r, (long long)((1ULL << k) / 1000));
+            reply_int(r, (long long)cum);
+            pairs++;
+            prev = cum;
+        }
+    }
+    reply_defer_set(r, tok, '%', pairs);
+}
+
+void
+cmdstats_histogram_reply(struct reply *r, const struct cmdstats *w, int n, int argc, const struct sv *argv)
+{
+    uint64_t *h = ts_malloc(CMDSTATS_LAT_BUCKETS * sizeof(uint64_t));
+    size_t tok = reply_defer(r);
+    long entries = 0;
+    for (int id = 0; id < ndefs; id++) {
+        if (argc > 0) {
+            char name[96];
+            full_name(id, name, sizeof(name));
+            bool wanted = false;
+            for (int i = 0; i < argc && !wanted; i++)
+                wanted = argv[i].len == strlen(name) && strncasecmp(argv[i].ptr, name, argv[i].len) == 0;
+            if (!wanted)
+                continue;
+        }
+        uint64_t total = lat_sum(w, n, id, h);
+        if (!total)
+            continue;
+        histogram_entry(r, id, h, total);
+        entries++;
+    }
+    reply_defer_set(r, tok, '%', entries);
+    ts_free(h);
 }
 
 void
@@ -159,10 +332,7 @@ cmdstats_format_commands(struct ts_buf *out, const struct cmdstats *w, int n)
         if (!sum.calls && !sum.rejected && !sum.failed)
             continue;
         char name[96];
-        if (parents[id])
-            snprintf(name, sizeof(name), "%s|%s", parents[id]->name, defs[id]->name);
-        else
-            snprintf(name, sizeof(name), "%s", defs[id]->name);
+        full_name(id, name, sizeof(name));
         put_line(out, "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
                  name, (unsigned long long)sum.calls, (unsigned long long)sum.usec,
                  sum.calls ? (double)sum.usec / (double)sum.calls : 0.0, (unsigned long long)sum.rejected,

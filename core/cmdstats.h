@@ -20,7 +20,19 @@ struct cmd_stat {
     uint64_t usec;
     uint64_t rejected;  /* refused before running (arity, unknown subcommand) */
     uint64_t failed;    /* ran and replied with an error */
+    uint64_t *lat;      /* latency histogram (CMDSTATS_LAT_BUCKETS), allocated at
+                         * the first call while latency-tracking is on */
 };
+
+/* Latency histograms are log-linear over nanoseconds: 16 sub-buckets per
+ * power of two (relative error under 6.25%), up to 2^43 ns. Values are
+ * recorded as microseconds x 1000, as Redis does. */
+#define CMDSTATS_LAT_SUB_BITS 4
+#define CMDSTATS_LAT_SUB (1 << CMDSTATS_LAT_SUB_BITS)
+#define CMDSTATS_LAT_BUCKETS (41 * CMDSTATS_LAT_SUB)
+int cmdstats_lat_index(uint64_t ns);
+/* The largest value bucket idx holds. */
+uint64_t cmdstats_lat_upper(int idx);
 
 /* Redis stops adding new error kinds after 128 (and says so); the rest are
  * still counted in total_error_replies. */
@@ -59,5 +71,13 @@ void cmdstats_free(struct cmdstats *s);
 /* The sections' bodies, summed over n workers' copies. */
 void cmdstats_format_commands(struct ts_buf *out, const struct cmdstats *w, int n);
 void cmdstats_format_errors(struct ts_buf *out, const struct cmdstats *w, int n);
+/* INFO latencystats: latency_percentiles_usec_<cmd>:p50=...,p99=...
+ * for the percentiles of latency-tracking-info-percentiles. */
+void cmdstats_format_latency(struct ts_buf *out, const struct cmdstats *w, int n);
+/* LATENCY HISTOGRAM [cmd ...]: a map of command -> {calls, histogram_usec}
+ * (cumulative counts at 1, 2, 4, 8 ... us), for the named commands or,
+ * with argc 0, every command with calls. */
+struct reply;
+void cmdstats_histogram_reply(struct reply *r, const struct cmdstats *w, int n, int argc, const struct sv *argv);
 
 #endif

@@ -86,8 +86,6 @@ struct cfg_opt cfg_opts[] = {
     CFG_IGN("ignore-warnings", 's', "", MOD),
     CFG_IGN("io-threads-do-reads", 'b', "no", IMM),
     CFG_IGN("jemalloc-bg-thread", 'b', "yes", MOD),
-    CFG_IGN("latency-tracking", 'b', "yes", MOD),
-    CFG_IGN("latency-tracking-info-percentiles", 'M', "50 99 99.9", MOD),
     CFG_IGN("lazyfree-lazy-eviction", 'b', "no", MOD),
     CFG_IGN("lazyfree-lazy-expire", 'b', "no", MOD),
     CFG_IGN("lazyfree-lazy-server-del", 'b', "no", MOD),

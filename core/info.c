@@ -247,6 +247,13 @@ info_errorstats(struct ts_buf *o, const struct info_stats *st)
         cmdstats_format_errors(o, st->cmdstats, st->ncmdstats);
 }
 
+static void
+info_latencystats(struct ts_buf *o, const struct info_stats *st)
+{
+    if (st->cmdstats)
+        cmdstats_format_latency(o, st->cmdstats, st->ncmdstats);
+}
+
 static const struct {
     unsigned bit;
     const char *name;   /* as INFO accepts it */
@@ -263,7 +270,7 @@ static const struct {
     { INFO_MODULES, "modules", "Modules", NULL },
     { INFO_COMMANDSTATS, "commandstats", "Commandstats", info_commandstats },
     { INFO_ERRORSTATS, "errorstats", "Errorstats", info_errorstats },
-    { INFO_LATENCYSTATS, "latencystats", "Latencystats", NULL },
+    { INFO_LATENCYSTATS, "latencystats", "Latencystats", info_latencystats },
     { INFO_CLUSTER, "cluster", "Cluster", info_cluster },
     { INFO_KEYSPACE, "keyspace", "Keyspace", info_keyspace },
 };
@@ -419,7 +426,7 @@ info_each(struct shard *sh, void *arg, int worker)
     struct info_fanout *st = arg;
     struct info_worker *w = &st->w[worker];
     w->ss = sh->stats;
-    if (st->sections & (INFO_COMMANDSTATS | INFO_ERRORSTATS))
+    if (st->sections & (INFO_COMMANDSTATS | INFO_ERRORSTATS | INFO_LATENCYSTATS))
         cmdstats_copy(&st->cs[worker], &sh->cstats);
     if (sh->ks) {
         w->ks = *ks_get_stats(sh->ks);

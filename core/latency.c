@@ -8,8 +8,10 @@
  * samples (one per second at most, keeping the larger) and the maximum. */
 #include "core/server_cmds.h"
 
+#include "core/cmdstats.h"
 #include "core/config.h"
 #include "core/server.h"
+#include "core/shard.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -165,10 +167,49 @@ latency_doctor(struct cmd_ctx *c)
     ts_buf_free(&out);
 }
 
+/* LATENCY HISTOGRAM: each worker copies its command counters (with their
+ * latency histograms); the client's worker sums and answers. */
+struct lathist_state {
+    int argc;
+    struct sv *argv; /* copies: the request's buffers are gone by then */
+    struct cmdstats cs[MAX_WORKERS];
+};
+
+static void
+lathist_each(struct shard *sh, void *arg, int worker)
+{
+    struct lathist_state *st = arg;
+    cmdstats_copy(&st->cs[worker], &sh->cstats);
+}
+
+static void
+lathist_done(void *arg, struct reply *r, struct client *cl)
+{
+    struct lathist_state *st = arg;
+    cmdstats_histogram_reply(r, st->cs, cmd_nworkers(), st->argc, st->argv);
+}
+
+static void
+lathist_free(void *arg)
+{
+    struct lathist_state *st = arg;
+    for (int i = 0; i < MAX_WORKERS; i++)
+        cmdstats_free(&st->cs[i]);
+    for (int i = 0; i < st->argc; i++)
+        ts_free((void *)st->argv[i].ptr);
+    ts_free(st->argv);
+    ts_free(st);
+}
+
 static void
 latency_histogram(struct cmd_ctx *c)
 {
-    reply_map(c->r, 0); /* per-command histograms are not kept */
+    struct lathist_state *st = ts_calloc(1, sizeof(*st));
+    st->argc = c->argc - 2;
+    st->argv = ts_calloc((size_t)TS_MAX(st->argc, 1), sizeof(struct sv));
+    for (int i = 0; i < st->argc; i++)
+        st->argv[i] = (struct sv){ts_strndup(c->argv[2 + i].ptr, c->argv[2 + i].len), c->argv[2 + i].len};
+    cmd_fanout(c, st, lathist_each, lathist_done, lathist_free);
 }
 
 static const char *const latency_help_lines[] = {

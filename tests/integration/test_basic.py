@@ -452,6 +452,21 @@ def test_commandstats(r):
     text = raw.decode() if isinstance(raw, bytes) else raw
     m = re.search(r"errorstat_ERR:count=(\d+)", text)
     t.check(m and int(m.group(1)) >= 2, "errorstat_ERR: %r" % text)
+    # Per-command latency: LATENCY HISTOGRAM (cumulative counts at powers of
+    # two of microseconds) and INFO latencystats (configured percentiles).
+    h = RAW.execute_command("LATENCY", "HISTOGRAM", "set", "get")
+    h = dict(zip(h[0::2], h[1::2])) if isinstance(h, list) else h
+    st = h.get(b"set")
+    st = dict(zip(st[0::2], st[1::2])) if isinstance(st, list) else st
+    t.eq(st and st.get(b"calls"), 21, "LATENCY HISTOGRAM set calls")
+    cdf = st and st.get(b"histogram_usec")
+    cdf = list(zip(cdf[0::2], cdf[1::2])) if isinstance(cdf, list) else sorted(cdf.items())
+    t.check(cdf and cdf[-1][1] == 21 and all(a[1] < b[1] and a[0] < b[0] for a, b in zip(cdf, cdf[1:])),
+            "histogram_usec is a rising cumulative distribution ending at the call count: %r" % cdf)
+    raw = RAW.execute_command("INFO", "latencystats")
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    t.check(re.search(r"latency_percentiles_usec_set:p50=[0-9.]+,p99=[0-9.]+,p99\.9=[0-9.]+", text),
+            "INFO latencystats line for SET: %r" % text[:300])
     r.execute_command("CONFIG", "RESETSTAT")
     cs = r.info("commandstats")
     t.check("cmdstat_set" not in cs, "RESETSTAT clears commandstats")
