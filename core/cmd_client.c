@@ -71,17 +71,24 @@ client_format_line(struct ts_buf *out, const struct client *cl, int64_t now_ms)
     int64_t idle = last > 0 && now_ms > last ? (now_ms - last) / 1000 : age;
     /* tot-mem: what this connection holds: both buffers plus its struct. */
     size_t totmem = qcap + ocap + sizeof(*cl);
+    /* Redis keeps the first 16 KB of output in a fixed buffer (obl) and the
+     * rest in a list of 16 KB blocks (oll, omem); Tessera has one growable
+     * buffer, shown the same way so output-buffer monitoring reads alike. */
+    const size_t chunk = 16 * 1024;
+    size_t obl = obuf < chunk ? obuf : chunk;
+    size_t omem = obuf - obl;
+    size_t oll = (omem + chunk - 1) / chunk;
     char line[1024];
     int n = snprintf(line, sizeof(line),
                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%u psub=%u "
                      "ssub=%u multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
-                     "oll=0 omem=0 tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d\n",
+                     "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d\n",
                      (unsigned long long)cl->id, cl->addr, cl->laddr, cl->fd, cl->name ? cl->name : "",
                      (long long)age, (long long)idle, flags, cl->db,
                      __atomic_load_n(&cl->sub_channels, __ATOMIC_RELAXED),
                      __atomic_load_n(&cl->sub_patterns, __ATOMIC_RELAXED),
                      __atomic_load_n(&cl->sub_shard, __ATOMIC_RELAXED), qbuf, qcap > qbuf ? qcap - qbuf : 0, ocap,
-                     ocap, obuf, totmem, obuf ? "rw" : "r", cmd ? cmd : "NULL", cl->resp ? cl->resp : 2);
+                     ocap, obl, oll, omem, totmem, obuf ? "rw" : "r", cmd ? cmd : "NULL", cl->resp ? cl->resp : 2);
     if (n < 0)
         return;
     ts_buf_append(out, line, TS_MIN((size_t)n, sizeof(line) - 1));

@@ -7,6 +7,7 @@ Ports: 21000.
 """
 import os
 import re
+import socket
 import sys
 import time
 
@@ -473,6 +474,25 @@ def test_commandstats(r):
     t.check(r.info("stats")["total_commands_processed"] <= 3, "RESETSTAT clears total_commands_processed")
 
 
+def test_client_output_memory(srv, r):
+    """A client that does not read its replies shows them in CLIENT LIST's
+    omem/oll (what client-output-buffer monitoring reads)."""
+    r.set("big:omem", "x" * (1 << 20))
+    slow = srv.raw()
+    slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.send(H.encode("CLIENT", "SETNAME", "slowreader") + H.encode("GET", "big:omem") * 32)
+    def omem():
+        for line in RAW.execute_command("CLIENT", "LIST").decode().splitlines():
+            if "name=slowreader" in line:
+                f = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+                return int(f["omem"]), int(f["oll"])
+        return 0, 0
+    ok = H.wait_for(lambda: omem()[0] > (1 << 20), 5)
+    t.check(ok, "unread replies show up in omem/oll: %r" % (omem(),))
+    slow.close()
+    r.delete("big:omem")
+
+
 def test_command(r):
     n = RAW.execute_command("COMMAND", "COUNT")
     t.check(isinstance(n, int) and n >= 60, "COMMAND COUNT >= 60 (%r)" % n)
@@ -682,6 +702,7 @@ def main():
                    test_object, test_config, test_info, test_commandstats, test_command, test_misc):
             t.run(fn, r)
         t.run(test_client, srv.client(), srv)
+        t.run(test_client_output_memory, srv, r)
         t.run(test_hello_resp3, srv)
         t.run(test_atomicity, srv)
         t.run(test_client_reply, srv)
