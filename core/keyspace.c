@@ -220,6 +220,16 @@ ks_set_str(struct ks *ks, uint16_t slot, struct sv key, struct sv val, int64_t e
 }
 
 struct kv *
+ks_set_str_noint(struct ks *ks, uint16_t slot, struct sv key, struct sv val, int64_t expire_ms)
+{
+    struct kv_valspec v;
+    kv_valspec_str(&v, val.ptr, val.len);
+    if (v.enc == ENC_INT)
+        v.enc = val.len <= KV_EMBSTR_MAX ? ENC_EMBSTR : ENC_RAW;
+    return ks_set_common(ks, slot, key, &v, expire_ms);
+}
+
+struct kv *
 ks_set_int(struct ks *ks, uint16_t slot, struct sv key, long long i, int64_t expire_ms)
 {
     struct kv_valspec v;

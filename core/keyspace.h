@@ -95,6 +95,9 @@ struct kv *ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms
  * absolute unix ms deadline, KS_EXPIRE_NONE or KS_EXPIRE_KEEP. Returns the
  * new entry. */
 struct kv *ks_set_str(struct ks *ks, uint16_t slot, struct sv key, struct sv val, int64_t expire_ms);
+/* Same, but never as ENC_INT: INCRBYFLOAT's result is a string in Redis
+ * even when it reads as an integer ("2"), and OBJECT ENCODING shows it. */
+struct kv *ks_set_str_noint(struct ks *ks, uint16_t slot, struct sv key, struct sv val, int64_t expire_ms);
 /* Same with an integer value (INCR/DECR family). */
 struct kv *ks_set_int(struct ks *ks, uint16_t slot, struct sv key, long long v, int64_t expire_ms);
 /* Make the string value of *ep writable with length newlen (extra bytes are

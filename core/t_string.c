@@ -609,7 +609,7 @@ cmd_incrbyfloat(struct cmd_ctx *c)
     }
     char buf[LD_BUF];
     size_t n = fmt_ld_human(buf, v);
-    ks_set_str(ks, slot, c->argv[1], (struct sv){buf, n}, e != NULL ? KS_EXPIRE_KEEP : KS_EXPIRE_NONE);
+    ks_set_str_noint(ks, slot, c->argv[1], (struct sv){buf, n}, e != NULL ? KS_EXPIRE_KEEP : KS_EXPIRE_NONE);
     t_key_modified(c->sh, c->argv[1]);
     reply_bulk(c->r, buf, n);
 }

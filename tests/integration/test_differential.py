@@ -59,7 +59,8 @@ CMDS = [
     ["INCRBYFLOAT", "f", "-1.6"], ["INCRBYFLOAT", "f", "1e3"], ["INCRBYFLOAT", "f", "abc"],
     ["INCRBYFLOAT", "f", "inf"], ["INCRBYFLOAT", "s", "1"], ["SET", "f2", "5.0e3"],
     ["INCRBYFLOAT", "f2", "200"], ["INCRBYFLOAT", "n", "0"], ["GET", "n"],
-    ["INCRBYFLOAT", "f3", "3.0"], ["GET", "f3"], ["INCRBYFLOAT", "f3", "1.23456789012345678"],
+    ["INCRBYFLOAT", "f3", "3.0"], ["GET", "f3"], ["OBJECT", "ENCODING", "f3"],
+    ["INCRBYFLOAT", "f3", "1.23456789012345678"],
     # append / ranges
     ["APPEND", "a", "Hello"], ["APPEND", "a", " World"], ["STRLEN", "a"], ["STRLEN", "nokey"],
     ["GETRANGE", "a", "0", "4"], ["GETRANGE", "a", "-5", "-1"], ["GETRANGE", "a", "5", "1"],
