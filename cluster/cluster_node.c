@@ -196,29 +196,6 @@ buf_puts(struct ts_buf *b, const char *s)
     ts_buf_append(b, s, strlen(s));
 }
 
-static void
-buf_printf(struct ts_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-buf_printf(struct ts_buf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof(tmp)) {
-        ts_buf_append(b, tmp, (size_t)n);
-        return;
-    }
-    char *dst = ts_buf_reserve(b, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(dst, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
 /* Flag words in Redis's order; "noflags" when none applies. */
 static void
 cluster_flags_text(uint32_t f, struct ts_buf *b)
@@ -247,22 +224,22 @@ void
 cluster_node_describe(const struct cluster_snap *s, int idx, struct ts_buf *b)
 {
     const struct cluster_node *n = &s->nodes[idx];
-    buf_printf(b, "%s %s:%d@%d", n->id, n->ip, n->port, n->cport);
+    ts_buf_printf(b, "%s %s:%d@%d", n->id, n->ip, n->port, n->cport);
     if (n->hostname[0])
-        buf_printf(b, ",%s", n->hostname);
+        ts_buf_printf(b, ",%s", n->hostname);
     ts_buf_putc(b, ' ');
     cluster_flags_text(n->flags, b);
     /* A replica shows its master's epoch: that is the version of the slot
      * claims it stands for. */
     uint64_t epoch = n->config_epoch;
     if (n->master >= 0) {
-        buf_printf(b, " %s", s->nodes[n->master].id);
+        ts_buf_printf(b, " %s", s->nodes[n->master].id);
         if (n->flags & CN_SLAVE)
             epoch = s->nodes[n->master].config_epoch;
     } else {
         buf_puts(b, " -");
     }
-    buf_printf(b, " %lld %lld %llu %s", (long long)n->ping_sent, (long long)n->pong_recv,
+    ts_buf_printf(b, " %lld %lld %llu %s", (long long)n->ping_sent, (long long)n->pong_recv,
                (unsigned long long)epoch,
                (n->link_connected || (n->flags & CN_MYSELF)) ? "connected" : "disconnected");
     /* Slot ranges, ascending: one pass finding maximal runs. */
@@ -273,16 +250,16 @@ cluster_node_describe(const struct cluster_snap *s, int idx, struct ts_buf *b)
         while (j + 1 < CLUSTER_SLOTS && s->owner[j + 1] == idx)
             j++;
         if (start == j)
-            buf_printf(b, " %d", j);
+            ts_buf_printf(b, " %d", j);
         else
-            buf_printf(b, " %d-%d", start, j);
+            ts_buf_printf(b, " %d-%d", start, j);
     }
     if (idx == s->myself) {
         for (int j = 0; j < CLUSTER_SLOTS; j++) {
             if (s->migrating_to[j] >= 0)
-                buf_printf(b, " [%d->-%s]", j, s->nodes[s->migrating_to[j]].id);
+                ts_buf_printf(b, " [%d->-%s]", j, s->nodes[s->migrating_to[j]].id);
             else if (s->importing_from[j] >= 0)
-                buf_printf(b, " [%d-<-%s]", j, s->nodes[s->importing_from[j]].id);
+                ts_buf_printf(b, " [%d-<-%s]", j, s->nodes[s->importing_from[j]].id);
         }
     }
 }
@@ -305,7 +282,7 @@ cluster_config_format(const struct cluster_snap *s, struct ts_buf *out)
         cluster_node_describe(s, i, out);
         ts_buf_putc(out, '\n');
     }
-    buf_printf(out, "vars currentEpoch %llu lastVoteEpoch %llu\n", (unsigned long long)s->current_epoch,
+    ts_buf_printf(out, "vars currentEpoch %llu lastVoteEpoch %llu\n", (unsigned long long)s->current_epoch,
                (unsigned long long)s->last_vote_epoch);
 }
 

@@ -1,6 +1,9 @@
 /* buf.c: growth and trimming for struct ts_buf (buf.h). */
 #include "core/buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 void
 ts_buf_grow(struct ts_buf *b, size_t need)
 {
@@ -44,4 +47,25 @@ ts_buf_consume(struct ts_buf *b, size_t n)
     }
     memmove(b->data, b->data + n, b->len - n);
     b->len -= n;
+}
+
+void
+ts_buf_printf(struct ts_buf *b, const char *fmt, ...)
+{
+    /* Format straight into the buffer's spare room; grow and redo only
+     * when the text does not fit. */
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= room) {
+        char *dst = ts_buf_reserve(b, (size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(dst, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
 }

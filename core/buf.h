@@ -19,6 +19,8 @@ void ts_buf_free(struct ts_buf *b);              /* release memory, zero the str
 void ts_buf_trim(struct ts_buf *b, size_t keep);
 /* Drop the first n bytes (consumed input). */
 void ts_buf_consume(struct ts_buf *b, size_t n);
+/* Append printf-formatted text (any length). */
+void ts_buf_printf(struct ts_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static inline void
 ts_buf_reset(struct ts_buf *b)

@@ -174,20 +174,6 @@ cmdstats_free(struct cmdstats *s)
 }
 
 static void
-put_line(struct ts_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-put_line(struct ts_buf *out, const char *fmt, ...)
-{
-    char tmp[640];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        ts_buf_append(out, tmp, (size_t)TS_MIN((size_t)n, sizeof(tmp) - 1));
-}
-
-static void
 full_name(int id, char *name, size_t cap)
 {
     if (parents[id])
@@ -253,7 +239,7 @@ cmdstats_format_latency(struct ts_buf *out, const struct cmdstats *w, int n)
             snprintf(pname, sizeof(pname), "%g", pct[i]);
             len += snprintf(line + len, sizeof(line) - (size_t)len, "%sp%s=%.3f", i ? "," : "", pname, us);
         }
-        put_line(out, "%s\r\n", line);
+        ts_buf_printf(out, "%s\r\n", line);
     }
     ts_free(h);
 }
@@ -333,7 +319,7 @@ cmdstats_format_commands(struct ts_buf *out, const struct cmdstats *w, int n)
             continue;
         char name[96];
         full_name(id, name, sizeof(name));
-        put_line(out, "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
+        ts_buf_printf(out, "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
                  name, (unsigned long long)sum.calls, (unsigned long long)sum.usec,
                  sum.calls ? (double)sum.usec / (double)sum.calls : 0.0, (unsigned long long)sum.rejected,
                  (unsigned long long)sum.failed);
@@ -362,5 +348,5 @@ cmdstats_format_errors(struct ts_buf *out, const struct cmdstats *w, int n)
         }
     }
     for (int j = 0; j < na; j++)
-        put_line(out, "errorstat_%s:count=%llu\r\n", all[j].name, (unsigned long long)all[j].count);
+        ts_buf_printf(out, "errorstat_%s:count=%llu\r\n", all[j].name, (unsigned long long)all[j].count);
 }

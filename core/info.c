@@ -44,30 +44,6 @@ info_bytes_human(char *buf, size_t cap, uint64_t n)
     snprintf(buf, cap, "%.2f%c", d, units[u]);
 }
 
-static void
-info_printf(struct ts_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-info_printf(struct ts_buf *out, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char tmp[512];
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof(tmp)) {
-        ts_buf_append(out, tmp, (size_t)n);
-        return;
-    }
-    char *dst = ts_buf_reserve(out, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(dst, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    out->len += (size_t)n;
-}
-
 static const char *
 str_or_empty(const char *s)
 {
@@ -77,7 +53,7 @@ str_or_empty(const char *s)
 static void
 info_server(struct ts_buf *o, const struct info_stats *st)
 {
-    info_printf(o,
+    ts_buf_printf(o,
                 "redis_version:%s\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\n"
                 "redis_mode:%s\r\nos:%s\r\narch_bits:%d\r\nmonotonic_clock:POSIX clock_gettime\r\n"
                 "multiplexing_api:io_uring\r\natomicvar_api:c11-builtin\r\ngcc_version:%s\r\n"
@@ -96,7 +72,7 @@ info_server(struct ts_buf *o, const struct info_stats *st)
 static void
 info_clients(struct ts_buf *o, const struct info_stats *st)
 {
-    info_printf(o,
+    ts_buf_printf(o,
                 "connected_clients:%llu\r\ncluster_connections:0\r\nmaxclients:%lld\r\n"
                 "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
                 "blocked_clients:%llu\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
@@ -121,7 +97,7 @@ info_memory(struct ts_buf *o, const struct info_stats *st)
         ds_perc = 100;
     double frag = st->used_memory ? (double)st->used_memory_rss / (double)st->used_memory : 0;
     long long frag_bytes = (long long)st->used_memory_rss - (long long)st->used_memory;
-    info_printf(o,
+    ts_buf_printf(o,
                 "used_memory:%llu\r\nused_memory_human:%s\r\nused_memory_rss:%llu\r\nused_memory_rss_human:%s\r\n"
                 "used_memory_peak:%llu\r\nused_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n"
                 "used_memory_overhead:%llu\r\nused_memory_startup:%llu\r\nused_memory_dataset:%llu\r\n"
@@ -141,7 +117,7 @@ info_memory(struct ts_buf *o, const struct info_stats *st)
 static void
 info_persistence(struct ts_buf *o, const struct info_stats *st)
 {
-    info_printf(o,
+    ts_buf_printf(o,
                 "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
                 "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
                 "current_save_keys_total:0\r\nrdb_changes_since_last_save:%llu\r\nrdb_bgsave_in_progress:0\r\n"
@@ -158,7 +134,7 @@ info_persistence(struct ts_buf *o, const struct info_stats *st)
 static void
 info_stats_section(struct ts_buf *o, const struct info_stats *st)
 {
-    info_printf(o,
+    ts_buf_printf(o,
                 "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
                 "instantaneous_ops_per_sec:%lld\r\ntotal_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
                 "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
@@ -193,7 +169,7 @@ info_replication(struct ts_buf *o, const struct info_stats *st)
         st->replication_hook(o);
         return;
     }
-    info_printf(o,
+    ts_buf_printf(o,
                 "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:%s\r\n"
                 "master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n"
                 "second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:%lld\r\n"
@@ -204,15 +180,15 @@ info_replication(struct ts_buf *o, const struct info_stats *st)
 static void
 info_cpu(struct ts_buf *o, const struct info_stats *st)
 {
-    info_printf(o,
+    ts_buf_printf(o,
                 "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:0.000000\r\n"
                 "used_cpu_user_children:0.000000\r\n",
                 st->cpu_sys, st->cpu_user);
     if (st->ncpu_workers > 0)
-        info_printf(o, "used_cpu_sys_main_thread:%.6f\r\nused_cpu_user_main_thread:%.6f\r\n", st->worker_sys[0],
+        ts_buf_printf(o, "used_cpu_sys_main_thread:%.6f\r\nused_cpu_user_main_thread:%.6f\r\n", st->worker_sys[0],
                     st->worker_user[0]);
     for (int w = 0; w < st->ncpu_workers && w < INFO_MAX_CPU_WORKERS; w++)
-        info_printf(o, "used_cpu_sys_worker_%d:%.6f\r\nused_cpu_user_worker_%d:%.6f\r\n", w, st->worker_sys[w], w,
+        ts_buf_printf(o, "used_cpu_sys_worker_%d:%.6f\r\nused_cpu_user_worker_%d:%.6f\r\n", w, st->worker_sys[w], w,
                     st->worker_user[w]);
 }
 
@@ -222,14 +198,14 @@ info_cluster(struct ts_buf *o, const struct info_stats *st)
     if (st->cluster_hook)
         st->cluster_hook(o);
     else
-        info_printf(o, "cluster_enabled:%d\r\n", st->cluster_mode ? 1 : 0);
+        ts_buf_printf(o, "cluster_enabled:%d\r\n", st->cluster_mode ? 1 : 0);
 }
 
 static void
 info_keyspace(struct ts_buf *o, const struct info_stats *st)
 {
     if (st->keys)
-        info_printf(o, "db0:keys=%llu,expires=%llu,avg_ttl=0\r\n", (unsigned long long)st->keys,
+        ts_buf_printf(o, "db0:keys=%llu,expires=%llu,avg_ttl=0\r\n", (unsigned long long)st->keys,
                     (unsigned long long)st->expires);
 }
 
@@ -303,7 +279,7 @@ info_format(struct ts_buf *out, const struct info_stats *st, unsigned sections)
             continue;
         if (printed++)
             ts_buf_append(out, "\r\n", 2);
-        info_printf(out, "# %s\r\n", info_sections[s].title);
+        ts_buf_printf(out, "# %s\r\n", info_sections[s].title);
         if (info_sections[s].fn)
             info_sections[s].fn(out, st);
     }
