@@ -15,6 +15,7 @@
   * A mixed cluster: 3 redis-server 7.0 masters and a Tessera master joined
     by CLUSTER MEET, slots moved to it with CLUSTER SETSLOT NODE, every node
     agreeing; each side marks the other FAIL when it is killed.
+  * A corrupt nodes.conf is refused at start-up and left alone.
 Ports: 21800-21899 (clients 218xx, buses 218xx + 50).
 """
 import os
@@ -336,6 +337,27 @@ def test_del_node(srvs, st):
     t.check(cli(other, "cluster", "forget", "f" * 40).startswith("ERR Unknown node"), "FORGET unknown node")
 
 
+def test_corrupt_nodes_conf(st):
+    """A corrupt nodes.conf is refused at start-up, never replaced."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tessera-it-corrupt-")
+    bad = "this is not a nodes.conf line\nvars currentEpoch 0 lastVoteEpoch 0\n"
+    with open(os.path.join(d, "nodes.conf"), "w") as f:
+        f.write(bad)
+    srv = H.Server(H.TESSERA, BASE + 20, H.tessera_argv(1, node_args(BASE + 20)), name="corrupt", workdir=d)
+    try:
+        srv.start(wait=False)
+        rc = srv.wait_exit(15)
+        t.check(rc is not None and rc != 0, "the server refuses to start (exit %r)" % rc)
+        t.check("corrupted cluster config file" in srv.log_text(), "with a clear error:\n" + srv.log_tail(5))
+        with open(os.path.join(d, "nodes.conf")) as f:
+            t.eq(f.read(), bad, "the file is left as it was")
+    finally:
+        srv.stop()
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
 # ---- mixed cluster ---------------------------------------------------------
 
 def test_mixed(st):
@@ -439,6 +461,7 @@ def main():
         for s in srvs:
             s.cleanup()
     t.server_checks(*srvs)
+    t.run(test_corrupt_nodes_conf, st)
     t.run(test_mixed, st)
     t.finish()
 
