@@ -217,6 +217,43 @@ observe(struct shard *sh, const struct client *cl, int argc, const struct sv *ar
 
 /* Run a command on this worker. Returns the worker it must go to instead
  * (cmd_forward), or -1 when done (reply written, or a fan-out started). */
+/* A slot in the middle of a reshard (cluster-commands.md §2 rules 5-6):
+ * only this worker knows which of the command's keys it still holds. On a
+ * MIGRATING slot, keys all gone -> -ASK to the target, some gone ->
+ * -TRYAGAIN; on an IMPORTING slot reached with ASKING, a multi-key command
+ * missing keys -> -TRYAGAIN. True when a redirection was written. */
+static bool
+resharding_redirect(struct worker *w, struct cmd_ctx *ctx)
+{
+    const struct cluster_snap *s = cluster_snap_get();
+    uint16_t slot = (uint16_t)ctx->slot;
+    bool migrating = cluster_slot_migrating(s, slot) >= 0;
+    bool importing = s->importing_from[slot] >= 0 && (ctx->cflags & CL_ASKING);
+    if (!migrating && !importing)
+        return false;
+    int idx[16];
+    int nk = cmd_get_keys(ctx->cmd, ctx->argc, ctx->argv, idx, (int)ARRAY_SIZE(idx));
+    if (nk <= 0)
+        return false;
+    int missing = 0;
+    for (int i = 0; i < nk; i++)
+        missing += ks_lookup(w->shard.ks, slot, ctx->argv[idx[i]], w->shard.now_ms, KS_LOOKUP_NOTOUCH) == NULL;
+    if (missing == 0)
+        return false;
+    if (migrating) {
+        if (missing < nk)
+            reply_error(ctx->r, CLUSTER_ERR_TRYAGAIN);
+        else
+            cluster_reply_ask(s, slot, ctx->r);
+        return true;
+    }
+    if (nk > 1) {
+        reply_error(ctx->r, CLUSTER_ERR_TRYAGAIN);
+        return true;
+    }
+    return false;
+}
+
 static int
 exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log)
 {
@@ -224,6 +261,9 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     ctx->now_ms = w->shard.now_ms;
     ctx->forward_to = -1;
     ctx->fanout = NULL;
+    if (unlikely(g_server.cluster_mode) && ctx->slot >= 0 && ctx->cmd->route == ROUTE_KEYS &&
+        resharding_redirect(w, ctx))
+        return -1;
     uint64_t t0 = ts_ticks();
     ctx->cmd->proc(ctx);
     if (ctx->forward_to >= 0)
@@ -289,7 +329,7 @@ make_req(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, 
     r->cmd = cmd;
     r->slot = slot;
     r->resp = c->cl.resp;
-    r->cflags = c->cl.flags;
+    r->cflags = c->cl.flags | (c->asking_now ? CL_ASKING : 0);
     r->client_id = c->cl.id;
     r->suppress = suppress;
     req_copy_args(r, argc, argv);
@@ -441,6 +481,7 @@ static void
 process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
 {
     struct client *cl = &c->cl;
+    c->asking_now = false;
     const struct cmd_def *cmd = cmd_lookup(argv[0]);
     const struct cmd_def *parent = NULL;
     char msg[256];
@@ -511,6 +552,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
      * replicas too, as if READONLY: Redis's rule for pubsubshard commands. */
     if (cmd->route == ROUTE_LOCAL_KEYS)
         route_flags |= CL_READONLY;
+    c->asking_now = (route_flags & CL_ASKING) != 0;
     if (unlikely(cl->flags & CL_ASKING) && strcmp(cmd->name, "asking") != 0)
         cl->flags &= ~(uint32_t)CL_ASKING;
 
@@ -609,7 +651,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         struct reply rep;
         reply_init(&rep, &c->out, cl->resp);
         struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = argc, .argv = argv, .r = &rep,
-                              .cflags = cl->flags, .client_id = cl->id, .slot = slot};
+                              .cflags = cl->flags | (c->asking_now ? CL_ASKING : 0),
+                              .client_id = cl->id, .slot = slot};
         int fwd = exec_here(w, &ctx, cl);
         if (unlikely(ctx.fanout != NULL)) {
             c->out.len = mark;
@@ -639,7 +682,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     struct reply rep;
     reply_init(&rep, &r->reply, cl->resp);
     struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = r->argc, .argv = r->argv, .r = &rep,
-                          .cflags = cl->flags, .client_id = cl->id, .slot = slot};
+                          .cflags = cl->flags | (c->asking_now ? CL_ASKING : 0),
+                              .client_id = cl->id, .slot = slot};
     int fwd = exec_here(w, &ctx, cl);
     if (unlikely(ctx.fanout != NULL)) {
         r->reply.len = 0;

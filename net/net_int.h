@@ -95,6 +95,8 @@ struct conn {
     bool throttled;            /* reading paused (too much pending work) */
     bool in_dirty;             /* listed for output flush this turn */
     bool dispatching;          /* inside dispatch_input: no re-entrant parsing */
+    bool asking_now;           /* the command being dispatched runs under ASKING
+                                * (the one-shot flag is already cleared in cl) */
     bool paused;               /* a command waits for CLIENT PAUSE to end */
     bool mk_active;            /* a cross-worker multi-key command is running: parse nothing more */
     struct ts_buf in;          /* unconsumed query bytes */

@@ -12,6 +12,7 @@
   * Garbage, a bad signature, a huge length and a truncated message on a
     bus port cost only that link.
   * `redis-cli --cluster del-node` (FORGET everywhere, RESET SOFT).
+  * SETSLOT MIGRATING/IMPORTING: -ASK, -TRYAGAIN, ASKING, redis-cli -c.
   * A mixed cluster: 3 redis-server 7.0 masters and a Tessera master joined
     by CLUSTER MEET, slots moved to it with CLUSTER SETSLOT NODE, every node
     agreeing; each side marks the other FAIL when it is killed.
@@ -184,6 +185,44 @@ def test_publish_over_bus(srvs, st):
         redis.Redis(host="127.0.0.1", port=oport).execute_command("SPUBLISH", chan, "shard-msg")
         t.eq(sub.reply(), b"*3\r\n$8\r\nsmessage\r\n$%d\r\n%s\r\n$9\r\nshard-msg\r\n"
              % (len(chan), chan.encode()), "SPUBLISH on the master reaches its replica's subscriber")
+
+
+def test_ask_during_reshard(srvs, st):
+    """SETSLOT MIGRATING/IMPORTING: the source answers -ASK for keys it no
+    longer has and -TRYAGAIN for a partial multi-key command; the target
+    serves ASKING clients; redis-cli -c follows ASK."""
+    a, b = st["masters"][0], st["masters"][1]
+    slot = 100
+    assert slot < 5461  # owned by the first master
+    ra, rb = srvs[a - BASE - 1].client(), srvs[b - BASE - 1].client()
+    k1 = "{%s}k1" % H.key_in_slot(slot, "t")
+    tag = k1[1:k1.index("}")]
+    k2, k3 = "{%s}k2" % tag, "{%s}k3" % tag
+    ra.set(k1, "v1")
+    t.eq(cli(b, "cluster", "setslot", slot, "importing", st["ids"][a]), "OK", "IMPORTING on the target")
+    t.eq(cli(a, "cluster", "setslot", slot, "migrating", st["ids"][b]), "OK", "MIGRATING on the source")
+    try:
+        ask = "ASK %d 127.0.0.1:%d" % (slot, b)
+        t.eq(ra.get(k1), b"v1", "a key still on the source is served there")
+        t.raises(lambda: ra.get(k2), ask, "a missing key gets -ASK")
+        t.raises(lambda: ra.set(k2, "x"), ask, "a write of a missing key gets -ASK")
+        t.raises(lambda: ra.mget(k1, k2), "TRYAGAIN", "a partial multi-key command gets -TRYAGAIN")
+        t.raises(lambda: rb.get(k2), "MOVED %d 127.0.0.1:%d" % (slot, a), "the target without ASKING: -MOVED")
+        with H.RawConn(b) as c:
+            t.eq(c.cmd("ASKING"), b"+OK\r\n", "ASKING")
+            t.eq(c.cmd("SET", k2, "on-target"), b"+OK\r\n", "the target serves an ASKING client")
+            t.eq(c.cmd("ASKING"), b"+OK\r\n", "ASKING again")
+            t.check(c.cmd("MGET", k2, k3).startswith(b"-TRYAGAIN"), "importing + ASKING + missing keys: TRYAGAIN")
+        out = H.tool([H.REDIS_CLI, "-c", "-p", str(a), "get", k2], timeout=10).stdout.strip()
+        t.eq(out, b"on-target", "redis-cli -c follows -ASK to the target")
+    finally:
+        with H.RawConn(b) as c:
+            c.cmd("ASKING")
+            c.cmd("DEL", k2)
+        for p in (a, b):
+            cli(p, "cluster", "setslot", slot, "stable")
+        ra.delete(k1)
+    t.eq(ra.get(k1), None, "slot stable again on the source")
 
 
 def test_info_links(srvs, st):
@@ -451,6 +490,7 @@ def main():
             t.run(test_clients, srvs, st)
             t.run(test_loadgen_cluster, srvs, st)
             t.run(test_publish_over_bus, srvs, st)
+            t.run(test_ask_during_reshard, srvs, st)
             t.run(test_info_links, srvs, st)
             t.run(test_pause_not_failed, srvs, st)
             t.run(test_kill_detect_and_rejoin, srvs, st)
