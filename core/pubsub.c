@@ -5,53 +5,24 @@
 #include "core/pubsub_int.h"
 
 #include "core/cmd.h"
+#include "core/keyspace_int.h"
 #include "core/reply.h"
 #include "core/server.h"
 #include "core/shard.h"
 
 #include <pthread.h>
-#include <sys/random.h>
 
 void (*pubsub_cluster_hook)(bool sharded, const char *ch, size_t chlen, const char *msg, size_t msglen);
 
 /* ---- Hash ----
  *
- * Channel names come from clients, so the hash is seeded from getrandom()
- * at start: an attacker cannot pick names that share a bucket. Multiply-fold
- * over 8-byte words, as the keyspace's hash does. */
-static uint64_t ps_seed[3] = { 0x9e3779b97f4a7c15ull, 0xd6e8feb86659fd93ull, 0xa0761d6478bd642full };
-
-__attribute__((constructor)) static void
-ps_seed_init(void)
-{
-    uint64_t r[3];
-    if (getrandom(r, sizeof(r), 0) == (ssize_t)sizeof(r))
-        for (int i = 0; i < 3; i++)
-            ps_seed[i] ^= r[i] | 1;
-}
-
+ * Channel names come from clients: they use the keyspace's seeded hash
+ * (ks_hash), so an attacker cannot pick names that share a bucket. The kind
+ * is mixed in so "a" as channel and as pattern land apart. */
 static inline uint64_t
-ps_fold(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-static uint64_t
 ps_hash(int kind, const char *p, size_t n)
 {
-    uint64_t h = ps_seed[0] ^ ps_fold((uint64_t)n ^ ((uint64_t)kind << 56) ^ ps_seed[1], ps_seed[2]);
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        h = ps_fold(v ^ ps_seed[1], h ^ ps_seed[2]);
-        p += 8;
-        n -= 8;
-    }
-    uint64_t v = 0;
-    if (n) /* p may be NULL for an empty name */
-        memcpy(&v, p, n);
-    return ps_fold(v ^ ps_seed[2], h ^ ps_seed[0]);
+    return ks_hash(n ? p : "", n) ^ ((uint64_t)(kind + 1) * 0x9e3779b97f4a7c15ull);
 }
 
 /* Subscriptions are keyed by (channel, client) pointers: not chosen by
