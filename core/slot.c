@@ -42,35 +42,43 @@ static const uint16_t slot_crc_table[256] = {
     0x6e17, 0x7e36, 0x4e55, 0x5e74, 0x2e93, 0x3eb2, 0x0ed1, 0x1ef0,
 };
 
-/* Byte-at-a-time table walk: the top byte of the running CRC, xored with
- * the input byte, selects the remainder of shifting 8 bits through the
- * polynomial. */
-/* Two bytes per step ("slicing by 2"): with a = (crc >> 8) ^ b0 and
- * b = (crc & 0xff) ^ b1, two table steps reduce (the CRC being linear) to
- *   crc' = U[a] ^ T[b],  U[a] = ((T[a] & 0xff) << 8) ^ T[T[a] >> 8],
- * two independent lookups instead of a chain of two dependent ones. The
- * slot is computed for every keyed command, so this is on the hot path. */
-static uint16_t slot_crc_table2[256];
+/* Eight bytes per step ("slicing by 8"). T[0] is the table above: the
+ * remainder of shifting one byte through the polynomial. T[k][b] is the
+ * remainder of byte b followed by k zero bytes:
+ *   T[k][b] = (T[k-1][b] << 8) ^ T[0][T[k-1][b] >> 8].
+ * The CRC being linear, eight input bytes p0..p7, with the running CRC
+ * folded into the first two, reduce to eight independent lookups:
+ *   crc' = T[7][p0 ^ crc >> 8] ^ T[6][p1 ^ crc & 0xff] ^ T[5][p2] ^ ... ^ T[0][p7]
+ * instead of a chain of eight dependent ones. The slot is computed for
+ * every keyed command, so this is on the hot path; typical keys (10-30
+ * bytes) take one to three steps plus a short tail. */
+static uint16_t slot_crc_slices[8][256];
 
 __attribute__((constructor)) static void
 slot_crc_init(void)
 {
-    for (int a = 0; a < 256; a++) {
-        uint16_t t = slot_crc_table[a];
-        slot_crc_table2[a] = (uint16_t)(((t & 0xff) << 8) ^ slot_crc_table[t >> 8]);
-    }
+    for (int b = 0; b < 256; b++)
+        slot_crc_slices[0][b] = slot_crc_table[b];
+    for (int k = 1; k < 8; k++)
+        for (int b = 0; b < 256; b++) {
+            uint16_t t = slot_crc_slices[k - 1][b];
+            slot_crc_slices[k][b] = (uint16_t)((t << 8) ^ slot_crc_table[t >> 8]);
+        }
 }
 
 uint16_t
 slot_crc16(const char *buf, size_t len)
 {
     const unsigned char *p = (const unsigned char *)buf;
+    const uint16_t(*T)[256] = slot_crc_slices;
     uint16_t crc = 0;
-    size_t i = 0;
-    for (; i + 2 <= len; i += 2)
-        crc = (uint16_t)(slot_crc_table2[(crc >> 8) ^ p[i]] ^ slot_crc_table[(crc & 0xff) ^ p[i + 1]]);
-    if (i < len)
-        crc = (uint16_t)((crc << 8) ^ slot_crc_table[((crc >> 8) ^ p[i]) & 0xff]);
+    for (; len >= 8; p += 8, len -= 8)
+        crc = (uint16_t)(T[7][p[0] ^ (crc >> 8)] ^ T[6][p[1] ^ (crc & 0xff)] ^ T[5][p[2]] ^ T[4][p[3]] ^
+                         T[3][p[4]] ^ T[2][p[5]] ^ T[1][p[6]] ^ T[0][p[7]]);
+    for (; len >= 2; p += 2, len -= 2)
+        crc = (uint16_t)(T[1][p[0] ^ (crc >> 8)] ^ T[0][p[1] ^ (crc & 0xff)]);
+    if (len)
+        crc = (uint16_t)((crc << 8) ^ T[0][(crc >> 8) ^ *p]);
     return crc;
 }
 
