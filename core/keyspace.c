@@ -130,6 +130,50 @@ ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms, int flags
     return e;
 }
 
+void
+ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        v[i].h = ks_hash(v[i].key, v[i].len);
+        __builtin_prefetch(&ks->slots[v[i].slot]);
+    }
+    for (int i = 0; i < n; i++) {
+        const struct kvdict *d = ks->slots[v[i].slot];
+        v[i].next = d;
+        if (d)
+            __builtin_prefetch(d);
+    }
+    for (int i = 0; i < n; i++) {
+        const struct kvdict *d = v[i].next;
+        v[i].next = NULL;
+        if (d && !kvd_rehashing(d)) { /* rehashing tables are rare: skip them */
+            struct kv *const *b = &d->t[0][v[i].h & (((uint64_t)1 << d->exp[0]) - 1)];
+            v[i].next = b;
+            __builtin_prefetch(b);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        struct kv *const *b = v[i].next;
+        const struct kv *e = b ? *b : NULL;
+        v[i].next = e;
+        if (e) {
+            /* a 16-byte key with a 32-byte value spans two lines */
+            __builtin_prefetch(e);
+            __builtin_prefetch((const char *)e + 64);
+        }
+    }
+    /* At load factor 1/2 to 1, a third to a half of the hits are not
+     * first in their chain: when the first entry's hash tag says it is
+     * someone else, fetch the next one too. */
+    for (int i = 0; i < n; i++) {
+        const struct kv *e = v[i].next;
+        if (e && e->htag != ks_htag(v[i].h) && e->next) {
+            __builtin_prefetch(e->next);
+            __builtin_prefetch((const char *)e->next + 64);
+        }
+    }
+}
+
 /* ---- Writes ---- */
 
 /* Give an existing entry a new value and TTL state. In place when the

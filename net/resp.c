@@ -476,3 +476,53 @@ resp_want(const struct resp_parser *p)
         return 0;
     return p->pos + (size_t)p->bulk_len + 2;
 }
+
+/* ---- Look ahead (resp_peek_keys) ---- */
+
+/* A decimal of at most 10 digits followed by CRLF; advances *pp past it. */
+static inline bool
+peek_count(const char **pp, const char *end, long long *out)
+{
+    const char *p = *pp;
+    long long v = 0;
+    int digits = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (++digits > 10)
+            return false;
+        v = v * 10 + (*p - '0');
+        p++;
+    }
+    if (digits == 0 || end - p < 2 || p[0] != '\r' || p[1] != '\n')
+        return false;
+    *pp = p + 2;
+    *out = v;
+    return true;
+}
+
+int
+resp_peek_keys(const char *buf, size_t len, struct sv *keys, int max)
+{
+    const char *p = buf, *end = buf + len;
+    int n = 0;
+    while (n < max && p < end && *p == '*') {
+        long long argc;
+        p++;
+        if (!peek_count(&p, end, &argc) || argc < 1 || argc > RESP_PEEK_MAX_ARGS)
+            break;
+        struct sv key = {NULL, 0};
+        for (long long i = 0; i < argc; i++) {
+            long long blen;
+            if (p >= end || *p != '$')
+                return n;
+            p++;
+            if (!peek_count(&p, end, &blen) || (size_t)(end - p) < (size_t)blen + 2)
+                return n;
+            if (i == 1)
+                key = (struct sv){p, (size_t)blen};
+            p += blen + 2;
+        }
+        if (argc >= 2)
+            keys[n++] = key;
+    }
+    return n;
+}

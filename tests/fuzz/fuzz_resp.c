@@ -11,6 +11,10 @@
  *  - resp_want() is 0 or more than the bytes already there;
  *  - both deliveries produce the same sequence of results (a digest of
  *    statuses, arguments and error texts): chunking must not matter.
+ * The prefetch look ahead (resp_peek_keys) runs over the same bytes: each
+ * key it returns must be, pointer and length, the second argument of the
+ * parser's next command with two or more arguments, unless the parser
+ * reports an error first (the look ahead knows no limits).
  */
 #include "net/resp.h"
 
@@ -113,6 +117,35 @@ fuzz_run(const uint8_t *data, size_t size, long long max_bulk, uint64_t seed, bo
     return fuzz_mix(h, &start, sizeof(start));
 }
 
+static void
+fuzz_peek(const uint8_t *data, size_t size, long long max_bulk)
+{
+    char *buf = malloc(size ? size : 1);
+    if (size)
+        memcpy(buf, data, size);
+    struct sv keys[128];
+    int nk = resp_peek_keys(buf, size, keys, 128);
+    FUZZ_CHECK(nk >= 0 && nk <= 128);
+    struct resp_parser p;
+    resp_parser_init(&p, max_bulk);
+    size_t start = 0;
+    char err[128];
+    for (int j = 0; j < nk;) {
+        size_t consumed = 0;
+        int st = resp_parse(&p, buf + start, size - start, &consumed, err, sizeof(err));
+        if (st == RESP_ERROR)
+            break;
+        FUZZ_CHECK(st == RESP_COMMAND); /* the look ahead saw a complete multibulk command */
+        if (p.argc >= 2) {
+            FUZZ_CHECK(keys[j].ptr == p.argv[1].ptr && keys[j].len == p.argv[1].len);
+            j++;
+        }
+        start += consumed;
+    }
+    resp_parser_deinit(&p);
+    free(buf);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -131,5 +164,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t whole = fuzz_run(data, size, max_bulk, seed, false);
     uint64_t pieces = fuzz_run(data, size, max_bulk, seed, true);
     FUZZ_CHECK(whole == pieces);
+    fuzz_peek(data, size, max_bulk);
     return 0;
 }

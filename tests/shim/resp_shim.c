@@ -78,6 +78,22 @@ resp_shim_scan(const resp_shim *s)
     return s->p.scan;
 }
 
+_Static_assert(RESP_SHIM_PEEK_MAX_ARGS == RESP_PEEK_MAX_ARGS, "shim and parser disagree");
+
+int
+resp_shim_peek_keys(const char *buf, size_t len, size_t *offs, size_t *lens, int max)
+{
+    struct sv keys[256];
+    if (max > 256)
+        max = 256;
+    int n = resp_peek_keys(buf, len, keys, max);
+    for (int i = 0; i < n; i++) {
+        offs[i] = (size_t)(keys[i].ptr - buf);
+        lens[i] = keys[i].len;
+    }
+    return n;
+}
+
 /* ---- Reply encoder ---- */
 
 struct reply_shim {

@@ -35,6 +35,9 @@ size_t resp_shim_want(const resp_shim *s);
 /* Internal scan offsets, to check that resuming does not rescan. */
 size_t resp_shim_pos(const resp_shim *s);
 size_t resp_shim_scan(const resp_shim *s);
+#define RESP_SHIM_PEEK_MAX_ARGS 64
+/* resp_peek_keys(): offsets into buf and lengths of up to max keys. */
+int resp_shim_peek_keys(const char *buf, size_t len, size_t *offs, size_t *lens, int max);
 
 /* ---- Reply encoder ---- */
 

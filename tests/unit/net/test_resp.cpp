@@ -491,3 +491,63 @@ TEST(Resp, ManyArgs)
     ASSERT_EQ(s.events().size(), 1u);
     EXPECT_EQ(s.events()[0], Cmd(args));
 }
+
+/* ---- resp_peek_keys: the look ahead used for prefetching ---- */
+
+static std::vector<std::string>
+PeekKeys(const std::string &b, int max = 64)
+{
+    /* An exactly sized copy: ASan sees a read past the end. */
+    std::vector<char> buf(b.begin(), b.end());
+    size_t offs[256], lens[256];
+    int n = resp_shim_peek_keys(buf.data(), buf.size(), offs, lens, max);
+    std::vector<std::string> out;
+    for (int i = 0; i < n; i++) {
+        EXPECT_LE(offs[i] + lens[i], buf.size());
+        out.emplace_back(buf.data() + offs[i], lens[i]);
+    }
+    return out;
+}
+
+TEST(RespPeek, PipelineOfCommands)
+{
+    std::string b = Mbulk({"GET", "k1"}) + Mbulk({"SET", "k2", "v"}) + Mbulk({"PING"}) +
+                    Mbulk({"MSET", "k3", "a", "k4", "b"}) + Mbulk({"GET", ""});
+    EXPECT_EQ(PeekKeys(b), (std::vector<std::string>{"k1", "k2", "k3", ""}));
+}
+
+TEST(RespPeek, StopsAtPartialCommand)
+{
+    std::string full = Mbulk({"GET", "k1"}) + Mbulk({"GET", "key2"});
+    for (size_t cut = 0; cut < full.size(); cut++) {
+        std::vector<std::string> got = PeekKeys(full.substr(0, cut));
+        size_t complete = cut >= Mbulk({"GET", "k1"}).size() ? 1 : 0;
+        EXPECT_EQ(got.size(), complete) << cut;
+    }
+    EXPECT_EQ(PeekKeys(full).size(), 2u);
+}
+
+TEST(RespPeek, StopsAtWhatOnlyTheParserHandles)
+{
+    EXPECT_TRUE(PeekKeys("GET k1\r\n" + Mbulk({"GET", "k2"})).empty()); /* inline */
+    EXPECT_TRUE(PeekKeys("*0\r\n" + Mbulk({"GET", "k2"})).empty());
+    EXPECT_TRUE(PeekKeys("*-1\r\n").empty());
+    EXPECT_TRUE(PeekKeys("*2\r\n:3\r\n").empty());
+    EXPECT_TRUE(PeekKeys("*2\r\n$3\r\nGET\r\n$99999999999\r\nx\r\n").empty()); /* 11 digits */
+    EXPECT_TRUE(PeekKeys("*2\r\n$3\r\nGET\r\n$2\nk1\r\n").empty());             /* LF only */
+    EXPECT_EQ(PeekKeys(Mbulk({"GET", "a"}) + "garbage" + Mbulk({"GET", "b"})),
+              (std::vector<std::string>{"a"}));
+}
+
+TEST(RespPeek, BoundedWork)
+{
+    std::vector<std::string> many(RESP_SHIM_PEEK_MAX_ARGS + 1, "x");
+    many[0] = "MGET";
+    EXPECT_TRUE(PeekKeys(Mbulk(many) + Mbulk({"GET", "k"})).empty());
+    many.pop_back();
+    EXPECT_EQ(PeekKeys(Mbulk(many)).size(), 1u);
+    std::string b;
+    for (int i = 0; i < 10; i++)
+        b += Mbulk({"GET", "k" + std::to_string(i)});
+    EXPECT_EQ(PeekKeys(b, 3), (std::vector<std::string>{"k0", "k1", "k2"}));
+}
