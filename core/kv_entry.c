@@ -153,7 +153,8 @@ kv_touch(struct ks *ks, struct kv *e, uint32_t now_s)
     c = c > minutes ? c - minutes : 0;
     if (c < 255) {
         unsigned base = c > KV_LFU_INIT ? c - KV_LFU_INIT : 0;
-        if (ks_rand(ks) % (base * 10 + 1) == 0)
+        /* probability 1/(base*10+1), by multiply-shift: no division */
+        if (((ks_rand(ks) >> 32) * (uint64_t)(base * 10 + 1)) >> 32 == 0)
             c++;
     }
     e->freq = c;
