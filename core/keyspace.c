@@ -130,6 +130,8 @@ ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms, int flags
     return e;
 }
 
+#define KS_PREFETCH_VALUE_MAX 2048
+
 void
 ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
 {
@@ -166,10 +168,26 @@ ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
      * first in their chain: when the first entry's hash tag says it is
      * someone else, fetch the next one too. */
     for (int i = 0; i < n; i++) {
-        const struct kv *e = v[i].next;
-        if (e && e->htag != ks_htag(v[i].h) && e->next) {
-            __builtin_prefetch(e->next);
-            __builtin_prefetch((const char *)e->next + 64);
+        struct kv *e = (struct kv *)v[i].next;
+        if (!e)
+            continue;
+        if (e->htag != ks_htag(v[i].h)) {
+            if (e->next) {
+                __builtin_prefetch(e->next);
+                __builtin_prefetch((const char *)e->next + 64);
+            }
+        } else if (kv_type_raw(e) == OBJ_STRING && kv_enc_raw(e) == ENC_RAW) {
+            /* A long string lives in its own buffer, which the reply will
+             * copy: fetch up to its first KS_PREFETCH_VALUE_MAX bytes
+             * (into L2; the hardware prefetcher streams what follows). */
+            const char *buf;
+            uint64_t len;
+            memcpy(&buf, kv_valptr(e), sizeof(buf));
+            memcpy(&len, kv_valptr(e) + sizeof(buf), sizeof(len));
+            if (len > KS_PREFETCH_VALUE_MAX)
+                len = KS_PREFETCH_VALUE_MAX;
+            for (uint64_t off = 0; off < len; off += 64)
+                __builtin_prefetch(buf + off, 0, 2);
         }
     }
 }
