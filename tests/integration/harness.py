@@ -109,13 +109,20 @@ def raw_ping(port, timeout=1.0):
         return False
 
 
-def proc_cpu_seconds(pid):
-    """utime+stime of a process from /proc/PID/stat, in seconds."""
+def proc_cpu_split(pid):
+    """(utime, stime) of a process from /proc/PID/stat, in seconds: user
+    space and kernel (system calls, and the softirq network work that runs
+    in them)."""
     with open("/proc/%d/stat" % pid) as f:
         data = f.read()
     fields = data[data.rindex(")") + 2:].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def proc_cpu_seconds(pid):
+    """utime+stime of a process from /proc/PID/stat, in seconds."""
+    return sum(proc_cpu_split(pid))
 
 
 class Server:
@@ -279,6 +286,9 @@ class Server:
 
     def cpu_seconds(self):
         return proc_cpu_seconds(self.pid)
+
+    def cpu_split(self):
+        return proc_cpu_split(self.pid)
 
 
 def _stop_all():
