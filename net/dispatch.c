@@ -575,7 +575,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
             idx = ts_malloc(sizeof(int) * (size_t)maxk);
         int nk = cmd_get_keys(cmd, argc, argv, idx, maxk);
         if (nk > 0) {
-            slot = slot_of_sv(argv[idx[0]]);
+            slot = prefetch_slot_of(&w->hints, argv[idx[0]]);
             if (cmd->route == ROUTE_KEYS) /* ROUTE_LOCAL_KEYS runs here whatever the slot */
                 target = slotmap_worker((uint16_t)slot);
             bool multi_worker = false;

@@ -21,6 +21,7 @@
 #include "core/client.h"
 #include "core/cmd.h"
 #include "core/shard.h"
+#include "net/prefetch.h"
 #include "net/resp.h"
 
 struct worker;
@@ -146,6 +147,7 @@ struct worker {
     struct peer_out out[MAX_WORKERS];
     struct conn *flush_head;   /* connections with output to send */
     struct req *req_pool;      /* free requests (origin-owned) */
+    struct prefetch_hints hints; /* slots of the keys of the window being run */
     struct req *paused_head;   /* commands held by CLIENT PAUSE, in arrival order */
     struct req *paused_tail;
     int nconns;

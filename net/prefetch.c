@@ -7,8 +7,9 @@
  * this looks at the bytes they carry (resp_peek_keys: the first key of
  * each complete command), keeps the keys whose slot this worker owns, and
  * hands them to ks_prefetch_batch, which overlaps their misses. The
- * dispatch that follows then finds the lines in cache. Nothing here
- * changes state: a connection that is closing or holds a partial command
+ * dispatch that follows then finds the lines in cache, and takes the
+ * keys' slots from the hints left here instead of hashing them again.
+ * Nothing here changes the keyspace: a connection that is closing or holds a partial command
  * from an earlier read is skipped, and the parser remains the only judge
  * of what the bytes mean. */
 #include "net/prefetch.h"
@@ -18,7 +19,6 @@
 #include "core/slotmap.h"
 #include "net/net_int.h"
 
-#define PREFETCH_WINDOW 64   /* keys prefetched before the window is run */
 #define PREFETCH_PER_READ 32 /* keys taken from one received buffer */
 
 unsigned
@@ -26,8 +26,10 @@ prefetch_cqe_window(struct worker *w, unsigned head, unsigned tail)
 {
     struct ks_prefetch v[PREFETCH_WINDOW];
     struct sv keys[PREFETCH_PER_READ];
+    struct prefetch_hints *hints = &w->hints;
     int n = 0;
-    while (head != tail && n < PREFETCH_WINDOW) {
+    hints->n = hints->next = 0;
+    while (head != tail && hints->n < PREFETCH_WINDOW) {
         const struct io_uring_cqe *cqe =
             &w->ring.cq.cqes[io_uring_cqe_index(&w->ring, head, w->ring.cq.ring_mask)];
         head++;
@@ -37,13 +39,16 @@ prefetch_cqe_window(struct worker *w, unsigned head, unsigned tail)
         if (c->closing || c->in.len != 0)
             continue;
         const char *data = w->br_mem + (size_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) * w->br_size;
-        int room = PREFETCH_WINDOW - n < PREFETCH_PER_READ ? PREFETCH_WINDOW - n : PREFETCH_PER_READ;
+        int room = PREFETCH_WINDOW - hints->n < PREFETCH_PER_READ ? PREFETCH_WINDOW - hints->n : PREFETCH_PER_READ;
         int k = resp_peek_keys(data, (size_t)cqe->res, keys, room);
         for (int i = 0; i < k; i++) {
             uint16_t slot = slot_of_sv(keys[i]);
-            if (slotmap_worker(slot) != w->id)
-                continue;
-            v[n++] = (struct ks_prefetch){.key = keys[i].ptr, .len = keys[i].len, .slot = slot};
+            hints->key[hints->n].ptr = keys[i].ptr;
+            hints->key[hints->n].len = keys[i].len;
+            hints->key[hints->n].slot = slot;
+            hints->n++;
+            if (slotmap_worker(slot) == w->id)
+                v[n++] = (struct ks_prefetch){.key = keys[i].ptr, .len = keys[i].len, .slot = slot};
         }
     }
     if (n > 1) /* one lookup has nothing to overlap with */

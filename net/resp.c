@@ -479,24 +479,23 @@ resp_want(const struct resp_parser *p)
 
 /* ---- Look ahead (resp_peek_keys) ---- */
 
-/* A decimal of at most 10 digits followed by CRLF; advances *pp past it. */
-static inline bool
-peek_count(const char **pp, const char *end, long long *out)
+/* A decimal of 1 to 10 digits followed by CRLF, starting at p; returns
+ * what follows, or NULL. */
+static inline const char *
+peek_count(const char *p, const char *end, uint64_t *out)
 {
-    const char *p = *pp;
-    long long v = 0;
-    int digits = 0;
-    while (p < end && *p >= '0' && *p <= '9') {
-        if (++digits > 10)
-            return false;
-        v = v * 10 + (*p - '0');
-        p++;
+    const char *lim = end - p > 11 ? p + 11 : end;
+    const char *q = p;
+    uint64_t v = 0;
+    unsigned d;
+    while (q < lim && (d = (unsigned)((unsigned char)*q - '0')) <= 9) {
+        v = v * 10 + d;
+        q++;
     }
-    if (digits == 0 || end - p < 2 || p[0] != '\r' || p[1] != '\n')
-        return false;
-    *pp = p + 2;
+    if (q == p || q - p > 10 || end - q < 2 || q[0] != '\r' || q[1] != '\n')
+        return NULL;
     *out = v;
-    return true;
+    return q + 2;
 }
 
 int
@@ -505,17 +504,12 @@ resp_peek_keys(const char *buf, size_t len, struct sv *keys, int max)
     const char *p = buf, *end = buf + len;
     int n = 0;
     while (n < max && p < end && *p == '*') {
-        long long argc;
-        p++;
-        if (!peek_count(&p, end, &argc) || argc < 1 || argc > RESP_PEEK_MAX_ARGS)
+        uint64_t argc, blen;
+        if (!(p = peek_count(p + 1, end, &argc)) || argc < 1 || argc > RESP_PEEK_MAX_ARGS)
             break;
         struct sv key = {NULL, 0};
-        for (long long i = 0; i < argc; i++) {
-            long long blen;
-            if (p >= end || *p != '$')
-                return n;
-            p++;
-            if (!peek_count(&p, end, &blen) || (size_t)(end - p) < (size_t)blen + 2)
+        for (uint64_t i = 0; i < argc; i++) {
+            if (p >= end || *p != '$' || !(p = peek_count(p + 1, end, &blen)) || (uint64_t)(end - p) < blen + 2)
                 return n;
             if (i == 1)
                 key = (struct sv){p, (size_t)blen};

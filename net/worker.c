@@ -614,6 +614,7 @@ worker_main(void *arg)
             unsigned stop = prefetch_cqe_window(w, head, tail);
             for (; head != stop; head++)
                 process_cqe(w, &w->ring.cq.cqes[io_uring_cqe_index(&w->ring, head, w->ring.cq.ring_mask)]);
+            prefetch_window_done(&w->hints);
         }
         io_uring_cq_advance(&w->ring, n);
         busy |= drain_rings(w);
