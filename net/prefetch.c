@@ -9,9 +9,9 @@
  * hands them to ks_prefetch_batch, which overlaps their misses. The
  * dispatch that follows then finds the lines in cache, and takes the
  * keys' slots from the hints left here instead of hashing them again.
- * Nothing here changes the keyspace: a connection that is closing or holds a partial command
- * from an earlier read is skipped, and the parser remains the only judge
- * of what the bytes mean. */
+ * Nothing here changes the keyspace: a connection that is closing or
+ * holds a partial command from an earlier read is skipped, and the parser
+ * remains the only judge of what the bytes mean. */
 #include "net/prefetch.h"
 
 #include "core/keyspace.h"
