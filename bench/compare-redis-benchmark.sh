@@ -118,8 +118,8 @@ def throughput():
     t, r = start_servers(threads=THREADS)
     results = {}  # (test, pipe, server) -> list of (rps, rps_per_cpu)
     try:
-        print("Tessera %s (2 workers, taskset -c %s) vs %s (%s), loopback, %d CPUs"
-              % (H.TESSERA, TESSERA_CPUS, H.REDIS, "taskset -c " + REDIS_CPUS if REDIS_CPUS else "unpinned", NCPU))
+        print("Tessera %s (%d worker%s, taskset -c %s) vs %s (%s), loopback, %d CPUs"
+              % (H.TESSERA, THREADS, "" if THREADS == 1 else "s", TESSERA_CPUS, H.REDIS, "taskset -c " + REDIS_CPUS if REDIS_CPUS else "unpinned", NCPU))
         print("redis-benchmark -c 50 -r %s%s; -P 16 -n %d, -P 1 -n %d; %d rounds, A B alternating\n"
               % (KEYS, ", taskset -c " + CLIENT_CPUS if CLIENT_CPUS else " (unpinned, shares the CPUs)",
                  N_PIPE, N_NOPIPE, ROUNDS))
