@@ -223,6 +223,41 @@ TEST(Keyspace, OverwriteWithOwnValue)
     EXPECT_EQ(kss_count_volatile(ks), 0u);
 }
 
+TEST(Keyspace, LongValueOverwrites)
+{
+    KS ks;
+    std::string a(1000, 'a'), b(1000, 'b'), c(990, 'c'), small(100, 's');
+    set(ks, 9, "k", a);
+    size_t mem = kss_mem_bytes(ks);
+    // about the same size: the same memory
+    set(ks, 9, "k", b);
+    EXPECT_EQ(get_big(ks, 9, "k"), b);
+    EXPECT_EQ(kss_mem_bytes(ks), mem);
+    set(ks, 9, "k", c);
+    EXPECT_EQ(get_big(ks, 9, "k"), c);
+    EXPECT_EQ(kss_mem_bytes(ks), mem);
+    // a TTL arriving or leaving moves the value's descriptor in the entry
+    set(ks, 9, "k", a, T0 + 100);
+    EXPECT_EQ(get_big(ks, 9, "k"), a);
+    EXPECT_EQ(kss_expire(ks, 9, "k", 1), T0 + 100);
+    set(ks, 9, "k", b, KSS_EXPIRE_KEEP);
+    EXPECT_EQ(get_big(ks, 9, "k"), b);
+    EXPECT_EQ(kss_expire(ks, 9, "k", 1), T0 + 100);
+    set(ks, 9, "k", c);
+    EXPECT_EQ(get_big(ks, 9, "k"), c);
+    EXPECT_EQ(kss_expire(ks, 9, "k", 1), -1);
+    EXPECT_EQ(kss_count_volatile(ks), 0u);
+    // much smaller: a new buffer, so the big one is not kept pinned
+    set(ks, 9, "k", small);
+    EXPECT_EQ(get_big(ks, 9, "k"), small);
+    EXPECT_LT(kss_mem_bytes(ks), mem - 500);
+    set(ks, 9, "k", a);
+    EXPECT_EQ(get_big(ks, 9, "k"), a);
+    EXPECT_EQ(kss_mem_bytes(ks), mem);
+    kss_delete(ks, 9, "k", 1);
+    EXPECT_EQ(kss_count(ks), 0u);
+}
+
 TEST(Keyspace, AppendGrowth)
 {
     KS ks;
