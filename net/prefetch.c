@@ -55,3 +55,31 @@ prefetch_cqe_window(struct worker *w, unsigned head, unsigned tail)
         ks_prefetch_batch(w->shard.ks, v, n);
     return head;
 }
+
+void
+prefetch_requests(struct worker *w, struct wmsg **m, int n)
+{
+    if (n < 2)
+        return;
+    /* The requests were written by another worker: pull them over first
+     * (the header and the inline argument views span three lines). */
+    for (int i = 0; i < n; i++) {
+        __builtin_prefetch(m[i]);
+        __builtin_prefetch((const char *)m[i] + 64);
+        __builtin_prefetch((const char *)m[i] + 128);
+    }
+    struct ks_prefetch v[PREFETCH_WINDOW];
+    int k = 0;
+    for (int i = 0; i < n && k < PREFETCH_WINDOW; i++) {
+        if (m[i]->run != req_exec_remote)
+            continue;
+        const struct req *r = (const struct req *)m[i];
+        int fk = r->cmd->first_key;
+        if (r->slot < 0 || fk <= 0 || fk >= r->argc)
+            continue;
+        __builtin_prefetch(r->argv[fk].ptr);
+        v[k++] = (struct ks_prefetch){.key = r->argv[fk].ptr, .len = r->argv[fk].len, .slot = (uint16_t)r->slot};
+    }
+    if (k > 1)
+        ks_prefetch_batch(w->shard.ks, v, k);
+}

@@ -31,6 +31,11 @@ struct prefetch_hints {
  * calls prefetch_window_done. */
 unsigned prefetch_cqe_window(struct worker *w, unsigned head, unsigned tail);
 
+struct wmsg;
+/* The same for a batch of messages from another worker: the keyspace
+ * lines of the requests among them that are to run here. */
+void prefetch_requests(struct worker *w, struct wmsg **m, int n);
+
 static inline void
 prefetch_window_done(struct prefetch_hints *h)
 {

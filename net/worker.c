@@ -372,11 +372,20 @@ drain_rings(struct worker *w)
     bool got = false;
     for (int s = 0; s < g_nworkers; s++) {
         struct wring *r = wring_at(s, w->id);
-        struct wmsg *m;
-        /* Bounded per source per turn so one busy peer cannot starve I/O. */
-        for (int k = 0; k < 1024 && ck_ring_dequeue_spsc(&r->ring, r->buf, &m); k++) {
-            m->run(w, m);
+        /* Bounded per source per turn so one busy peer cannot starve I/O;
+         * taken in batches whose keys are prefetched before they run. */
+        for (int total = 0; total < 1024;) {
+            struct wmsg *batch[PREFETCH_WINDOW];
+            int n = 0;
+            while (n < PREFETCH_WINDOW && ck_ring_dequeue_spsc(&r->ring, r->buf, &batch[n]))
+                n++;
+            if (n == 0)
+                break;
+            prefetch_requests(w, batch, n);
+            for (int i = 0; i < n; i++)
+                batch[i]->run(w, batch[i]);
             got = true;
+            total += n;
         }
     }
     return got;
