@@ -11,7 +11,9 @@
  * keys' slots from the hints left here instead of hashing them again.
  * Nothing here changes the keyspace: a connection that is closing or
  * holds a partial command from an earlier read is skipped, and the parser
- * remains the only judge of what the bytes mean. */
+ * remains the only judge of what the bytes mean. Requests forwarded by
+ * other workers get the same treatment when they are taken off the rings
+ * (prefetch_requests). */
 #include "net/prefetch.h"
 
 #include "core/keyspace.h"
