@@ -168,7 +168,7 @@ ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
      * first in their chain: when the first entry's hash tag says it is
      * someone else, fetch the next one too. */
     for (int i = 0; i < n; i++) {
-        struct kv *e = (struct kv *)v[i].next;
+        const struct kv *e = v[i].next;
         if (!e)
             continue;
         if (e->htag != ks_htag(v[i].h)) {
@@ -180,10 +180,11 @@ ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
             /* A long string lives in its own buffer, which the reply will
              * copy: fetch up to its first KS_PREFETCH_VALUE_MAX bytes
              * (into L2; the hardware prefetcher streams what follows). */
+            const uint8_t *val = e->data + kv_val_off(e);
             const char *buf;
             uint64_t len;
-            memcpy(&buf, kv_valptr(e), sizeof(buf));
-            memcpy(&len, kv_valptr(e) + sizeof(buf), sizeof(len));
+            memcpy(&buf, val, sizeof(buf));
+            memcpy(&len, val + sizeof(buf), sizeof(len));
             if (len > KS_PREFETCH_VALUE_MAX)
                 len = KS_PREFETCH_VALUE_MAX;
             for (uint64_t off = 0; off < len; off += 64)

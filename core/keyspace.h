@@ -92,9 +92,9 @@ struct kv *ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms
  * the entry (then a long string's own buffer, which the reply copies).
  * Walking them stage by stage over the whole batch keeps a dozen misses in
  * flight instead of one, so the lookups that follow find their lines in
- * cache. Only reads and prefetches: nothing changes, and a
- * wrong guess (a key of another slot, a non-key argument) costs a wasted
- * prefetch. Callers fill key, len and slot; h and next are scratch. */
+ * cache. Only reads and prefetches: nothing changes, and a wrong guess (a
+ * key of another slot, a non-key argument) costs a wasted prefetch.
+ * Callers fill key, len and slot; h and next are scratch. */
 struct ks_prefetch {
     const char *key;
     size_t len;
