@@ -176,7 +176,7 @@ ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
                 __builtin_prefetch(e->next);
                 __builtin_prefetch((const char *)e->next + 64);
             }
-        } else if (kv_type_raw(e) == OBJ_STRING && kv_enc_raw(e) == ENC_RAW) {
+        } else if (v[i].value && kv_type_raw(e) == OBJ_STRING && kv_enc_raw(e) == ENC_RAW) {
             /* A long string lives in its own buffer, which the reply will
              * copy: fetch up to its first KS_PREFETCH_VALUE_MAX bytes
              * (into L2; the hardware prefetcher streams what follows). */

@@ -89,16 +89,18 @@ struct kv *ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms
 /* Batched prefetch for lookups that are about to happen (a pipeline, or
  * many clients' requests read in one loop turn). A lookup walks four
  * dependent cache lines: the slot's table pointer, the dict, the bucket and
- * the entry (then a long string's own buffer, which the reply copies).
+ * the entry (then, for a read, a long string's own buffer, which the reply
+ * copies).
  * Walking them stage by stage over the whole batch keeps a dozen misses in
  * flight instead of one, so the lookups that follow find their lines in
  * cache. Only reads and prefetches: nothing changes, and a wrong guess (a
  * key of another slot, a non-key argument) costs a wasted prefetch.
- * Callers fill key, len and slot; h and next are scratch. */
+ * Callers fill key, len, slot and value; h and next are scratch. */
 struct ks_prefetch {
     const char *key;
     size_t len;
     uint16_t slot;
+    bool value;       /* the command reads the value: fetch a long string's buffer */
     uint64_t h;
     const void *next; /* the line the next stage reads */
 };

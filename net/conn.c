@@ -238,6 +238,32 @@ conn_maybe_resume(struct worker *w, struct conn *c)
     }
 }
 
+/* Feed the start of a new read into a partial command held in c->in: a
+ * pending bulk gets exactly the bytes it lacks, a header or an inline line
+ * a small piece at a time, until the command is complete (c->in empty) or
+ * the read is used up. Returns how many bytes of data were consumed. Stops
+ * early when parsing is not allowed (the rest is queued by the caller). */
+#define PARTIAL_PIECE 256
+
+static size_t
+complete_partial(struct worker *w, struct conn *c, const char *data, size_t n)
+{
+    size_t off = 0;
+    while (off < n && c->in.len > 0 && conn_may_parse(c)) {
+        size_t want = resp_want(&c->parser), take = n - off;
+        if (want > c->in.len)
+            take = TS_MIN(take, want - c->in.len);
+        else
+            take = TS_MIN(take, (size_t)PARTIAL_PIECE);
+        ts_buf_append(&c->in, data + off, take);
+        off += take;
+        parse_buffered(w, c);
+        if ((long long)c->in.len > g_cfg.client_query_buffer_limit)
+            break; /* the caller closes the connection */
+    }
+    return off;
+}
+
 void
 conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
 {
@@ -268,15 +294,22 @@ conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
         conn_release(w, c);
         return;
     }
-    if (c->in.len == 0 && conn_may_parse(c)) {
-        c->dispatching = true;
-        long used = dispatch_input(w, c, data, n);
-        c->dispatching = false;
-        if (used >= 0 && (size_t)used < n && !c->closing)
-            ts_buf_append(&c->in, data + used, n - (size_t)used);
-    } else {
-        ts_buf_append(&c->in, data, n);
-        parse_buffered(w, c);
+    /* A command left partial by the previous read is completed in c->in
+     * with just the bytes it needs; what follows it is dispatched straight
+     * from the receive buffer, so a pipeline of large values is not copied
+     * a second time (and its keys were prefetched from there). */
+    size_t off = complete_partial(w, c, data, n);
+    if (off < n) {
+        if (c->in.len == 0 && conn_may_parse(c)) {
+            c->dispatching = true;
+            long used = dispatch_input(w, c, data + off, n - off);
+            c->dispatching = false;
+            if (used >= 0 && (size_t)used < n - off && !c->closing)
+                ts_buf_append(&c->in, data + off + used, n - off - (size_t)used);
+        } else if (!c->closing) {
+            ts_buf_append(&c->in, data + off, n - off);
+            parse_buffered(w, c);
+        }
     }
     return_buffer(w, bid);
     c->cl.qbuf = c->in.len;

@@ -477,6 +477,12 @@ resp_want(const struct resp_parser *p)
     return p->pos + (size_t)p->bulk_len + 2;
 }
 
+size_t
+resp_command_end(const struct resp_parser *p)
+{
+    return p->mbulk_left == 1 ? resp_want(p) : 0;
+}
+
 /* ---- Look ahead (resp_peek_keys) ---- */
 
 /* A decimal of 1 to 10 digits followed by CRLF, starting at p; returns
@@ -499,7 +505,7 @@ peek_count(const char *p, const char *end, uint64_t *out)
 }
 
 int
-resp_peek_keys(const char *buf, size_t len, struct sv *keys, int max)
+resp_peek_keys(const char *buf, size_t len, struct resp_peek *out, int max)
 {
     const char *p = buf, *end = buf + len;
     int n = 0;
@@ -507,16 +513,18 @@ resp_peek_keys(const char *buf, size_t len, struct sv *keys, int max)
         uint64_t argc, blen;
         if (!(p = peek_count(p + 1, end, &argc)) || argc < 1 || argc > RESP_PEEK_MAX_ARGS)
             break;
-        struct sv key = {NULL, 0};
+        struct resp_peek cmd = {{NULL, 0}, {NULL, 0}};
         for (uint64_t i = 0; i < argc; i++) {
             if (p >= end || *p != '$' || !(p = peek_count(p + 1, end, &blen)) || (uint64_t)(end - p) < blen + 2)
                 return n;
-            if (i == 1)
-                key = (struct sv){p, (size_t)blen};
+            if (i == 0)
+                cmd.name = (struct sv){p, (size_t)blen};
+            else if (i == 1)
+                cmd.key = (struct sv){p, (size_t)blen};
             p += blen + 2;
         }
         if (argc >= 2)
-            keys[n++] = key;
+            out[n++] = cmd;
     }
     return n;
 }

@@ -80,15 +80,23 @@ int resp_parse(struct resp_parser *p, const char *buf, size_t len, size_t *consu
 /* Bytes the query buffer should hold (from the command start) to complete
  * the bulk being read, or 0 if unknown. For pre-sizing large arguments. */
 size_t resp_want(const struct resp_parser *p);
+/* When all a partial multibulk command lacks is the rest of its last
+ * bulk, the bytes (from the command start) that complete it; else 0. */
+size_t resp_command_end(const struct resp_parser *p);
 
-/* A look ahead for prefetching (not parsing): the second argument, where
- * most commands keep their first key, of each complete multibulk command
- * at the start of buf, up to max of them. Stops at the first thing that is
- * not a complete multibulk command of at most RESP_PEEK_MAX_ARGS arguments
- * (an inline command, a partial frame, anything malformed: the parser
- * will deal with it); never reads past buf + len. One-argument commands
- * are skipped. Returns the number of keys stored. */
+/* A look ahead for prefetching (not parsing): the name and the second
+ * argument, where most commands keep their first key, of each complete
+ * multibulk command at the start of buf, up to max of them. Stops at the
+ * first thing that is not a complete multibulk command of at most
+ * RESP_PEEK_MAX_ARGS arguments (an inline command, a partial frame,
+ * anything malformed: the parser will deal with it); never reads past
+ * buf + len. One-argument commands are skipped. Returns the number of
+ * commands stored. */
 #define RESP_PEEK_MAX_ARGS 64
-int resp_peek_keys(const char *buf, size_t len, struct sv *keys, int max);
+struct resp_peek {
+    struct sv name; /* argv[0] */
+    struct sv key;  /* argv[1] */
+};
+int resp_peek_keys(const char *buf, size_t len, struct resp_peek *out, int max);
 
 #endif

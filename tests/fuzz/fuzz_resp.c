@@ -12,8 +12,8 @@
  *  - both deliveries produce the same sequence of results (a digest of
  *    statuses, arguments and error texts): chunking must not matter.
  * The prefetch look ahead (resp_peek_keys) runs over the same bytes: each
- * key it returns must be, pointer and length, the second argument of the
- * parser's next command with two or more arguments, unless the parser
+ * name and key it returns must be, pointer and length, the first and second
+ * arguments of the parser's next command with two or more arguments, unless the parser
  * reports an error first (the look ahead knows no limits).
  */
 #include "net/resp.h"
@@ -123,7 +123,7 @@ fuzz_peek(const uint8_t *data, size_t size, long long max_bulk)
     char *buf = malloc(size ? size : 1);
     if (size)
         memcpy(buf, data, size);
-    struct sv keys[128];
+    struct resp_peek keys[128];
     int nk = resp_peek_keys(buf, size, keys, 128);
     FUZZ_CHECK(nk >= 0 && nk <= 128);
     struct resp_parser p;
@@ -137,7 +137,8 @@ fuzz_peek(const uint8_t *data, size_t size, long long max_bulk)
             break;
         FUZZ_CHECK(st == RESP_COMMAND); /* the look ahead saw a complete multibulk command */
         if (p.argc >= 2) {
-            FUZZ_CHECK(keys[j].ptr == p.argv[1].ptr && keys[j].len == p.argv[1].len);
+            FUZZ_CHECK(keys[j].key.ptr == p.argv[1].ptr && keys[j].key.len == p.argv[1].len);
+            FUZZ_CHECK(keys[j].name.ptr == p.argv[0].ptr && keys[j].name.len == p.argv[0].len);
             j++;
         }
         start += consumed;

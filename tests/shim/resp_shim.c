@@ -61,6 +61,12 @@ resp_shim_arg(const resp_shim *s, int i, size_t *len)
 }
 
 size_t
+resp_shim_command_end(const resp_shim *s)
+{
+    return resp_command_end(&s->p);
+}
+
+size_t
 resp_shim_want(const resp_shim *s)
 {
     return resp_want(&s->p);
@@ -83,13 +89,13 @@ _Static_assert(RESP_SHIM_PEEK_MAX_ARGS == RESP_PEEK_MAX_ARGS, "shim and parser d
 int
 resp_shim_peek_keys(const char *buf, size_t len, size_t *offs, size_t *lens, int max)
 {
-    struct sv keys[256];
+    struct resp_peek cmds[256];
     if (max > 256)
         max = 256;
-    int n = resp_peek_keys(buf, len, keys, max);
+    int n = resp_peek_keys(buf, len, cmds, max);
     for (int i = 0; i < n; i++) {
-        offs[i] = (size_t)(keys[i].ptr - buf);
-        lens[i] = keys[i].len;
+        offs[i] = (size_t)(cmds[i].key.ptr - buf);
+        lens[i] = cmds[i].key.len;
     }
     return n;
 }

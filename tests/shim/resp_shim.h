@@ -32,6 +32,7 @@ int resp_shim_argc(const resp_shim *s);
 /* View of argument i of the last command (into buf or parser scratch). */
 const char *resp_shim_arg(const resp_shim *s, int i, size_t *len);
 size_t resp_shim_want(const resp_shim *s);
+size_t resp_shim_command_end(const resp_shim *s);
 /* Internal scan offsets, to check that resuming does not rescan. */
 size_t resp_shim_pos(const resp_shim *s);
 size_t resp_shim_scan(const resp_shim *s);

@@ -492,6 +492,28 @@ TEST(Resp, ManyArgs)
     EXPECT_EQ(s.events()[0], Cmd(args));
 }
 
+TEST(Resp, CommandEndKnownOnlyInTheLastBulk)
+{
+    std::string b = Mbulk({"SET", "key", std::string(100, 'v')});
+    resp_shim *p = resp_shim_create(kDefaultMaxBulk);
+    size_t c;
+    for (size_t cut = 1; cut < b.size(); cut++) {
+        ASSERT_EQ(resp_shim_parse(p, b.data(), cut, &c), RESP_SHIM_NEED_MORE);
+        size_t end = resp_shim_command_end(p);
+        /* "$100\r\n" of the value has been read: from then on it is known */
+        size_t value_hdr_end = b.size() - 100 - 2;
+        if (cut >= value_hdr_end)
+            EXPECT_EQ(end, b.size()) << cut;
+        else
+            EXPECT_EQ(end, 0u) << cut;
+        resp_shim_destroy(&p);
+        p = resp_shim_create(kDefaultMaxBulk);
+    }
+    ASSERT_EQ(resp_shim_parse(p, b.data(), b.size(), &c), RESP_SHIM_COMMAND);
+    EXPECT_EQ(resp_shim_command_end(p), 0u);
+    resp_shim_destroy(&p);
+}
+
 /* ---- resp_peek_keys: the look ahead used for prefetching ---- */
 
 static std::vector<std::string>
