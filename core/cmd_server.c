@@ -9,7 +9,9 @@
 #include "core/server_cmds.h"
 
 #include "core/config.h"
+#include "core/digest.h"
 #include "core/keyspace.h"
+#include "core/obj.h"
 #include "core/pubsub.h"
 #include "core/server.h"
 #include "core/shard.h"
@@ -351,6 +353,10 @@ cmd_shutdown(struct cmd_ctx *c)
 /* ---- DEBUG ---- */
 
 static const char *const debug_help[] = {
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -408,7 +414,16 @@ debug_object(struct cmd_ctx *c)
     }
     uint64_t idle = kv_idle_seconds(e, c->now_ms);
     unsigned lru = (unsigned)((uint64_t)(c->now_ms / 1000 - (int64_t)idle) & ((1u << 24) - 1));
-    size_t ser = kv_type(e) == OBJ_STRING ? debug_rdb_str_len(e) : kv_mem_usage(e);
+    size_t ser;
+    const struct obj_ops *t = obj_ops_of(kv_type(e));
+    if (t) {
+        struct ts_buf b = {0};
+        t->rdb_save(kv_obj(e), &b);
+        ser = b.len;
+        ts_buf_free(&b);
+    } else {
+        ser = debug_rdb_str_len(e);
+    }
     char buf[256];
     snprintf(buf, sizeof(buf), "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
              (const void *)e, kv_encoding_name(e), ser, lru, (unsigned long long)idle);
@@ -474,6 +489,115 @@ populate_free(void *arg)
     ts_free(st);
 }
 
+/* ---- DEBUG DIGEST / DIGEST-VALUE ----
+ * Each worker digests the keys it owns (digest.h: XOR commutes, so the
+ * parts combine in any order); DIGEST-VALUE's keys are answered by the
+ * workers owning their slots, each writing only its own keys' results. */
+struct digest_state {
+    int nkeys;            /* DIGEST-VALUE: keys to digest; 0 for DIGEST */
+    char **keys;
+    size_t *klens;
+    uint8_t (*vals)[20];  /* DIGEST-VALUE: one per key */
+    uint8_t part[MAX_WORKERS][20]; /* DIGEST: each worker's XOR of key digests */
+    uint64_t count[MAX_WORKERS];
+};
+
+static void
+digest_visit(void *arg, const struct kv *e)
+{
+    uint8_t *acc = arg, d[20];
+    digest_key(e, d);
+    digest_xor(acc, d, 20); /* acc ^= SHA1(key digest) */
+}
+
+static void
+digest_each(struct shard *sh, void *arg, int worker)
+{
+    struct digest_state *st = arg;
+    if (st->nkeys == 0) {
+        for (uint32_t slot = 0; slot < CLUSTER_SLOTS; slot++)
+            if (ks_count_slot(sh->ks, (uint16_t)slot))
+                st->count[worker] += ks_slot_keys(sh->ks, (uint16_t)slot, SIZE_MAX, digest_visit, st->part[worker]);
+        return;
+    }
+    for (int i = 0; i < st->nkeys; i++) {
+        struct sv k = {st->keys[i], st->klens[i]};
+        uint16_t slot = slot_of_sv(k);
+        if (slotmap_worker(slot) != worker)
+            continue;
+        /* logically expired keys too, as Redis's debug lookup */
+        struct kv *e = ks_lookup(sh->ks, slot, k, sh->now_ms, KS_LOOKUP_NOTOUCH | KS_LOOKUP_NOEXPIRE);
+        if (e)
+            digest_value(e, st->vals[i]);
+    }
+}
+
+static void
+digest_done(void *arg, struct reply *r, struct client *cl)
+{
+    struct digest_state *st = arg;
+    char hex[41];
+    if (st->nkeys == 0) {
+        uint8_t final[20] = {0};
+        uint64_t total = 0;
+        for (int w = 0; w < cmd_nworkers(); w++) {
+            total += st->count[w];
+            for (int i = 0; i < 20; i++)
+                final[i] ^= st->part[w][i];
+        }
+        if (total) {
+            /* the database id is mixed in before its keys' digests */
+            uint8_t db[20] = {0};
+            uint32_t id = 0;
+            digest_mix(db, &id, sizeof(id));
+            for (int i = 0; i < 20; i++)
+                final[i] ^= db[i];
+        }
+        digest_hex(final, hex);
+        reply_simple(r, hex);
+        return;
+    }
+    reply_array(r, st->nkeys);
+    for (int i = 0; i < st->nkeys; i++) {
+        digest_hex(st->vals[i], hex);
+        reply_simple(r, hex);
+    }
+}
+
+static void
+digest_free(void *arg)
+{
+    struct digest_state *st = arg;
+    for (int i = 0; i < st->nkeys; i++)
+        ts_free(st->keys[i]);
+    ts_free(st->keys);
+    ts_free(st->klens);
+    ts_free(st->vals);
+    ts_free(st);
+}
+
+static void
+debug_digest(struct cmd_ctx *c, bool values)
+{
+    struct digest_state *st = ts_calloc(1, sizeof(*st));
+    if (values) {
+        st->nkeys = c->argc - 2;
+        st->keys = ts_calloc((size_t)st->nkeys + 1, sizeof(char *));
+        st->klens = ts_calloc((size_t)st->nkeys + 1, sizeof(size_t));
+        st->vals = ts_calloc((size_t)st->nkeys + 1, 20);
+        for (int i = 0; i < st->nkeys; i++) {
+            st->keys[i] = ts_strndup(c->argv[2 + i].ptr, c->argv[2 + i].len);
+            st->klens[i] = c->argv[2 + i].len;
+        }
+        if (st->nkeys == 0) { /* DEBUG DIGEST-VALUE with no keys: an empty array */
+            digest_free(st);
+            reply_array(c->r, 0);
+            return;
+        }
+    }
+    cmd_fanout(c, st, digest_each, digest_done, digest_free);
+}
+
 static bool
 debug_parse_positive(struct cmd_ctx *c, struct sv a, long long *out)
 {
@@ -525,6 +649,10 @@ cmd_debug(struct cmd_ctx *c)
         ts_str_to_ll(c->argv[2].ptr, c->argv[2].len, &v);
         __atomic_store_n(&g_active_expire_enabled, v ? 1 : 0, __ATOMIC_RELAXED);
         reply_ok(c->r);
+    } else if (sv_eq_ci(sub, "digest") && c->argc == 2) {
+        debug_digest(c, false);
+    } else if (sv_eq_ci(sub, "digest-value") && c->argc >= 2) {
+        debug_digest(c, true);
     } else if (sv_eq_ci(sub, "object") && c->argc == 3) {
         debug_object(c);
     } else if (sv_eq_ci(sub, "populate") && c->argc >= 3 && c->argc <= 5) {

@@ -2,6 +2,7 @@
 #include "core/commands.h"
 
 #include "core/config.h"
+#include "core/obj.h"
 #include "core/pubsub.h"
 #include "core/server_cmds.h"
 #include "core/t_commands.h"
@@ -10,6 +11,7 @@
 void
 core_register_commands(void)
 {
+    obj_setup();
     t_string_register();
     t_keys_register();
     t_db_register();

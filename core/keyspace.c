@@ -7,6 +7,8 @@
 #include "core/keyspace.h"
 #include "core/keyspace_int.h"
 
+#include "core/obj.h"
+
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -207,9 +209,15 @@ kv_rewrite(struct ks *ks, struct kv *old, bool ttl, int64_t dl, const struct kv_
     size_t need = KV_HDR + toff + (ttl ? KV_TTL_BYTES : 0) + kv_value_bytes(v);
     size_t usable = ts_usable_size(old);
     bool had = (old->flags & KV_F_TTL) != 0;
-    char *oldbuf = NULL;
-    if (kv_type_raw(old) == OBJ_STRING && kv_enc_raw(old) == ENC_RAW)
-        memcpy(&oldbuf, kv_valptr(old), sizeof(oldbuf));
+    /* The old value's external part (a RAW buffer or a collection) is
+     * freed last: the new value may be built from its bytes. */
+    int old_enc = kv_enc_raw(old), old_type = kv_type_raw(old);
+    void *oldext = NULL;
+    size_t oldext_bytes = 0;
+    if (old_enc == ENC_RAW || old_enc == ENC_OBJ) {
+        memcpy(&oldext, kv_valptr(old), sizeof(oldext));
+        oldext_bytes = kv_value_ext_bytes(old);
+    }
     struct kv *e;
     if (need <= usable && usable <= need * 2) {
         e = old;
@@ -236,9 +244,12 @@ kv_rewrite(struct ks *ks, struct kv *old, bool ttl, int64_t dl, const struct kv_
         if (ttl && !had)
             ks_vol_add(ks, e);
     }
-    if (oldbuf) {
-        ks->mem -= ts_usable_size(oldbuf);
-        ts_free(oldbuf);
+    if (oldext) {
+        ks->mem -= oldext_bytes;
+        if (old_enc == ENC_OBJ)
+            obj_ops_of(old_type)->free(oldext);
+        else
+            ts_free(oldext);
     }
     e->lru = ks->clock_s & 0xffffff;
     return e;
@@ -289,6 +300,17 @@ ks_set_str_noint(struct ks *ks, uint16_t slot, struct sv key, struct sv val, int
     kv_valspec_str(&v, val.ptr, val.len);
     if (v.enc == ENC_INT)
         v.enc = val.len <= KV_EMBSTR_MAX ? ENC_EMBSTR : ENC_RAW;
+    return ks_set_common(ks, slot, key, &v, expire_ms);
+}
+
+struct kv *
+ks_set_obj(struct ks *ks, uint16_t slot, struct sv key, int type, void *obj, int64_t expire_ms)
+{
+    struct kv_valspec v;
+    memset(&v, 0, sizeof(v));
+    v.type = type;
+    v.enc = ENC_OBJ;
+    v.obj = obj;
     return ks_set_common(ks, slot, key, &v, expire_ms);
 }
 

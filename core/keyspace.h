@@ -42,6 +42,7 @@ enum obj_enc {
     ENC_RAW = 0,
     ENC_INT = 1,
     ENC_EMBSTR = 8,
+    ENC_OBJ = 15, /* a collection: the entry holds a pointer to its type's object (obj.h) */
 };
 
 /* Strings up to this many bytes are stored inside the entry (ENC_EMBSTR),
@@ -61,7 +62,7 @@ void ks_destroy(struct ks **ks);
 struct sv kv_key(const struct kv *e);
 int kv_type(const struct kv *e);
 int kv_encoding(const struct kv *e);
-const char *kv_encoding_name(const struct kv *e); /* "int", "embstr", "raw" */
+const char *kv_encoding_name(const struct kv *e); /* "int", "embstr", "raw", or the type's ("listpack"...) */
 int64_t kv_expire(const struct kv *e);            /* absolute unix ms, or -1 */
 /* Seconds since last access (OBJECT IDLETIME), from a 1 s resolution clock. */
 uint64_t kv_idle_seconds(const struct kv *e, int64_t now_ms);
@@ -126,6 +127,21 @@ struct kv *ks_set_int(struct ks *ks, uint16_t slot, struct sv key, long long v, 
  * returns a pointer to the value bytes. */
 char *ks_str_resize(struct ks *ks, struct kv **ep, size_t newlen);
 
+/* ---- Collections (obj.h) ----
+ * A collection's object belongs to its entry. Commands change it in place
+ * through their type's API and then report the change of its size with
+ * ks_obj_account, so the keyspace's memory figure stays exact without
+ * walking objects. */
+void *kv_obj(const struct kv *e);
+/* Create or overwrite key with a collection value (taking ownership of
+ * obj, whose type is type). expire_ms as for ks_set_str. */
+struct kv *ks_set_obj(struct ks *ks, uint16_t slot, struct sv key, int type, void *obj, int64_t expire_ms);
+/* Replace e's object by obj (an encoding conversion): the old object is
+ * freed, the memory figure adjusted. */
+void kv_obj_replace(struct ks *ks, struct kv *e, void *obj);
+/* The object of some entry grew or shrank from before to after bytes. */
+void ks_obj_account(struct ks *ks, size_t before, size_t after);
+
 /* ---- Generic key operations ---- */
 /* True if the key's entry existed (even if logically expired: DEL-style
  * callers that must not count expired keys look the key up first). */
@@ -145,7 +161,7 @@ struct kvval *kv_value_dup(const struct kv *e);
 void kvval_free(struct kvval **v);
 int kvval_type(const struct kvval *v);
 /* String contents of a detached string value (integers are printed into
- * tmp); valid while v lives. */
+ * tmp); valid while v lives. Only for strings (kvval_type OBJ_STRING). */
 struct sv kvval_str(const struct kvval *v, char tmp[24]);
 /* Store v under key (taking ownership of v), replacing any value. */
 struct kv *ks_set_value(struct ks *ks, uint16_t slot, struct sv key, struct kvval *v, int64_t expire_ms);

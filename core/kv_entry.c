@@ -5,6 +5,8 @@
  * keyspace_int.h. */
 #include "core/keyspace_int.h"
 
+#include "core/obj.h"
+
 #include <stdlib.h>
 
 /* ---- Value encoding ---- */
@@ -51,6 +53,7 @@ kv_value_write(struct ks *ks, uint8_t *dst, const struct kv_valspec *v)
 {
     if (v->type != OBJ_STRING) {
         memcpy(dst, &v->obj, sizeof(void *));
+        ks->mem += obj_ops_of(v->type)->mem_usage(v->obj);
         return;
     }
     switch (v->enc) {
@@ -113,10 +116,20 @@ kv_raw_buf(const struct kv *e)
     return p;
 }
 
+void *
+kv_obj(const struct kv *e)
+{
+    void *p;
+    memcpy(&p, e->data + kv_val_off(e), sizeof(p));
+    return p;
+}
+
 size_t
 kv_value_ext_bytes(const struct kv *e)
 {
-    if (kv_type_raw(e) == OBJ_STRING && kv_enc_raw(e) == ENC_RAW)
+    if (kv_enc_raw(e) == ENC_OBJ)
+        return obj_ops_of(kv_type_raw(e))->mem_usage(kv_obj(e));
+    if (kv_enc_raw(e) == ENC_RAW)
         return ts_usable_size(kv_raw_buf(e));
     return 0;
 }
@@ -124,11 +137,14 @@ kv_value_ext_bytes(const struct kv *e)
 void
 kv_value_free_ext(struct kv *e)
 {
-    if (kv_type_raw(e) == OBJ_STRING && kv_enc_raw(e) == ENC_RAW) {
-        char *p = kv_raw_buf(e);
-        ts_free(p);
-        memset(kv_valptr(e), 0, sizeof(p));
+    if (kv_enc_raw(e) == ENC_OBJ) {
+        obj_ops_of(kv_type_raw(e))->free(kv_obj(e));
+    } else if (kv_enc_raw(e) == ENC_RAW) {
+        ts_free(kv_raw_buf(e));
+    } else {
+        return;
     }
+    memset(kv_valptr(e), 0, sizeof(void *));
 }
 
 void
@@ -137,6 +153,22 @@ kv_free(struct ks *ks, struct kv *e)
     ks->mem -= kv_value_ext_bytes(e) + ts_usable_size(e);
     kv_value_free_ext(e);
     ts_free(e);
+}
+
+void
+kv_obj_replace(struct ks *ks, struct kv *e, void *obj)
+{
+    const struct obj_ops *t = obj_ops_of(kv_type_raw(e));
+    void *old = kv_obj(e);
+    ks_obj_account(ks, t->mem_usage(old), t->mem_usage(obj));
+    memcpy(kv_valptr(e), &obj, sizeof(obj));
+    t->free(old);
+}
+
+void
+ks_obj_account(struct ks *ks, size_t before, size_t after)
+{
+    ks->mem += after - before; /* modular: a shrink subtracts */
 }
 
 /* Access stamping. The frequency counter is logarithmic like Redis's LFU:
@@ -185,6 +217,8 @@ const char *
 kv_encoding_name(const struct kv *e)
 {
     switch (kv_enc_raw(e)) {
+    case ENC_OBJ:
+        return obj_ops_of(kv_type_raw(e))->encoding(kv_obj(e));
     case ENC_INT:
         return "int";
     case ENC_EMBSTR:
@@ -275,8 +309,8 @@ kv_str_len(const struct kv *e)
  *
  * A kvval is a self-contained copy of a value, so it can cross to another
  * worker (RENAME, COPY, MIGRATE staging). Strings keep their integer-ness
- * so that an ENC_INT value stays ENC_INT when stored again. Non-string
- * types will carry their object pointer in obj. */
+ * so that an ENC_INT value stays ENC_INT when stored again; collections
+ * carry a deep copy made by their type's dup (obj.h). */
 struct kvval {
     uint8_t type;
     bool is_int;
@@ -291,11 +325,18 @@ kv_value_dup(const struct kv *e)
 {
     struct kvval *v;
     long long i;
-    if (kv_str_int(e, &i)) {
+    if (kv_enc_raw(e) == ENC_OBJ) {
+        v = ts_malloc(sizeof(*v));
+        v->is_int = false;
+        v->i = 0;
+        v->len = 0;
+        v->obj = obj_ops_of(kv_type_raw(e))->dup(kv_obj(e));
+    } else if (kv_str_int(e, &i)) {
         v = ts_malloc(sizeof(*v));
         v->is_int = true;
         v->i = i;
         v->len = 0;
+        v->obj = NULL;
     } else {
         char tmp[24];
         struct sv s = kv_str(e, tmp);
@@ -303,10 +344,10 @@ kv_value_dup(const struct kv *e)
         v->is_int = false;
         v->i = 0;
         v->len = s.len;
+        v->obj = NULL;
         memcpy(v->data, s.ptr, s.len);
     }
     v->type = (uint8_t)kv_type_raw(e);
-    v->obj = NULL;
     return v;
 }
 
@@ -314,6 +355,8 @@ void
 kvval_free(struct kvval **v)
 {
     if (*v) {
+        if ((*v)->obj)
+            obj_ops_of((*v)->type)->free((*v)->obj);
         ts_free(*v);
         *v = NULL;
     }
@@ -339,7 +382,9 @@ struct kv *
 ks_set_value(struct ks *ks, uint16_t slot, struct sv key, struct kvval *v, int64_t expire_ms)
 {
     struct kv *e;
-    if (v->is_int) {
+    if (v->obj) {
+        e = ks_set_obj(ks, slot, key, v->type, v->obj, expire_ms);
+    } else if (v->is_int) {
         e = ks_set_int(ks, slot, key, v->i, expire_ms);
     } else {
         e = ks_set_str(ks, slot, key, (struct sv){v->data, v->len}, expire_ms);

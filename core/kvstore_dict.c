@@ -16,6 +16,7 @@
  *
  * Also here: the seeded 64-bit key hash and the per-keyspace PRNG. */
 #include "core/keyspace_int.h"
+#include "core/scan_cursor.h"
 
 #include <stdlib.h>
 #include <sys/random.h>
@@ -283,24 +284,6 @@ kvd_unlink(struct kvdict *d, struct kv *e, uint64_t h)
  * keys twice. While rehashing both tables hold keys, so each step visits
  * the bucket of the smaller table and every bucket of the larger table
  * that maps onto it. */
-static inline uint64_t
-rev64(uint64_t v)
-{
-    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
-    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
-    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
-    return __builtin_bswap64(v);
-}
-
-static inline uint64_t
-cursor_next(uint64_t c, uint64_t mask)
-{
-    c |= ~mask; /* fill bits above the mask so the carry runs off the top */
-    c = rev64(c);
-    c++;
-    return rev64(c);
-}
-
 static void
 visit_chain(struct kv *e, void (*fn)(void *, struct kv *), void *arg)
 {
@@ -317,14 +300,14 @@ kvd_scan(struct kvdict *d, uint64_t c, void (*fn)(void *, struct kv *), void *ar
     if (!kvd_rehashing(d)) {
         uint64_t m = kvd_mask(d, 0);
         visit_chain(d->t[0][c & m], fn, arg);
-        return cursor_next(c, m);
+        return scan_cursor_next(c, m);
     }
     int small = d->exp[0] <= d->exp[1] ? 0 : 1, large = 1 - small;
     uint64_t ms = kvd_mask(d, small), ml = kvd_mask(d, large);
     visit_chain(d->t[small][c & ms], fn, arg);
     do {
         visit_chain(d->t[large][c & ml], fn, arg);
-        c = cursor_next(c, ml);
+        c = scan_cursor_next(c, ml);
     } while (c & (ms ^ ml));
     return c;
 }

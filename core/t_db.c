@@ -12,6 +12,7 @@
 #include "core/cmd.h"
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/obj.h"
 #include "core/shard.h"
 #include "core/slot.h"
 #include "core/slotmap.h"
@@ -240,15 +241,8 @@ scan_visit(void *arg, const struct kv *e)
 static int
 type_by_name(struct sv n)
 {
-    static const struct {
-        const char *name;
-        int type;
-    } t[] = {{"string", OBJ_STRING}, {"list", OBJ_LIST}, {"set", OBJ_SET},
-             {"zset", OBJ_ZSET},     {"hash", OBJ_HASH}, {"stream", OBJ_STREAM}};
-    for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-        if (sv_eq_ci(n, t[i].name))
-            return t[i].type;
-    return 100; /* unknown type names match nothing, as in Redis 7.0 */
+    int t = obj_type_by_name(n);
+    return t >= 0 ? t : 100; /* unknown type names match nothing, as in Redis 7.0 */
 }
 
 static void

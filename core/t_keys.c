@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/obj.h"
 #include "core/reply.h"
 #include "core/shard.h"
 #include "core/slot.h"
@@ -138,32 +139,11 @@ cmd_touch(struct cmd_ctx *c)
 
 /* ---- TYPE ---- */
 
-static const char *
-type_name(int t)
-{
-    switch (t) {
-    case OBJ_STRING:
-        return "string";
-    case OBJ_LIST:
-        return "list";
-    case OBJ_SET:
-        return "set";
-    case OBJ_ZSET:
-        return "zset";
-    case OBJ_HASH:
-        return "hash";
-    case OBJ_STREAM:
-        return "stream";
-    default:
-        return "unknown";
-    }
-}
-
 static void
 cmd_type(struct cmd_ctx *c)
 {
     struct kv *e = read_lookup(c, c->argv[1], KS_LOOKUP_NOTOUCH);
-    reply_simple(c->r, e ? type_name(kv_type(e)) : "none");
+    reply_simple(c->r, e ? obj_type_name(kv_type(e)) : "none");
 }
 
 /* ---- EXPIRE family ---- */
