@@ -8,6 +8,7 @@
 #include "core/client.h"
 #include "core/cmdstats.h"
 #include "core/common.h"
+#include "core/effect.h"
 #include "core/keyspace.h"
 
 struct keylock_table;
@@ -36,6 +37,7 @@ struct shard {
     struct client *clients;     /* clients owned by this worker (list head) */
     struct shard_stats stats;
     struct cmdstats cstats;     /* INFO commandstats / errorstats */
+    struct fx_state fx;         /* the write-effect point's per-worker state (effect.h) */
     int64_t now_ms;
     void *runtime;              /* the net layer's worker object */
 };
