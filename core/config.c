@@ -12,6 +12,7 @@
 #include "core/config.h"
 
 #include "core/config_int.h"
+#include "core/effect.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -101,7 +102,6 @@ struct cfg_opt cfg_opts[] = {
     CFG_IGN("min-replicas-max-lag", 'i', "10", MOD),
     CFG_IGN("min-replicas-to-write", 'i', "0", MOD),
     CFG_IGN("no-appendfsync-on-rewrite", 'b', "no", MOD),
-    CFG_IGN("notify-keyspace-events", 's', "", MOD),
     CFG_IGN("oom-score-adj", 'e', "no", MOD),
     CFG_IGN("oom-score-adj-values", 'M', "0 200 800", MOD),
     CFG_IGN("proc-title-template", 's', "{title} {listen-addr} {server-mode}", MOD),
@@ -299,7 +299,8 @@ cfg_alias_of(const struct cfg_opt *o)
 bool
 cfg_is_multi(const struct cfg_opt *o)
 {
-    return (o->type == CFG_SPECIAL && o->field != &g_cfg.dir) || o->kind == CFGK_MULTI ||
+    return (o->type == CFG_SPECIAL && o->field != &g_cfg.dir && o->field != &g_cfg.notify_keyspace_events) ||
+           o->kind == CFGK_MULTI ||
            o->kind == CFGK_COBL || o->kind == CFGK_REPLOF;
 }
 
@@ -632,6 +633,18 @@ cfg_stage(struct cfg_opt *o, int argc, char **args, bool loading, struct cfg_sta
     case CFG_SPECIAL:
         if (o->field == &g_cfg.save)
             return cfg_stage_save(o, argc, args, loading, st, err, errlen);
+        if (o->field == &g_cfg.notify_keyspace_events) {
+            int classes = fx_classes_parse(a);
+            if (classes < 0)
+                return cfg_fail(err, errlen, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+            char canon[32];
+            fx_classes_format(classes, canon);
+            /* CONFIG GET shows Redis's canonical form, which drops n under
+             * A; the flags themselves keep it, as in Redis. */
+            st->str = ts_strdup(canon);
+            st->num = classes;
+            return 0;
+        }
         if (o->field == &g_cfg.bind) {
             if (argc > 16)
                 return cfg_fail(err, errlen, "Too many bind addresses specified.");
@@ -745,6 +758,8 @@ cfg_commit(struct cfg_staged *st, bool loading, char *err, size_t errlen)
         cfg_save_loaded = true;
     if (o->field == &g_cfg.bind)
         cfg_set_bind_addrs(st->str, loading);
+    if (o->field == &g_cfg.notify_keyspace_events)
+        fx_set_notify((int)st->num);
     cfg_store_str(o, st->str, loading);
     st->str = NULL;
     return 0;
@@ -771,6 +786,7 @@ cfg_reset_defaults(void)
             *(int *)o->field = (int)v;
     }
     cfg_set_bind_addrs(g_cfg.bind, true);
+    fx_set_notify(0);
 }
 
 int

@@ -68,6 +68,7 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(latency_tracking, "latency-tracking", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                           \
     X(latency_tracking_info_percentiles, "latency-tracking-info-percentiles", CFG_STR, "50 99 99.9", 0, 0, \
       CFG_MODIFIABLE)                                                                                    \
+    X(notify_keyspace_events, "notify-keyspace-events", CFG_SPECIAL, "", 0, 0, CFG_MODIFIABLE)        \
     X(lazyfree_lazy_user_flush, "lazyfree-lazy-user-flush", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)           \
     X(lazyfree_lazy_user_del, "lazyfree-lazy-user-del", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)               \
     X(cluster_enabled, "cluster-enabled", CFG_BOOL, 0, 0, 1, CFG_IMMUTABLE)                              \

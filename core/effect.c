@@ -1,15 +1,119 @@
-/* effect.c: the write-effect point (effect.h). */
+/* effect.c: the write-effect point (effect.h) and its first consumer,
+ * keyspace notifications.
+ *
+ * A notification is published on this node only (never over the cluster
+ * bus, as Redis), from the worker that ran the change: its own
+ * subscribers get it at once, other workers' through the rings, after
+ * everything this worker sent them before (pubsub_deliver_node). */
 #include "core/effect.h"
 
+#include "core/pubsub.h"
 #include "core/shard.h"
+
+#include <stdio.h>
+
+int fx_notify_flags; /* atomic: enum fx_class bits, K/E included (effect.h) */
+
+/* ---- notify-keyspace-events ---- */
+
+static const struct {
+    char c;
+    int flag;
+} fx_letters[] = {{'g', FX_GENERIC}, {'$', FX_STRING}, {'l', FX_LIST},    {'s', FX_SET},
+                  {'h', FX_HASH},    {'z', FX_ZSET},   {'x', FX_EXPIRED}, {'e', FX_EVICTED},
+                  {'t', FX_STREAM},  {'d', FX_MODULE}, {'n', FX_NEW},     {'K', FX_KEYSPACE},
+                  {'E', FX_KEYEVENT}, {'m', FX_KEY_MISS}};
+
+int
+fx_classes_parse(const char *s)
+{
+    int flags = 0;
+    for (; *s; s++) {
+        if (*s == 'A') {
+            flags |= FX_ALL;
+            continue;
+        }
+        size_t i = 0;
+        while (i < ARRAY_SIZE(fx_letters) && fx_letters[i].c != *s)
+            i++;
+        if (i == ARRAY_SIZE(fx_letters))
+            return -1;
+        flags |= fx_letters[i].flag;
+    }
+    return flags;
+}
+
+/* Redis's order: "A" or the class letters (n only without A), then K, E, m. */
+void
+fx_classes_format(int flags, char out[32])
+{
+    size_t n = 0;
+    if ((flags & FX_ALL) == FX_ALL) {
+        out[n++] = 'A';
+    } else {
+        for (size_t i = 0; i < ARRAY_SIZE(fx_letters); i++)
+            if (fx_letters[i].flag & (FX_ALL | FX_NEW) & flags)
+                out[n++] = fx_letters[i].c;
+    }
+    if (flags & FX_KEYSPACE)
+        out[n++] = 'K';
+    if (flags & FX_KEYEVENT)
+        out[n++] = 'E';
+    if (flags & FX_KEY_MISS)
+        out[n++] = 'm';
+    out[n] = '\0';
+}
+
+void
+fx_set_notify(int flags)
+{
+    __atomic_store_n(&fx_notify_flags, flags < 0 ? 0 : flags, __ATOMIC_RELAXED);
+}
+
+int
+fx_get_notify(void)
+{
+    return __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
+}
+
+/* "__keyspace@0__:<key>" with the event as message, then
+ * "__keyevent@0__:<event>" with the key, as notifyKeyspaceEvent does (only
+ * database 0 exists). */
+static void
+fx_notify(struct shard *sh, int flags, const char *event, struct sv key)
+{
+    static const char ks_prefix[] = "__keyspace@0__:", ke_prefix[] = "__keyevent@0__:";
+    size_t elen = strlen(event);
+    char stack[256];
+    if (flags & FX_KEYSPACE) {
+        size_t n = sizeof(ks_prefix) - 1 + key.len;
+        char *ch = n <= sizeof(stack) ? stack : ts_malloc(n);
+        memcpy(ch, ks_prefix, sizeof(ks_prefix) - 1);
+        memcpy(ch + sizeof(ks_prefix) - 1, key.ptr, key.len);
+        pubsub_deliver_node(sh, ch, n, event, elen);
+        if (ch != stack)
+            ts_free(ch);
+    }
+    if (flags & FX_KEYEVENT) {
+        size_t n = sizeof(ke_prefix) - 1 + elen;
+        char *ch = n <= sizeof(stack) ? stack : ts_malloc(n);
+        memcpy(ch, ke_prefix, sizeof(ke_prefix) - 1);
+        memcpy(ch + sizeof(ke_prefix) - 1, event, elen);
+        pubsub_deliver_node(sh, ch, n, key.ptr, key.len);
+        if (ch != stack)
+            ts_free(ch);
+    }
+}
+
+/* ---- The effect point ---- */
 
 void
 fx_key(struct shard *sh, int cls, const char *event, struct sv key)
 {
-    (void)cls;
-    (void)event;
-    (void)key;
     sh->fx.cmd_writes++;
+    int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
+    if (unlikely(flags & cls) && event && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
+        fx_notify(sh, flags, event, key);
 }
 
 void
@@ -19,4 +123,21 @@ fx_propagate(struct shard *sh, int argc, const struct sv *argv)
     (void)argv;
     sh->fx.cmd_props++;
     sh->fx.seq++;
+}
+
+void
+fx_expired(struct shard *sh, struct sv key)
+{
+    sh->fx.seq++;
+    int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
+    if (unlikely(flags & FX_EXPIRED) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
+        fx_notify(sh, flags, "expired", key);
+}
+
+void
+fx_new(struct shard *sh, struct sv key)
+{
+    int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
+    if ((flags & FX_NEW) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
+        fx_notify(sh, flags, "new", key);
 }

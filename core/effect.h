@@ -61,5 +61,32 @@ struct fx_state {
 
 void fx_key(struct shard *sh, int cls, const char *event, struct sv key);
 void fx_propagate(struct shard *sh, int argc, const struct sv *argv);
+/* A key expired and was deleted (lazily on access or by the active cycle):
+ * the "expired" notification, WATCH invalidation and a DEL of its own in
+ * the stream; the running command, if any, is not marked as a write. */
+void fx_expired(struct shard *sh, struct sv key);
+
+/* A key was created ("new", class n). The keyspace calls it on every
+ * insert when fx_wants(FX_NEW). */
+void fx_new(struct shard *sh, struct sv key);
+
+/* ---- notify-keyspace-events ---- */
+extern int fx_notify_flags; /* atomic; read through fx_wants */
+/* True when notifications of class cls are enabled: one relaxed load, for
+ * call sites on the hot path. */
+static inline bool
+fx_wants(int cls)
+{
+    return (__atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED) & cls) != 0;
+}
+
+/* Class letters to flags ("KEA" -> FX_KEYSPACE|FX_KEYEVENT|FX_ALL); -1 on
+ * a character that is not a class. */
+int fx_classes_parse(const char *s);
+/* Flags to Redis's canonical letters, as CONFIG GET shows them. */
+void fx_classes_format(int flags, char out[32]);
+/* Publish the classes notifications are sent for (config commit). */
+void fx_set_notify(int flags);
+int fx_get_notify(void);
 
 #endif

@@ -142,8 +142,8 @@ ks_active_expire(struct ks *ks, int64_t now_ms, size_t budget)
         for (size_t i = 0; i < sample && ks->vol_n > 0; i++) {
             struct kv *e = ks->vol[ks_rand(ks) % ks->vol_n];
             if (now_ms > kv_deadline(e)) {
+                ks_note_expired(ks, e);
                 ks_unlink_free(ks, e);
-                ks->stats.expired_keys++;
                 expired++;
             }
         }

@@ -36,6 +36,12 @@ ks_destroy(struct ks **ksp)
 }
 
 void
+ks_set_owner(struct ks *ks, struct shard *owner)
+{
+    ks->owner = owner;
+}
+
+void
 ks_set_clock(struct ks *ks, int64_t now_ms)
 {
     ks->clock_s = (uint32_t)(now_ms / 1000);
@@ -121,8 +127,8 @@ ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms, int flags
     if (!e)
         return NULL;
     if ((e->flags & KV_F_TTL) && !(flags & KS_LOOKUP_NOEXPIRE) && now_ms > kv_deadline(e)) {
+        ks_note_expired(ks, e);
         unlink_free_h(ks, d, e, h);
-        ks->stats.expired_keys++;
         return NULL;
     }
     if (!(flags & KS_LOOKUP_NOTOUCH)) {
@@ -282,6 +288,8 @@ ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valsp
     ks->count++;
     if (ttl)
         ks_vol_add(ks, e);
+    if (unlikely(fx_wants(FX_NEW)) && ks->owner)
+        fx_new(ks->owner, key);
     return e;
 }
 
@@ -492,8 +500,8 @@ ks_random(struct ks *ks, int64_t now_ms)
         struct kv *e = kvd_random(ks, ks->slots[slot]);
         if ((e->flags & KV_F_TTL) && now_ms > kv_deadline(e)) {
             if (deleted < 16) {
+                ks_note_expired(ks, e);
                 ks_unlink_free(ks, e);
-                ks->stats.expired_keys++;
                 deleted++;
             }
             continue;

@@ -57,6 +57,10 @@ struct kvval; /* a detached value, movable between workers (RENAME, COPY) */
 /* ---- Lifecycle ---- */
 struct ks *ks_create(void);
 void ks_destroy(struct ks **ks);
+struct shard;
+/* The worker's shard this keyspace belongs to: expirations are reported
+ * to its write-effect point (effect.h). */
+void ks_set_owner(struct ks *ks, struct shard *owner);
 
 /* ---- Entry accessors ---- */
 struct sv kv_key(const struct kv *e);

@@ -8,6 +8,8 @@
 
 #include "core/keyspace.h"
 
+#include "core/effect.h"
+
 /* ---- Entry ----
  *
  * One allocation per key. The fixed header is 17 bytes; everything after it
@@ -184,7 +186,18 @@ struct ks {
     uint32_t clock_s;   /* last known unix seconds (LRU stamps) */
     uint64_t rng;
     struct ks_stats stats;
+    struct shard *owner; /* the worker's shard, told of expirations (NULL in unit tests) */
 };
+
+/* A key is being deleted because it expired (lazily or actively): count
+ * it and tell the write-effect point, before the entry is freed. */
+static inline void
+ks_note_expired(struct ks *ks, const struct kv *e)
+{
+    ks->stats.expired_keys++;
+    if (ks->owner)
+        fx_expired(ks->owner, kv_key(e));
+}
 
 /* ---- kv_entry.c ---- */
 size_t kv_value_bytes(const struct kv_valspec *v);

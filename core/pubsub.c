@@ -507,3 +507,37 @@ pubsub_deliver_external(bool sharded, const char *ch, size_t chlen, const char *
     }
     ps_ext_unref(m);
 }
+
+/* ---- Messages published on this node only (keyspace notifications) ---- */
+
+void
+pubsub_deliver_node(struct shard *sh, const char *ch, size_t chlen, const char *msg, size_t msglen)
+{
+    uint64_t mask[CMD_FANOUT_MASK_WORDS] = { 0 };
+    if (pubsub_workers_with_subs(false, mask) == 0)
+        return;
+    struct ps_ext *m = NULL;
+    int nw = cmd_nworkers();
+    for (int w = 0; w < nw && w < MAX_WORKERS; w++) {
+        if (!(mask[w / 64] & (1ull << (w % 64))))
+            continue;
+        if (w == sh->id) {
+            pubsub_deliver_local(sh, false, ch, chlen, msg, msglen);
+            continue;
+        }
+        if (!m) {
+            m = ts_malloc(sizeof(*m) + chlen + msglen);
+            m->refs = 1; /* ours, while sending */
+            m->sharded = false;
+            m->chlen = chlen;
+            m->msglen = msglen;
+            memcpy(m->data, ch, chlen);
+            if (msglen)
+                memcpy(m->data + chlen, msg, msglen);
+        }
+        __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+        g_rt.worker_call(w, ps_ext_run, m);
+    }
+    if (m)
+        ps_ext_unref(m);
+}

@@ -71,6 +71,13 @@ void pubsub_client_clear(struct shard *sh, struct client *cl);
 long pubsub_deliver_local(struct shard *sh, bool sharded, const char *ch, size_t chlen, const char *msg,
                           size_t msglen);
 
+/* Publish a message to the channel and pattern subscribers of this node
+ * only (keyspace notifications: Redis never sends them to other nodes),
+ * from worker sh's thread: its own subscribers get it now, the other
+ * workers' through their rings, after everything sh sent them before.
+ * ch and msg are copied. */
+void pubsub_deliver_node(struct shard *sh, const char *ch, size_t chlen, const char *msg, size_t msglen);
+
 /* Distinct names subscribed on the whole node, by enum pubsub_kind (INFO
  * pubsub_channels, pubsub_patterns, pubsubshard_channels). Any thread. */
 void pubsub_census(uint64_t out[PUBSUB_NKINDS]);

@@ -51,6 +51,10 @@ struct rt_hooks {
      * thread (runtime_post in net/runtime.h). 0 or -errno (then fn will
      * not run). */
     int (*post)(int worker, void (*fn)(void *arg, int worker), void *arg);
+    /* The same, from a worker thread, through the inter-worker rings: no
+     * lock, and calls from one worker to another run in call order, after
+     * everything it sent that worker before (keyspace notifications). */
+    void (*worker_call)(int worker, void (*fn)(void *arg, int worker), void *arg);
 };
 extern struct rt_hooks g_rt;
 

@@ -7,7 +7,8 @@
  * standalone mode the keys of MGET/MSET/DEL/RENAME/... may live on several
  * workers; the multi-worker code then calls the per-key helpers below on
  * each owning worker (each helper touches one key of one shard, computes
- * the key's slot itself and calls t_key_modified when it writes).
+ * the key's slot itself and reports what it writes to the write-effect
+ * point, effect.h).
  *
  * Ownership: helpers returning a struct kvval hand it to the caller, which
  * must either store it (t_put_value) or free it (kvval_free), on any
@@ -30,12 +31,6 @@ void t_keys_register(void);
  * them without going through the global registry). */
 const struct cmd_def *t_string_table(void);
 const struct cmd_def *t_keys_table(void);
-
-/* ---- Write signal ---- */
-/* Called after every command-driven change to a key (set, delete, TTL
- * change). Empty today: it is the single point where WATCH invalidation,
- * keyspace notifications and replication hooks will attach. */
-void t_key_modified(struct shard *sh, struct sv key);
 
 /* ks_lookup flags for a read on behalf of a client: CLIENT NO-TOUCH clients
  * do not update access time / frequency. */
@@ -70,10 +65,11 @@ struct kvval *t_take_value(struct shard *sh, struct sv key, int64_t now_ms, int6
  * Counts a keyspace hit/miss. */
 struct kvval *t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int lflags, int64_t *expire_ms);
 /* RENAME / COPY destination: store v under key with expire_ms (absolute
- * unix ms or KS_EXPIRE_NONE), replacing any value. When nx is set and the
- * key exists, nothing is stored, false is returned and the caller still
- * owns v; otherwise v is consumed and true returned. */
+ * unix ms or KS_EXPIRE_NONE), replacing any value; event is the keyspace
+ * event ("rename_to", "copy_to"). When nx is set and the key exists,
+ * nothing is stored, false is returned and the caller still owns v;
+ * otherwise v is consumed and true returned. */
 bool t_put_value(struct shard *sh, struct sv key, struct kvval *v, int64_t expire_ms, bool nx,
-                 int64_t now_ms);
+                 int64_t now_ms, const char *event);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/t_commands.h"
 
 #include "core/config.h"
+#include "core/effect.h"
 #include "core/keyspace.h"
 #include "core/obj.h"
 #include "core/reply.h"
@@ -44,7 +45,7 @@ t_del_key(struct shard *sh, struct sv key, int64_t now_ms)
     if (e == NULL)
         return false;
     ks_delete_entry(sh->ks, e);
-    t_key_modified(sh, key);
+    fx_key(sh, FX_GENERIC, "del", key);
     return true;
 }
 
@@ -77,7 +78,7 @@ t_take_value(struct shard *sh, struct sv key, int64_t now_ms, int64_t *expire_ms
     *expire_ms = when >= 0 ? when : KS_EXPIRE_NONE;
     struct kvval *v = kv_value_dup(e);
     ks_delete_entry(sh->ks, e);
-    t_key_modified(sh, key);
+    fx_key(sh, FX_GENERIC, "rename_from", key);
     return v;
 }
 
@@ -94,13 +95,17 @@ t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int lookup_flags, i
 }
 
 bool
-t_put_value(struct shard *sh, struct sv key, struct kvval *v, int64_t expire_ms, bool nx, int64_t now_ms)
+t_put_value(struct shard *sh, struct sv key, struct kvval *v, int64_t expire_ms, bool nx, int64_t now_ms,
+            const char *event)
 {
     uint16_t slot = slot_of_sv(key);
-    if (nx && ks_lookup(sh->ks, slot, key, now_ms, KS_LOOKUP_NOTOUCH) != NULL)
+    bool exists = (nx || fx_wants(FX_NEW)) && ks_lookup(sh->ks, slot, key, now_ms, KS_LOOKUP_NOTOUCH) != NULL;
+    if (nx && exists)
         return false;
     ks_set_value(sh->ks, slot, key, v, expire_ms);
-    t_key_modified(sh, key);
+    if (exists) /* Redis deletes the old key and adds a new one: "new" */
+        fx_new(sh, key);
+    fx_key(sh, FX_GENERIC, event, key);
     return true;
 }
 
@@ -218,7 +223,7 @@ expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
         ks_delete_entry(ks, e);
     else
         ks_set_expire(ks, e, when);
-    t_key_modified(c->sh, key);
+    fx_key(c->sh, FX_GENERIC, when <= c->now_ms ? "del" : "expire", key);
     reply_int(c->r, 1);
     return;
 invalid:
@@ -308,7 +313,7 @@ cmd_persist(struct cmd_ctx *c)
         return;
     }
     ks_set_expire(ks, e, -1);
-    t_key_modified(c->sh, key);
+    fx_key(c->sh, FX_GENERIC, "persist", key);
     reply_int(c->r, 1);
 }
 
@@ -344,9 +349,12 @@ rename_generic(struct cmd_ctx *c, bool nx)
     int64_t when = kv_expire(e);
     struct kvval *v = kv_value_dup(e);
     ks_delete_entry(ks, e);
+    bool dst_replaced = fx_wants(FX_NEW) && ks_lookup(ks, dslot, dst, c->now_ms, KS_LOOKUP_NOTOUCH) != NULL;
     ks_set_value(ks, dslot, dst, v, when >= 0 ? when : KS_EXPIRE_NONE);
-    t_key_modified(c->sh, src);
-    t_key_modified(c->sh, dst);
+    if (dst_replaced) /* Redis deletes the old key and adds a new one: "new" */
+        fx_new(c->sh, dst);
+    fx_key(c->sh, FX_GENERIC, "rename_from", src);
+    fx_key(c->sh, FX_GENERIC, "rename_to", dst);
     if (nx)
         reply_int(c->r, 1);
     else
@@ -418,7 +426,7 @@ cmd_copy(struct cmd_ctx *c)
         reply_int(c->r, 0);
         return;
     }
-    if (!t_put_value(c->sh, dst, v, when, !replace, c->now_ms)) {
+    if (!t_put_value(c->sh, dst, v, when, !replace, c->now_ms, "copy_to")) {
         kvval_free(&v);
         reply_int(c->r, 0);
         return;

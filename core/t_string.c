@@ -9,6 +9,7 @@
 #include "core/t_commands.h"
 
 #include "core/config.h"
+#include "core/effect.h"
 #include "core/keyspace.h"
 #include "core/reply.h"
 #include "core/shard.h"
@@ -22,15 +23,6 @@
 #include <stdlib.h>
 
 /* ---- Shared helpers ---- */
-
-void
-t_key_modified(struct shard *sh, struct sv key)
-{
-    /* Intentionally empty: the signal point for WATCH, keyspace
-     * notifications and replication, which attach here later. */
-    (void)sh;
-    (void)key;
-}
 
 /* Slot of argv[1]: the dispatcher already computed it for the first key. */
 static inline uint16_t
@@ -214,7 +206,9 @@ set_generic(struct cmd_ctx *c, unsigned flags, struct sv exp)
         return;
     }
     ks_set_str(ks, slot, c->argv[1], c->argv[2], when);
-    t_key_modified(c->sh, c->argv[1]);
+    fx_key(c->sh, FX_STRING, "set", c->argv[1]);
+    if (when >= 0)
+        fx_key(c->sh, FX_GENERIC, "expire", c->argv[1]);
     if (!(flags & SO_GET))
         reply_ok(c->r);
 }
@@ -224,7 +218,7 @@ cmd_set(struct cmd_ctx *c)
 {
     if (likely(c->argc == 3)) {
         ks_set_str(c->sh->ks, first_slot(c), c->argv[1], c->argv[2], KS_EXPIRE_NONE);
-        t_key_modified(c->sh, c->argv[1]);
+        fx_key(c->sh, FX_STRING, "set", c->argv[1]);
         reply_ok(c->r);
         return;
     }
@@ -270,7 +264,7 @@ cmd_setnx(struct cmd_ctx *c)
         return;
     }
     ks_set_str(ks, slot, c->argv[1], c->argv[2], KS_EXPIRE_NONE);
-    t_key_modified(c->sh, c->argv[1]);
+    fx_key(c->sh, FX_STRING, "set", c->argv[1]);
     reply_int(c->r, 1);
 }
 
@@ -298,7 +292,7 @@ cmd_getdel(struct cmd_ctx *c)
     }
     reply_str_value(c->r, e); /* copied into the output before e is freed */
     ks_delete_entry(ks, e);
-    t_key_modified(c->sh, c->argv[1]);
+    fx_key(c->sh, FX_GENERIC, "del", c->argv[1]);
 }
 
 /* GETEX key [EX|PX|EXAT|PXAT t | PERSIST]: reply with the value, then
@@ -333,13 +327,13 @@ cmd_getex(struct cmd_ctx *c)
     reply_str_value(c->r, e);
     if ((flags & (SO_EXAT | SO_PXAT)) && when <= c->now_ms) {
         ks_delete_entry(ks, e);
-        t_key_modified(c->sh, c->argv[1]);
+        fx_key(c->sh, FX_GENERIC, "del", c->argv[1]);
     } else if (flags & SO_ANY_EXPIRE) {
         ks_set_expire(ks, e, when);
-        t_key_modified(c->sh, c->argv[1]);
+        fx_key(c->sh, FX_GENERIC, "expire", c->argv[1]);
     } else if ((flags & SO_PERSIST) && kv_expire(e) != -1) {
         ks_set_expire(ks, e, -1);
-        t_key_modified(c->sh, c->argv[1]);
+        fx_key(c->sh, FX_GENERIC, "persist", c->argv[1]);
     }
 }
 
@@ -361,7 +355,7 @@ void
 t_set_key(struct shard *sh, struct sv key, struct sv val)
 {
     ks_set_str(sh->ks, slot_of_sv(key), key, val, KS_EXPIRE_NONE);
-    t_key_modified(sh, key);
+    fx_key(sh, FX_STRING, "set", key);
 }
 
 static void
@@ -416,7 +410,7 @@ cmd_append(struct cmd_ctx *c)
     struct kv *e = ks_lookup(ks, slot, c->argv[1], c->now_ms, lflags(c));
     if (e == NULL) {
         ks_set_str(ks, slot, c->argv[1], add, KS_EXPIRE_NONE);
-        t_key_modified(c->sh, c->argv[1]);
+        fx_key(c->sh, FX_STRING, "append", c->argv[1]);
         reply_int(c->r, (long long)add.len);
         return;
     }
@@ -431,7 +425,7 @@ cmd_append(struct cmd_ctx *c)
     }
     char *p = ks_str_resize(ks, &e, olen + add.len);
     memcpy(p + olen, add.ptr, add.len);
-    t_key_modified(c->sh, c->argv[1]);
+    fx_key(c->sh, FX_STRING, "append", c->argv[1]);
     reply_int(c->r, (long long)(olen + add.len));
 }
 
@@ -485,7 +479,7 @@ incr_generic(struct cmd_ctx *c, long long delta)
     }
     v += delta;
     ks_set_int(ks, slot, c->argv[1], v, e != NULL ? KS_EXPIRE_KEEP : KS_EXPIRE_NONE);
-    t_key_modified(c->sh, c->argv[1]);
+    fx_key(c->sh, FX_STRING, "incrby", c->argv[1]);
     reply_int(c->r, v);
 }
 
@@ -610,7 +604,7 @@ cmd_incrbyfloat(struct cmd_ctx *c)
     char buf[LD_BUF];
     size_t n = fmt_ld_human(buf, v);
     ks_set_str_noint(ks, slot, c->argv[1], (struct sv){buf, n}, e != NULL ? KS_EXPIRE_KEEP : KS_EXPIRE_NONE);
-    t_key_modified(c->sh, c->argv[1]);
+    fx_key(c->sh, FX_STRING, "incrbyfloat", c->argv[1]);
     reply_bulk(c->r, buf, n);
 }
 
@@ -705,7 +699,7 @@ cmd_setrange(struct cmd_ctx *c)
         e = ks_set_str(ks, slot, c->argv[1], (struct sv){"", 0}, KS_EXPIRE_NONE);
     char *p = ks_str_resize(ks, &e, TS_MAX(olen, need));
     memcpy(p + off, val.ptr, val.len);
-    t_key_modified(c->sh, c->argv[1]);
+    fx_key(c->sh, FX_STRING, "setrange", c->argv[1]);
     reply_int(c->r, (long long)TS_MAX(olen, need));
 }
 

@@ -146,3 +146,34 @@ client_send_impl(int worker, uint64_t client_id, const void *p, size_t n)
     memcpy(s->data, p, n);
     worker_send(self, worker, &s->msg);
 }
+
+/* ---- Calls from one worker to another (g_rt.worker_call) ---- */
+
+struct call_msg {
+    struct wmsg msg;
+    void (*fn)(void *arg, int worker);
+    void *arg;
+};
+
+static void
+call_msg_run(struct worker *w, struct wmsg *m)
+{
+    struct call_msg *c = (struct call_msg *)m;
+    c->fn(c->arg, w->id);
+    ts_free(c);
+}
+
+void
+worker_call_impl(int worker, void (*fn)(void *arg, int worker), void *arg)
+{
+    struct worker *self = worker_self();
+    if (self == NULL || worker == self->id) { /* only workers call; a call to oneself runs now */
+        fn(arg, worker);
+        return;
+    }
+    struct call_msg *c = ts_malloc(sizeof(*c));
+    c->msg.run = call_msg_run;
+    c->fn = fn;
+    c->arg = arg;
+    worker_send(self, worker, &c->msg);
+}

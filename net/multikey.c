@@ -1,6 +1,7 @@
 /* multikey.c: atomic cross-worker multi-key commands (multikey.h). */
 #include "net/multikey.h"
 
+#include "core/effect.h"
 #include "core/keyspace.h"
 #include "core/reply.h"
 #include "core/slot.h"
@@ -329,7 +330,7 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
             for (int i = 0; i < p->nidx; i++) {
                 struct sv k = argv[p->idx[i]];
                 ks_set_str(ks, slot_of_sv(k), k, argv[p->idx[i] + 1], KS_EXPIRE_NONE);
-                t_key_modified(&w->shard, k);
+                fx_key(&w->shard, FX_STRING, "set", k);
             }
         break;
     case MK_MSETNX:
@@ -340,7 +341,7 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
                     p->flag = true;
             } else {
                 ks_set_str(ks, slot_of_sv(k), k, argv[p->idx[i] + 1], KS_EXPIRE_NONE);
-                t_key_modified(&w->shard, k);
+                fx_key(&w->shard, FX_STRING, "set", k);
             }
         }
         break;
@@ -350,7 +351,7 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
             uint16_t s = slot_of_sv(k);
             if (ks_lookup(ks, s, k, now, KS_LOOKUP_NOTOUCH) && ks_delete(ks, s, k)) {
                 p->count++;
-                t_key_modified(&w->shard, k);
+                fx_key(&w->shard, FX_GENERIC, "del", k);
             }
         }
         break;
@@ -384,12 +385,12 @@ part_work(struct worker *w, struct mk *x, struct mk_part *p)
         } else if (is_src) {
             if (x->kind != MK_COPY) {
                 ks_delete(ks, s, k);
-                t_key_modified(&w->shard, k);
+                fx_key(&w->shard, FX_GENERIC, "rename_from", k);
             }
         } else {
             ks_set_value(ks, s, k, p->val, p->expire >= 0 ? p->expire : KS_EXPIRE_NONE);
             p->val = NULL;
-            t_key_modified(&w->shard, k);
+            fx_key(&w->shard, FX_GENERIC, x->kind == MK_COPY ? "copy_to" : "rename_to", k);
         }
         break;
     }

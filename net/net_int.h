@@ -224,5 +224,6 @@ bool conn_may_parse(const struct conn *c);
 /* fanout.c */
 void fanout_launch(struct worker *w, struct req *r, void *fanout);
 void client_send_impl(int worker, uint64_t client_id, const void *p, size_t n);
+void worker_call_impl(int worker, void (*fn)(void *arg, int worker), void *arg);
 
 #endif

@@ -272,6 +272,7 @@ runtime_setup(void)
 
     g_rt.client_push = dispatch_push;
     g_rt.post = runtime_post;
+    g_rt.worker_call = worker_call_impl;
     g_wrings = ts_calloc((size_t)n * n, sizeof(struct wring));
     for (int i = 0; i < n * n; i++) {
         g_wrings[i].buf = ts_calloc(WRING_SIZE, sizeof(ck_ring_buffer_t));
@@ -284,6 +285,7 @@ runtime_setup(void)
         g_server.worker_cpu[i] = cpus[i];
         w->shard.id = i;
         w->shard.ks = ks_create();
+        ks_set_owner(w->shard.ks, &w->shard);
         w->shard.runtime = w;
         w->shard.now_ms = ts_mstime();
         g_shards[i] = &w->shard;
@@ -614,11 +616,19 @@ worker_main(void *arg)
         rcu_read_begin();
         w->shard.now_ms = ts_mstime();
         bool busy = false;
-        /* Completions in windows: prefetch the keys a window's reads
-         * carry, then run the window. */
+        /* Causal order: messages from other workers are run before the
+         * completions taken in this turn. A completion in the snapshot
+         * (say a client's next command) may be caused by something another
+         * worker did after it enqueued a message here (a keyspace
+         * notification, then the reply the client waited for), so that
+         * message is already in the ring when the snapshot is taken, and
+         * runs first, as one thread would have ordered them. */
         unsigned head = *w->ring.cq.khead;
         unsigned tail = io_uring_smp_load_acquire(w->ring.cq.ktail);
         unsigned n = tail - head;
+        busy |= drain_rings(w);
+        /* Completions in windows: prefetch the keys a window's reads
+         * carry, then run the window. */
         while (head != tail) {
             unsigned stop = prefetch_cqe_window(w, head, tail);
             for (; head != stop; head++)
@@ -626,7 +636,6 @@ worker_main(void *arg)
             prefetch_window_done(&w->hints);
         }
         io_uring_cq_advance(&w->ring, n);
-        busy |= drain_rings(w);
         if (unlikely(__atomic_load_n(&w->inbox_pending, __ATOMIC_RELAXED)))
             busy |= drain_inbox(w);
         if (unlikely(w->paused_head != NULL))

@@ -231,7 +231,7 @@ cmds_shim_move_value(cmds_shim *s, const char *src, const char *dst, int nx)
     struct kvval *v = t_take_value(&s->sh, (struct sv){src, strlen(src)}, s->now_ms, &when);
     if (v == NULL)
         return -1;
-    if (!t_put_value(&s->sh, (struct sv){dst, strlen(dst)}, v, when, nx != 0, s->now_ms)) {
+    if (!t_put_value(&s->sh, (struct sv){dst, strlen(dst)}, v, when, nx != 0, s->now_ms, "rename_to")) {
         kvval_free(&v);
         return 0;
     }
