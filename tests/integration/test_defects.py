@@ -152,9 +152,67 @@ def test_half_close():
         red.stop()
 
 
+# ---- 3. every key of a multi-key command on a MIGRATING slot -----------------
+
+def migrating_pair(binary_start, pa, pb):
+    """Two cluster nodes, A serving every slot, B known to A (MEET)."""
+    a = binary_start(pa, cluster_args(pa, ["--cluster-node-timeout", "5000"]))
+    b = binary_start(pb, cluster_args(pb, ["--cluster-node-timeout", "5000"]))
+    return a, b
+
+
+def check_migrating_mget(a, b, label):
+    with a.raw() as ra, b.raw() as rb:
+        t.eq(ra.cmd("CLUSTER", "ADDSLOTSRANGE", 0, 16383), b"+OK\r\n", "%s: A serves all slots" % label)
+        t.eq(ra.cmd("CLUSTER", "MEET", "127.0.0.1", b.port, b.port + 50), b"+OK\r\n", "%s: MEET" % label)
+        bid = rb.cmd("CLUSTER", "MYID").split(b"\r\n")[1]
+        if not t.check(H.wait_for(lambda: bid in ra.cmd("CLUSTER", "NODES") and
+                                  b"handshake" not in ra.cmd("CLUSTER", "NODES") and
+                                  cluster_state(ra) == "ok", 20),
+                       "%s: A knows B and is ok" % label):
+            return
+        keys = ["{mig}k%d" % i for i in range(1, 21)]
+        slot = H.key_slot(keys[0])
+        ra.cmd("MSET", *[x for k in keys for x in (k, "v" + k)])
+        t.eq(ra.cmd("CLUSTER", "SETSLOT", slot, "MIGRATING", bid), b"+OK\r\n", "%s: SETSLOT MIGRATING" % label)
+        all_vals = b"*20\r\n" + b"".join(b"$%d\r\nv%s\r\n" % (len(k) + 1, k.encode()) for k in keys)
+        t.eq(ra.cmd("MGET", *keys), all_vals, "%s: MGET of 20 keys, all present" % label)
+        t.eq(ra.cmd("DEL", *keys[16:]), b":4\r\n", "%s: keys 17-20 moved away" % label)
+        t.eq(ra.cmd("MGET", *keys), b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
+             "%s: MGET with keys 17-20 missing" % label)
+        t.eq(ra.cmd("EXISTS", *keys), b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
+             "%s: EXISTS with keys 17-20 missing" % label)
+        t.eq(ra.cmd("DEL", *keys[:16]), b":16\r\n", "%s: the other keys moved too" % label)
+        t.eq(ra.cmd("MGET", *keys), b"-ASK %d 127.0.0.1:%d\r\n" % (slot, b.port),
+             "%s: MGET with every key missing" % label)
+        many = ["{mig}x%d" % i for i in range(200)]
+        t.eq(ra.cmd("MGET", *many), b"-ASK %d 127.0.0.1:%d\r\n" % (slot, b.port),
+             "%s: MGET of 200 missing keys" % label)
+
+
+def test_migrating_mget():
+    a = b = None
+    try:
+        a, b = migrating_pair(lambda p, x: H.tessera(p, threads=2, extra=x), BASE_T + 3, BASE_T + 4)
+        check_migrating_mget(a, b, "Tessera")
+    finally:
+        for s in (a, b):
+            if s:
+                s.stop()
+    a = b = None
+    try:
+        a, b = migrating_pair(lambda p, x: H.redis_server(p, extra=x), BASE_R + 3, BASE_R + 4)
+        check_migrating_mget(a, b, "redis-server")
+    finally:
+        for s in (a, b):
+            if s:
+                s.stop()
+
+
 SECTIONS = [
     (1, test_fresh_node_ok_time),
     (2, test_half_close),
+    (3, test_migrating_mget),
 ]
 
 
