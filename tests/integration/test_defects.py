@@ -209,10 +209,82 @@ def test_migrating_mget():
                 s.stop()
 
 
+# ---- 4. persistence directives that would do nothing are refused -------------
+
+NO_AOF = "appendonly yes is not supported by Tessera yet (no persistence): use appendonly no"
+NO_SAVE = 'save rules are not supported by Tessera yet (no persistence): use save ""'
+
+
+def refused_at_start(label, args, config_text=None, want=""):
+    """Start Tessera with args (and a config file); it must exit non-zero
+    within a few seconds, its log naming the directive and the reason."""
+    cfg = None
+    srv = H.Server(H.TESSERA, BASE_T + 5, H.tessera_argv(1, args), name="refused")
+    if config_text is not None:
+        cfg = os.path.join(srv.dir, "redis.conf")
+        with open(cfg, "w") as f:
+            f.write(config_text)
+        srv.config_file = cfg
+    try:
+        srv.start(wait=False)
+        rc = srv.wait_exit(10)
+        t.check(rc is not None and rc != 0, "%s: exits non-zero at start-up (rc %r)" % (label, rc))
+        log = srv.log_text()
+        t.check(want in log and "FATAL CONFIG FILE ERROR" in log,
+                "%s: the log names the directive and the reason: %r" % (label, log[-400:]))
+        t.check(not H.raw_ping(srv.port, timeout=0.3), "%s: nothing listens" % label)
+    finally:
+        srv.stop()
+        srv.cleanup()
+
+
+def test_persistence_refused():
+    if H.is_dry_run():
+        raise H.Skip("Tessera-only behaviour")
+    refused_at_start("--appendonly yes", ["--appendonly", "yes"], want=NO_AOF)
+    refused_at_start("--save 3600 1", ["--save", "3600 1"], want=NO_SAVE)
+    refused_at_start("redis.conf with save lines", [], "port 1\nsave 900 1\nsave 300 10\n",
+                     want=">>> 'save 900 1'\n" + NO_SAVE)
+    refused_at_start("redis.conf with appendonly yes", [], "appendonly yes\n",
+                     want=">>> 'appendonly yes'\n" + NO_AOF)
+
+    srv = H.tessera(BASE_T + 5, threads=2)
+    try:
+        with srv.raw() as c:
+            t.eq(c.cmd("CONFIG", "GET", "save"), b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n", "CONFIG GET save is empty")
+            t.eq(c.cmd("CONFIG", "SET", "appendonly", "yes"),
+                 b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - %s\r\n" % NO_AOF.encode(),
+                 "CONFIG SET appendonly yes")
+            t.eq(c.cmd("CONFIG", "SET", "save", "3600 1 300 100 60 10000"),
+                 b"-ERR CONFIG SET failed (possibly related to argument 'save') - %s\r\n" % NO_SAVE.encode(),
+                 "CONFIG SET save <rules>")
+            t.eq(c.cmd("CONFIG", "SET", "save", "", "appendonly", "no"), b"+OK\r\n", "CONFIG SET save '' appendonly no")
+            info = c.cmd("INFO", "persistence")
+            t.check(b"\r\naof_enabled:0\r\n" in info, "INFO persistence: aof_enabled:0")
+            for args in (["SHUTDOWN", "SAVE"], ["SHUTDOWN", "SAVE", "NOW", "FORCE"]):
+                t.eq(c.cmd(*args), b"-ERR SHUTDOWN SAVE is not supported by Tessera yet (no persistence): "
+                     b"use SHUTDOWN NOSAVE\r\n", " ".join(args))
+            t.eq(c.cmd("PING"), b"+PONG\r\n", "still serving after SHUTDOWN SAVE")
+            c.send(H.encode("SHUTDOWN"))
+            t.check(c.wait_closed(5), "plain SHUTDOWN closes the connection")
+        t.eq(srv.wait_exit(5), 0, "plain SHUTDOWN exits 0")
+    finally:
+        srv.stop()
+    srv = H.tessera(BASE_T + 5, threads=2)
+    try:
+        with srv.raw() as c:
+            c.send(H.encode("SHUTDOWN", "NOSAVE"))
+            t.check(c.wait_closed(5), "SHUTDOWN NOSAVE closes the connection")
+        t.eq(srv.wait_exit(5), 0, "SHUTDOWN NOSAVE exits 0")
+    finally:
+        srv.stop()
+
+
 SECTIONS = [
     (1, test_fresh_node_ok_time),
     (2, test_half_close),
     (3, test_migrating_mget),
+    (4, test_persistence_refused),
 ]
 
 
