@@ -46,7 +46,7 @@ make_run_id(char out[41])
 static void
 shutdown_hook(int flags)
 {
-    (void)flags; /* no persistence yet: SAVE and NOSAVE behave alike */
+    (void)flags; /* no persistence yet: SHUTDOWN SAVE is refused before this */
     __atomic_store_n(&g_server.shutdown_requested, 1, __ATOMIC_RELEASE);
 }
 

@@ -266,16 +266,27 @@ bus_update_state(struct cluster_snap *mc)
     int prev = cluster_snap_state(mc);
     if (g_bus.first_state_eval == 0)
         g_bus.first_state_eval = g_bus.now;
+    bool master = (mc->nodes[mc->myself].flags & CN_MASTER) != 0;
     mc->hold_fail = false;
     cluster_snap_finish(mc);
+    /* A master that is still FAIL in its first 2 s (Redis's
+     * CLUSTER_WRITABLE_DELAY, counted from the first evaluation) stays FAIL
+     * and evaluates nothing else: as in Redis's clusterUpdateState, it does
+     * not note "in a minority" then, so a fresh node given its slots during
+     * the start-up wait goes ok at 2 s rather than after the rejoin delay. */
+    if (master && prev == CLUSTER_FAIL && g_bus.now - g_bus.first_state_eval < 2000) {
+        mc->hold_fail = true;
+        cluster_snap_finish(mc);
+        return;
+    }
     if (mc->state_partial == CLUSTER_FAIL)
         g_bus.among_minority_time = g_bus.now; /* fewer than a majority of masters reachable */
     int64_t rejoin = TS_MAX(500, TS_MIN(bus_node_timeout(), 5000));
-    bool master = (mc->nodes[mc->myself].flags & CN_MASTER) != 0;
-    /* A master coming up, or back from a minority partition, waits before
-     * it accepts writes, so the others can fail it over first. */
-    if (master && (g_bus.now - g_bus.first_state_eval < 2000 ||
-                   (g_bus.among_minority_time && g_bus.now - g_bus.among_minority_time < rejoin))) {
+    /* A master back from a minority partition (including one that served
+     * no slots, so had no majority) waits before it accepts writes, so the
+     * others can reconfigure it first. Redis applies this only to the
+     * change to OK; holding FAIL while the delay runs is the same. */
+    if (master && g_bus.among_minority_time && g_bus.now - g_bus.among_minority_time < rejoin) {
         mc->hold_fail = true;
         cluster_snap_finish(mc);
     }

@@ -315,7 +315,8 @@ cmd_hello(struct cmd_ctx *c)
 
 /* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. On success there is no
  * reply: the runtime flushes and closes every connection and exits. Tessera
- * never has a shutdown waiting for replicas, so ABORT always fails. */
+ * never has a shutdown waiting for replicas, so ABORT always fails, and it
+ * has no persistence yet, so SAVE is an error. */
 static void
 cmd_shutdown(struct cmd_ctx *c)
 {
@@ -345,6 +346,13 @@ cmd_shutdown(struct cmd_ctx *c)
     }
     if (abort_req) {
         reply_error(c->r, "ERR No shutdown in progress.");
+        return;
+    }
+    /* Nothing can be saved yet: SAVE (FORCE or not) is refused and the
+     * server keeps running, rather than exiting as if the data were safe.
+     * Plain SHUTDOWN saves nothing, since no save rule can be set. */
+    if (flags & SHUTDOWN_SAVE) {
+        reply_error(c->r, "ERR SHUTDOWN SAVE is not supported by Tessera yet (no persistence): use SHUTDOWN NOSAVE");
         return;
     }
     g_rt.shutdown(flags);

@@ -406,7 +406,13 @@ cfg_join(int argc, char **args)
 
 /* save: pairs of "seconds changes"; an empty single argument disables. At
  * start-up the first save line replaces the default list and later lines
- * add to it, as in Redis. */
+ * add to it, as in Redis.
+ *
+ * Tessera cannot write snapshots yet, so a rule that would save is refused
+ * (at start-up and by CONFIG SET) rather than accepted and silently never
+ * run; the default is therefore "" where Redis's is "3600 1 300 100 60
+ * 10000". The syntax is checked first, so a malformed rule gets Redis's
+ * own error. */
 static bool cfg_save_loaded;
 
 static int
@@ -422,6 +428,8 @@ cfg_stage_save(struct cfg_opt *o, int argc, char **args, bool loading, struct cf
         if (!ts_str_to_ll(args[i], strlen(args[i]), &v) || v < (i % 2 ? 0 : 1))
             return cfg_fail(err, errlen, "Invalid save parameters");
     }
+    if (argc > 0)
+        return cfg_fail(err, errlen, CFG_ERR_NO_SAVE);
     char *list = cfg_join(argc, args);
     if (loading && cfg_save_loaded && argc > 0) {
         const char *cur = cfg_str(o);
@@ -580,6 +588,9 @@ cfg_stage(struct cfg_opt *o, int argc, char **args, bool loading, struct cfg_sta
         if (strcasecmp(a, "yes") && strcasecmp(a, "no"))
             return cfg_fail(err, errlen, "argument must be 'yes' or 'no'");
         st->num = strcasecmp(a, "yes") == 0;
+        /* No AOF yet: "yes" would be a promise nothing keeps. */
+        if (o->field == &g_cfg.appendonly && st->num)
+            return cfg_fail(err, errlen, CFG_ERR_NO_AOF);
         return 0;
     case CFG_INT:
     case CFG_LL:

@@ -28,6 +28,13 @@ enum cfg_type { CFG_BOOL, CFG_INT, CFG_LL, CFG_MEM, CFG_STR, CFG_ENUM, CFG_SPECI
  * client is on loopback). */
 enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PROTECTED = 8 };
 
+/* Persistence is not built yet (roadmap item 6). Directives that would
+ * make Redis write to disk are refused with these texts, at start-up (the
+ * process exits with the FATAL CONFIG block) and by CONFIG SET, instead of
+ * being accepted and doing nothing. */
+#define CFG_ERR_NO_AOF "appendonly yes is not supported by Tessera yet (no persistence): use appendonly no"
+#define CFG_ERR_NO_SAVE "save rules are not supported by Tessera yet (no persistence): use save \"\""
+
 /* X(field, "name", type, default, min, max, flags)
  * CFG_MEM accepts 1k 1kb 1m 1mb 1g 1gb suffixes (k=1000, kb=1024, as Redis).
  * CFG_ENUM defaults are the enum's string; the value is stored as int index. */
@@ -45,7 +52,7 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(databases, "databases", CFG_INT, 16, 1, 2147483647, CFG_IMMUTABLE)                                 \
     X(dir, "dir", CFG_SPECIAL, "./", 0, 0, CFG_MODIFIABLE | CFG_PROTECTED)                                           \
     X(dbfilename, "dbfilename", CFG_STR, "dump.rdb", 0, 0, CFG_MODIFIABLE | CFG_PROTECTED)                           \
-    X(save, "save", CFG_SPECIAL, "3600 1 300 100 60 10000", 0, 0, CFG_MODIFIABLE)                        \
+    X(save, "save", CFG_SPECIAL, "", 0, 0, CFG_MODIFIABLE)                                         \
     X(appendonly, "appendonly", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)                                       \
     X(appendfilename, "appendfilename", CFG_STR, "appendonly.aof", 0, 0, CFG_IMMUTABLE)                  \
     X(appenddirname, "appenddirname", CFG_STR, "appendonlydir", 0, 0, CFG_IMMUTABLE)                     \

@@ -146,7 +146,7 @@ conn_accepted(struct worker *w, int fd)
 void
 conn_arm_recv(struct worker *w, struct conn *c)
 {
-    if (c->recv_armed || c->closing || c->throttled)
+    if (c->recv_armed || c->closing || c->throttled || c->eof)
         return;
     /* Multishot: one armed recv delivers every chunk until it ends (EOF,
      * error, out of buffers, or our cancel when throttling). */
@@ -224,6 +224,21 @@ parse_buffered(struct worker *w, struct conn *c)
     ts_buf_consume(&c->in, (size_t)used);
 }
 
+/* A client that shut down its write side (read returned 0) is still owed
+ * the replies to everything it sent before, as redis-server gives them: its
+ * buffered commands are parsed as usual, and once none is left to run and
+ * no reply is still being computed (another worker, a cross-worker
+ * command, CLIENT PAUSE), the connection closes after its output is sent.
+ * An incomplete command at EOF can never complete, so it is dropped. */
+static void
+conn_eof_check(struct worker *w, struct conn *c)
+{
+    if (!c->eof || c->closing || c->dispatching || c->throttled || c->pending > 0)
+        return;
+    c->cl.flags |= CL_CLOSE_AFTER_REPLY;
+    conn_close(w, c);
+}
+
 void
 conn_maybe_resume(struct worker *w, struct conn *c)
 {
@@ -236,6 +251,7 @@ conn_maybe_resume(struct worker *w, struct conn *c)
             conn_arm_recv(w, c);
         }
     }
+    conn_eof_check(w, c);
 }
 
 /* Feed the start of a new read into a partial command held in c->in: a
@@ -277,6 +293,9 @@ conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
     if (res <= 0) {
         if ((res == -ENOBUFS || (res == -ECANCELED && c->recv_cancelled)) && !c->closing) {
             conn_arm_recv(w, c); /* buffers come back within this turn; throttled conns wait */
+        } else if (res == 0 && !c->closing) {
+            c->eof = true; /* half-closed: answer what came before, then close */
+            conn_eof_check(w, c);
         } else if (!c->closing) {
             conn_close(w, c);
         }

