@@ -81,7 +81,7 @@ typedef void (*cmd_proc_fn)(struct cmd_ctx *c);
  * syntax error (then the command's proc reports it). */
 typedef int (*cmd_getkeys_fn)(int argc, struct sv *argv, int *idx, int n);
 
-struct mk_ops; /* multikey.h: split execution of multi-key commands across workers */
+struct tx_ops; /* tx.h: a command's per-worker parts when its keys live on several workers */
 
 struct cmd_def {
     const char *name;     /* lower case; "client|list" style is built from parent */
@@ -93,7 +93,7 @@ struct cmd_def {
     int8_t key_step;
     cmd_proc_fn proc;
     cmd_getkeys_fn getkeys;      /* for CMD_MOVABLE_KEYS */
-    const struct mk_ops *mk;     /* cross-worker split, standalone mode (multikey.h) */
+    const struct tx_ops *tx;     /* per-worker parts across workers, standalone mode (tx.h); NULL: not splittable */
     const struct cmd_def *subcommands; /* container commands: table ended by a NULL name */
     const char *acl;      /* ACL categories without '@', space separated: "write string slow" */
     const char *group;    /* COMMAND DOCS group: "string", "generic", "server", "connection", "cluster" */

@@ -53,7 +53,8 @@ struct rt_hooks {
     int (*post)(int worker, void (*fn)(void *arg, int worker), void *arg);
     /* The same, from a worker thread, through the inter-worker rings: no
      * lock, and calls from one worker to another run in call order, after
-     * everything it sent that worker before (keyspace notifications). */
+     * everything it sent that worker before (keyspace notifications,
+     * transactions). Never runs fn inside the call, even for oneself. */
     void (*worker_call)(int worker, void (*fn)(void *arg, int worker), void *arg);
 };
 extern struct rt_hooks g_rt;

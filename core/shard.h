@@ -11,7 +11,7 @@
 #include "core/effect.h"
 #include "core/keyspace.h"
 
-struct keylock_table;
+struct tx_shard;
 
 /* Per-worker counters, summed for INFO stats. Written only by the owning
  * worker (plain stores); readers use relaxed loads and may see a value a
@@ -33,7 +33,7 @@ struct shard_stats {
 struct shard {
     int id;                     /* worker index, 0..nworkers-1 */
     struct ks *ks;
-    struct keylock_table *locks;
+    struct tx_shard *tx;        /* transactions queued here and their key intents (tx.c) */
     struct client *clients;     /* clients owned by this worker (list head) */
     struct shard_stats stats;
     struct cmdstats cstats;     /* INFO commandstats / errorstats */

@@ -62,7 +62,8 @@ int t_touch_key(struct shard *sh, struct sv key, int64_t now_ms);
  * KS_EXPIRE_NONE. */
 struct kvval *t_take_value(struct shard *sh, struct sv key, int64_t now_ms, int64_t *expire_ms);
 /* COPY source: a copy of the value of key (key unchanged), or NULL.
- * Counts a keyspace hit/miss. */
+ * Counts a keyspace hit/miss unless lflags has T_LOOKUP_NOSTATS. */
+#define T_LOOKUP_NOSTATS (1 << 8)
 struct kvval *t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int lflags, int64_t *expire_ms);
 /* RENAME / COPY destination: store v under key with expire_ms (absolute
  * unix ms or KS_EXPIRE_NONE), replacing any value; event is the keyspace
@@ -71,5 +72,14 @@ struct kvval *t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int l
  * otherwise v is consumed and true returned. */
 bool t_put_value(struct shard *sh, struct sv key, struct kvval *v, int64_t expire_ms, bool nx,
                  int64_t now_ms, const char *event);
+
+/* COPY's options (argv[3..]): DB n (only 0) and REPLACE. False after
+ * writing the error reply, with Redis's checks in Redis's order. */
+bool t_copy_parse(int argc, const struct sv *argv, bool *replace, struct reply *r);
+
+/* ---- Cross-worker parts (t_multikey.c, tx.h) ---- */
+struct tx_ops;
+extern const struct tx_ops t_mget_tx, t_mset_tx, t_msetnx_tx, t_del_tx, t_exists_tx, t_touch_tx, t_rename_tx,
+    t_renamenx_tx, t_copy_tx;
 
 #endif

@@ -85,8 +85,9 @@ t_take_value(struct shard *sh, struct sv key, int64_t now_ms, int64_t *expire_ms
 struct kvval *
 t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int lookup_flags, int64_t *expire_ms)
 {
-    struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, lookup_flags);
-    ks_note_hit(sh->ks, e != NULL);
+    struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, lookup_flags & ~T_LOOKUP_NOSTATS);
+    if (!(lookup_flags & T_LOOKUP_NOSTATS))
+        ks_note_hit(sh->ks, e != NULL);
     if (e == NULL)
         return NULL;
     int64_t when = kv_expire(e);
@@ -377,24 +378,43 @@ cmd_renamenx(struct cmd_ctx *c)
  * Cluster has the same restriction, with its own message for an index that
  * would exist in standalone Redis. Returns false after replying. */
 static bool
-copy_check_db(struct cmd_ctx *c, struct sv arg)
+copy_check_db(struct sv arg, struct reply *r)
 {
     long long db;
     if (!ts_str_to_ll(arg.ptr, arg.len, &db)) {
-        reply_error(c->r, ERR_NOT_INT);
+        reply_error(r, ERR_NOT_INT);
         return false;
     }
     if (db < INT_MIN || db > INT_MAX) {
-        reply_error(c->r, "ERR value is out of range, value must between -2147483648 and 2147483647");
+        reply_error(r, "ERR value is out of range, value must between -2147483648 and 2147483647");
         return false;
     }
     if (db == 0)
         return true;
     if (g_cfg.cluster_enabled && db > 0 && db < g_cfg.databases)
-        reply_error(c->r, "ERR Copying to another database is not allowed in cluster mode");
+        reply_error(r, "ERR Copying to another database is not allowed in cluster mode");
     else
-        reply_error(c->r, "ERR DB index is out of range");
+        reply_error(r, "ERR DB index is out of range");
     return false;
+}
+
+bool
+t_copy_parse(int argc, const struct sv *argv, bool *replace, struct reply *r)
+{
+    *replace = false;
+    for (int j = 3; j < argc; j++) {
+        if (sv_eq_ci(argv[j], "replace")) {
+            *replace = true;
+        } else if (sv_eq_ci(argv[j], "db") && j + 1 < argc) {
+            if (!copy_check_db(argv[j + 1], r))
+                return false;
+            j++;
+        } else {
+            reply_error(r, ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* COPY src dst [DB n] [REPLACE]: 1 if copied (value and TTL), 0 when src
@@ -402,19 +422,9 @@ copy_check_db(struct cmd_ctx *c, struct sv arg)
 static void
 cmd_copy(struct cmd_ctx *c)
 {
-    bool replace = false;
-    for (int j = 3; j < c->argc; j++) {
-        if (sv_eq_ci(c->argv[j], "replace")) {
-            replace = true;
-        } else if (sv_eq_ci(c->argv[j], "db") && j + 1 < c->argc) {
-            if (!copy_check_db(c, c->argv[j + 1]))
-                return;
-            j++;
-        } else {
-            reply_error(c->r, ERR_SYNTAX);
-            return;
-        }
-    }
+    bool replace;
+    if (!t_copy_parse(c->argc, c->argv, &replace, c->r))
+        return;
     struct sv src = c->argv[1], dst = c->argv[2];
     if (sv_eq(src, dst)) {
         reply_error(c->r, "ERR source and destination objects are the same");
@@ -641,20 +651,20 @@ static const struct cmd_def memory_subs[] = {
 static const struct cmd_def key_cmds[] = {
     {.name = "del", .arity = -2, .flags = CMD_WRITE, .route = ROUTE_KEYS, .first_key = 1, .last_key = -1,
      .key_step = 1, .proc = cmd_del, .acl = "keyspace write slow", .group = "generic", .since = "1.0.0",
-     .summary = "Delete a key", .ks_flags = "RM DELETE"},
+     .summary = "Delete a key", .ks_flags = "RM DELETE", .tx = &t_del_tx},
     {.name = "unlink", .arity = -2, .flags = CMD_WRITE | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = -1, .key_step = 1, .proc = cmd_del, .acl = "keyspace write fast", .group = "generic",
      .since = "4.0.0",
      .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
-     .ks_flags = "RM DELETE"},
+     .ks_flags = "RM DELETE", .tx = &t_del_tx},
     {.name = "exists", .arity = -2, .flags = CMD_READONLY | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = -1, .key_step = 1, .proc = cmd_exists, .acl = "keyspace read fast", .group = "generic",
-     .since = "1.0.0", .summary = "Determine if a key exists", .ks_flags = "RO"},
+     .since = "1.0.0", .summary = "Determine if a key exists", .ks_flags = "RO", .tx = &t_exists_tx},
     {.name = "touch", .arity = -2, .flags = CMD_READONLY | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = -1, .key_step = 1, .proc = cmd_touch, .acl = "keyspace read fast", .group = "generic",
      .since = "3.2.1",
      .summary = "Alters the last access time of a key(s). Returns the number of existing keys specified.",
-     .ks_flags = "RO"},
+     .ks_flags = "RO", .tx = &t_touch_tx},
     {.name = "expire", .arity = -3, .flags = CMD_WRITE | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 1, .key_step = 1, .proc = cmd_expire, .acl = "keyspace write fast", .group = "generic",
      .since = "1.0.0", .summary = "Set a key's time to live in seconds", .ks_flags = "RW UPDATE"},
@@ -689,14 +699,14 @@ static const struct cmd_def key_cmds[] = {
      .since = "1.0.0", .summary = "Determine the type stored at key", .ks_flags = "RO"},
     {.name = "rename", .arity = 3, .flags = CMD_WRITE, .route = ROUTE_KEYS, .first_key = 1, .last_key = 2,
      .key_step = 1, .proc = cmd_rename, .acl = "keyspace write slow", .group = "generic", .since = "1.0.0",
-     .summary = "Rename a key", .ks_flags = "RW ACCESS DELETE"},
+     .summary = "Rename a key", .ks_flags = "RW ACCESS DELETE", .tx = &t_rename_tx},
     {.name = "renamenx", .arity = 3, .flags = CMD_WRITE | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 2, .key_step = 1, .proc = cmd_renamenx, .acl = "keyspace write fast", .group = "generic",
      .since = "1.0.0", .summary = "Rename a key, only if the new key does not exist",
-     .ks_flags = "RW ACCESS DELETE"},
+     .ks_flags = "RW ACCESS DELETE", .tx = &t_renamenx_tx},
     {.name = "copy", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 2, .key_step = 1, .proc = cmd_copy, .acl = "keyspace write slow", .group = "generic",
-     .since = "6.2.0", .summary = "Copy a key", .ks_flags = "RO ACCESS"},
+     .since = "6.2.0", .summary = "Copy a key", .ks_flags = "RO ACCESS", .tx = &t_copy_tx},
     {.name = "object", .arity = -2, .flags = CMD_CONTAINER, .route = ROUTE_LOCAL,
      .proc = cmd_container_unknown, .subcommands = object_subs, .acl = "slow", .group = "generic",
      .since = "2.2.3", .summary = "A container for object introspection commands"},

@@ -184,7 +184,7 @@ return_buffer(struct worker *w, unsigned bid)
 bool
 conn_may_parse(const struct conn *c)
 {
-    return !c->closing && !c->mk_active && !c->paused && c->pending < CONN_PENDING_HIGH && c->out.len + c->sending.len < CONN_OUT_HIGH;
+    return !c->closing && !c->tx_active && !c->paused && c->pending < CONN_PENDING_HIGH && c->out.len + c->sending.len < CONN_OUT_HIGH;
 }
 
 void

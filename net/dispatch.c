@@ -7,7 +7,7 @@
  *   keyed, slot owned by this worker -> run here
  *   keyed, slot owned by worker W    -> copy args into a struct req, ring to W,
  *                                       W runs it and rings the req back
- *   keys on several workers          -> multikey.c coordinates (standalone)
+ *   keys on several workers          -> one transaction (core/tx.h), standalone
  *
  * Ordering: a connection whose FIFO of outstanding requests is empty writes
  * replies straight into its output buffer (the common, fast case). Once a
@@ -26,7 +26,7 @@
 #include "core/server.h"
 #include "core/slot.h"
 #include "core/slotmap.h"
-#include "net/multikey.h"
+#include "core/tx.h"
 #include "net/net_int.h"
 
 #define MAX_HOPS 8
@@ -50,6 +50,8 @@ req_borrow(struct worker *w)
     r->fanout = NULL;
     r->wait_next = NULL;
     r->skip_reply = false;
+    r->tx_pending = false;
+    r->self_queued = false;
     r->argc = 0;
     r->argv = NULL;
     r->reply.len = 0;
@@ -118,6 +120,8 @@ fifo_push(struct conn *c, struct req *r)
     c->pending++;
 }
 
+static void tx_req_start(struct worker *w, struct conn *c, struct req *r);
+
 /* ---- Replies released in order ---- */
 
 static void
@@ -150,6 +154,19 @@ dispatch_deliver(struct worker *w, struct conn *c)
     }
     if (any)
         conn_mark_output(w, c);
+    if (unlikely(c->fifo_head && c->fifo_head->tx_pending)) {
+        if (!c->closing) {
+            tx_req_start(w, c, c->fifo_head);
+        } else {
+            /* the client is gone: its transaction never starts */
+            c->fifo_head->tx_pending = false;
+            c->fifo_head->done = true;
+            c->fifo_head->suppress = true;
+            c->tx_active = false;
+            dispatch_deliver(w, c);
+            return;
+        }
+    }
     if (c->closing) {
         conn_drain_check(w, c); /* the holder's conn_release frees it */
         return;
@@ -289,15 +306,84 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     return ctx->forward_to;
 }
 
+/* ---- Waiting for transactions (tx.h) ----
+ *
+ * A message that must not run while a cross-worker transaction holds
+ * intents here (a command on its keys; a fan-out part, which must not
+ * overtake what waits) is parked, and every parked message runs again, in
+ * arrival order, whenever intents are dropped on this worker. */
+void
+dispatch_tx_park(struct worker *w, struct wmsg *m)
+{
+    m->next = NULL;
+    if (w->tx_wait_tail)
+        w->tx_wait_tail->next = m;
+    else
+        w->tx_wait_head = m;
+    w->tx_wait_tail = m;
+}
+
+/* tx_locks_released: retry what waited; what still conflicts parks again. */
+void
+dispatch_tx_released(struct shard *sh)
+{
+    struct worker *w = sh->runtime;
+    struct wmsg *m = w->tx_wait_head;
+    w->tx_wait_head = w->tx_wait_tail = NULL;
+    while (m) {
+        struct wmsg *next = m->next;
+        m->run(w, m);
+        m = next;
+    }
+}
+
+/* A cross-worker transaction ended on its coordinator: its reply goes out
+ * in order, and the connection parses again. */
+static void
+tx_req_done(void *arg, const char *reply, size_t len, bool error)
+{
+    struct req *r = arg;
+    struct conn *c = r->conn;
+    struct worker *w = c->w;
+    ts_buf_append(&r->reply, reply, len);
+    r->done = true;
+    c->tx_active = false;
+    conn_hold(c);
+    dispatch_deliver(w, c);
+    conn_release(w, c);
+}
+
+/* Start the transaction of request r, which is now first in its
+ * connection's FIFO: everything the connection sent before it has run, so
+ * its effects come after theirs on every worker. */
+static void
+tx_req_start(struct worker *w, struct conn *c, struct req *r)
+{
+    int idxbuf[MAX_KEYS_ON_STACK];
+    int *idx = r->argc <= MAX_KEYS_ON_STACK ? idxbuf : ts_malloc(sizeof(int) * (size_t)r->argc);
+    int nk = cmd_get_keys(r->cmd, r->argc, r->argv, idx, TS_MAX(r->argc, MAX_KEYS_ON_STACK));
+    r->tx_pending = false;
+    tx_start(&w->shard, r->cmd, r->argc, r->argv, idx, nk, r->resp, r->cflags, tx_req_done, r);
+    if (idx != idxbuf)
+        ts_free(idx);
+}
+
 /* Executed on the target worker: run, then send the request home. */
 void
 req_exec_remote(struct worker *w, struct wmsg *m)
 {
     struct req *r = (struct req *)m;
-    if (unlikely(multikey_any_locked(w)) && r->cmd->route == ROUTE_KEYS &&
-        multikey_blocked(w, r->cmd, r->argc, r->argv)) {
-        multikey_park(w, r); /* re-run when this worker's locks change */
+    /* Wait while a transaction holds a conflicting intent here, and behind
+     * whatever already waits: nothing overtakes a parked command (a read
+     * after a parked write of the same client would see the old value). */
+    if (unlikely(tx_any_locked(&w->shard)) && r->cmd->route == ROUTE_KEYS &&
+        (w->tx_wait_head || tx_conflicts(&w->shard, r->cmd, r->argc, r->argv))) {
+        dispatch_tx_park(w, m); /* re-run when this worker's intents change */
         return;
+    }
+    if (r->self_queued) {
+        r->self_queued = false;
+        r->conn->self_queued--;
     }
     if (r->slot >= 0 && slotmap_worker((uint16_t)r->slot) != w->id && r->hops < MAX_HOPS) {
         /* The slot moved to another worker while this was in flight. */
@@ -349,6 +435,10 @@ send_req(struct worker *w, struct req *r, int target)
 {
     r->target = target;
     r->msg.run = req_exec_remote;
+    if (target == w->id && r->conn) { /* through our own ring: later local commands must not overtake it */
+        r->self_queued = true;
+        r->conn->self_queued++;
+    }
     worker_send(w, target, &r->msg);
 }
 
@@ -627,10 +717,26 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
                 ts_buf_free(&eb);
             }
             if (multi_worker) {
-                struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
-                multikey_start(w, r, idx, nk);
+                if (cmd->tx == NULL) {
+                    if (idx != idxbuf)
+                        ts_free(idx);
+                    snprintf(msg, sizeof(msg),
+                             "ERR '%s' with keys on different worker threads is not supported yet; "
+                             "give the keys one {hash tag}",
+                             cmd->name);
+                    reply_error_ordered(w, c, msg);
+                    return;
+                }
+                /* One transaction across the workers (tx.h), started once
+                 * the connection's earlier commands have run; the
+                 * connection parses nothing more until it is over. */
                 if (idx != idxbuf)
                     ts_free(idx);
+                struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+                c->tx_active = true;
+                r->tx_pending = true;
+                if (c->fifo_head == r)
+                    tx_req_start(w, c, r);
                 return;
             }
         } else if (nk < 0) {
@@ -645,7 +751,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     }
 
     bool local_cmd = cmd->route != ROUTE_KEYS;
-    if (unlikely(multikey_any_locked(w)) && !local_cmd && target == w->id) {
+    if (unlikely(tx_any_locked(&w->shard)) && !local_cmd && target == w->id) {
         /* Keys here may be locked by a cross-worker command: take the
          * request path, which waits for the locks when needed. */
         struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
@@ -683,6 +789,13 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
     if (target != w->id) {
         send_req(w, r, target);
+        return;
+    }
+    if (c->self_queued > 0 && !local_cmd) {
+        /* Something this connection sent earlier waits in our own ring
+         * (a fan-out's part, a command held behind a transaction): queue
+         * behind it rather than overtake it. */
+        send_req(w, r, w->id);
         return;
     }
     /* Local, but earlier replies are outstanding: run now, release later. */

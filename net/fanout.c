@@ -7,7 +7,7 @@
  * writes the reply into the waiting request and the connection releases it
  * in order. Only the origin worker touches the counter. */
 #include "core/server.h"
-#include "net/multikey.h"
+#include "core/tx.h"
 #include "net/net_int.h"
 
 struct fanout_msg {
@@ -24,6 +24,7 @@ struct fanout {
     fanout_each_fn each;
     fanout_done_fn done;
     void (*free_state)(void *);
+    bool self_queued;  /* our own part is counted in the connection's self_queued */
     struct fanout_msg msgs[];
 };
 
@@ -59,10 +60,15 @@ fanout_run_each(struct worker *w, struct wmsg *m)
 {
     struct fanout_msg *fm = (struct fanout_msg *)m;
     struct fanout *f = fm->f;
-    if (multikey_any_locked(w)) {
-        /* Commands parked behind key locks came first: run after them. */
-        multikey_park_msg(w, m);
+    if (tx_any_locked(&w->shard)) {
+        /* Commands parked behind transactions came first: run after them. */
+        dispatch_tx_park(w, m);
         return;
+    }
+    if (w->id == f->origin && f->self_queued) {
+        f->self_queued = false;
+        if (f->req && f->req->conn)
+            f->req->conn->self_queued--;
     }
     f->each(&w->shard, f->state, w->id);
     fm->msg.run = fanout_ack;
@@ -92,6 +98,10 @@ fanout_launch(struct worker *w, struct req *r, void *request)
         f->msgs[i].f = f;
         f->msgs[i].worker = i;
         f->msgs[i].msg.run = fanout_run_each;
+        if (i == w->id && r->conn) {
+            f->self_queued = true;
+            r->conn->self_queued++;
+        }
         worker_send(w, i, &f->msgs[i].msg);
     }
     ts_free(cf);
@@ -167,10 +177,12 @@ void
 worker_call_impl(int worker, void (*fn)(void *arg, int worker), void *arg)
 {
     struct worker *self = worker_self();
-    if (self == NULL || worker == self->id) { /* only workers call; a call to oneself runs now */
+    if (self == NULL) { /* only workers call (unit tests call from a plain thread) */
         fn(arg, worker);
         return;
     }
+    /* A call to oneself goes through the ring too: fn never runs inside
+     * its caller, which may be walking a structure fn changes. */
     struct call_msg *c = ts_malloc(sizeof(*c));
     c->msg.run = call_msg_run;
     c->fn = fn;

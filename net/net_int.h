@@ -66,6 +66,8 @@ struct req {
     bool done;                 /* reply is in .reply */
     bool suppress;             /* CLIENT REPLY OFF/SKIP: drop the reply */
     bool skip_reply;           /* paused while under CLIENT REPLY SKIP */
+    bool tx_pending;           /* a cross-worker transaction waiting for the earlier requests */
+    bool self_queued;          /* counted in conn->self_queued until it runs */
     uint8_t resp;
     uint32_t cflags;
     uint64_t client_id;
@@ -99,7 +101,8 @@ struct conn {
     bool asking_now;           /* the command being dispatched runs under ASKING
                                 * (the one-shot flag is already cleared in cl) */
     bool paused;               /* a command waits for CLIENT PAUSE to end */
-    bool mk_active;            /* a cross-worker multi-key command is running: parse nothing more */
+    bool tx_active;            /* a cross-worker transaction of this connection runs: parse nothing more */
+    int self_queued;           /* its requests and fan-out parts waiting in this worker's own ring */
     bool eof;                  /* the client shut down its write side: answer, then close */
     struct ts_buf in;          /* unconsumed query bytes */
     struct resp_parser parser;
@@ -149,6 +152,8 @@ struct worker {
     struct conn *flush_head;   /* connections with output to send */
     struct req *req_pool;      /* free requests (origin-owned) */
     struct prefetch_hints hints; /* slots of the keys of the window being run */
+    struct wmsg *tx_wait_head; /* messages waiting for transactions' intents here (dispatch.c) */
+    struct wmsg *tx_wait_tail;
     struct req *paused_head;   /* commands held by CLIENT PAUSE, in arrival order */
     struct req *paused_tail;
     int nconns;
@@ -221,6 +226,8 @@ void req_return(struct worker *w, struct req *r);
 void req_exec_remote(struct worker *w, struct wmsg *m);
 void dispatch_pause_release(struct worker *w);
 bool conn_may_parse(const struct conn *c);
+void dispatch_tx_park(struct worker *w, struct wmsg *m);
+void dispatch_tx_released(struct shard *sh);
 
 /* fanout.c */
 void fanout_launch(struct worker *w, struct req *r, void *fanout);

@@ -40,6 +40,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slotmap.h"
+#include "core/tx.h"
 #include "net/net_int.h"
 #include "net/prefetch.h"
 #include "net/runtime.h"
@@ -273,6 +274,7 @@ runtime_setup(void)
     g_rt.client_push = dispatch_push;
     g_rt.post = runtime_post;
     g_rt.worker_call = worker_call_impl;
+    tx_locks_released = dispatch_tx_released;
     g_wrings = ts_calloc((size_t)n * n, sizeof(struct wring));
     for (int i = 0; i < n * n; i++) {
         g_wrings[i].buf = ts_calloc(WRING_SIZE, sizeof(ck_ring_buffer_t));

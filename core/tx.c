@@ -1,0 +1,442 @@
+/* tx.c: transactions across workers (tx.h).
+ *
+ * Per worker, a struct tx_shard holds the queue of the transaction parts
+ * scheduled there, in id order, and a table of key intents:
+ *
+ *   queue:  head -> [id 7: a(X) b(S)] -> [id 9: b(X)] -> [id 12: c(S)] -> tail
+ *   intents: a: X1   b: S1 X1   c: S1
+ *
+ * A part may run its requested phase when no part before it in the queue
+ * conflicts with it (shares a key that either of them writes). Part 9
+ * above waits for 7 (both use b, 9 writes it); 12 may run at once. A part
+ * stays in the queue, intents held, until its transaction is over. */
+#include "core/tx.h"
+
+#include "core/cmd.h"
+#include "core/cmdstats.h"
+#include "core/keyspace.h"
+#include "core/server.h"
+#include "core/shard.h"
+#include "core/slot.h"
+#include "core/slotmap.h"
+
+uint64_t tx_started, tx_retried;
+void (*tx_locks_released)(struct shard *sh);
+static uint64_t tx_next_id = 1; /* atomic: one counter orders every transaction */
+
+/* ---- Key intents ---- */
+
+struct tx_intent {
+    struct tx_intent *next;
+    uint64_t hash;
+    int excl, shared;
+    size_t len;
+    char key[];
+};
+
+#define TXI_BUCKETS 256
+struct tx_shard {
+    uint64_t max_id;                /* highest id queued here */
+    struct tx_part *head, *tail;    /* queue, in id order */
+    int nkeys;                      /* keys with an intent */
+    struct tx_intent *b[TXI_BUCKETS];
+};
+
+static struct tx_shard *
+txs_get(struct shard *sh)
+{
+    if (!sh->tx)
+        sh->tx = ts_calloc(1, sizeof(struct tx_shard));
+    return sh->tx;
+}
+
+static uint64_t
+txi_hash(struct sv k)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < k.len; i++)
+        h = (h ^ (unsigned char)k.ptr[i]) * 1099511628211ull;
+    return h;
+}
+
+static struct tx_intent *
+txi_find(struct tx_shard *ts, struct sv k, bool create)
+{
+    uint64_t h = txi_hash(k);
+    struct tx_intent **pp = &ts->b[h % TXI_BUCKETS];
+    for (struct tx_intent *l = *pp; l; l = l->next)
+        if (l->hash == h && l->len == k.len && memcmp(l->key, k.ptr, k.len) == 0)
+            return l;
+    if (!create)
+        return NULL;
+    struct tx_intent *l = ts_calloc(1, sizeof(*l) + k.len);
+    l->hash = h;
+    l->len = k.len;
+    memcpy(l->key, k.ptr, k.len);
+    l->next = *pp;
+    *pp = l;
+    ts->nkeys++;
+    return l;
+}
+
+static void
+txi_add(struct tx_shard *ts, struct sv k, bool excl, int delta)
+{
+    struct tx_intent *l = txi_find(ts, k, delta > 0);
+    if (!l)
+        return;
+    if (excl)
+        l->excl += delta;
+    else
+        l->shared += delta;
+    if (l->excl == 0 && l->shared == 0) {
+        struct tx_intent **pp = &ts->b[l->hash % TXI_BUCKETS];
+        while (*pp != l)
+            pp = &(*pp)->next;
+        *pp = l->next;
+        ts_free(l);
+        ts->nkeys--;
+    }
+}
+
+bool
+tx_any_locked(const struct shard *sh)
+{
+    return sh->tx && sh->tx->nkeys > 0;
+}
+
+bool
+tx_conflicts(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv)
+{
+    struct tx_shard *ts = sh->tx;
+    if (!ts || ts->nkeys == 0)
+        return false;
+    int idx[64];
+    int nk = cmd_get_keys(cmd, argc, (struct sv *)argv, idx, 64);
+    bool excl = (cmd->flags & CMD_WRITE) != 0;
+    for (int i = 0; i < nk; i++) {
+        struct tx_intent *l = txi_find(ts, argv[idx[i]], false);
+        if (l && (l->excl > 0 || (excl && l->shared > 0)))
+            return true;
+    }
+    return nk == 64; /* more keys than looked at: wait for every intent to clear */
+}
+
+/* ---- Queue ---- */
+
+/* Do parts p and q (of different transactions, on one worker) touch a
+ * common key that either of them writes? */
+static bool
+parts_conflict(const struct tx_part *p, const struct tx_part *q)
+{
+    if (!p->tx->excl && !q->tx->excl)
+        return false;
+    for (int i = 0; i < p->nkeys; i++)
+        for (int j = 0; j < q->nkeys; j++)
+            if (sv_eq(p->tx->argv[p->keys[i]], q->tx->argv[q->keys[j]]))
+                return true;
+    return false;
+}
+
+static bool
+part_runnable(const struct tx_part *p)
+{
+    for (const struct tx_part *q = p->qprev; q; q = q->qprev)
+        if (parts_conflict(p, q))
+            return false;
+    return true;
+}
+
+static void msg_phase_done(void *arg, int worker);
+
+/* Run every part of this worker's queue whose requested phase may run now,
+ * in queue order. */
+static void
+txs_run_ready(struct shard *sh)
+{
+    struct tx_shard *ts = sh->tx;
+    for (struct tx_part *p = ts->head; p; p = p->qnext) {
+        if (!p->run_phase || !part_runnable(p))
+            continue;
+        int phase = p->run_phase;
+        p->run_phase = 0;
+        struct tx *t = p->tx;
+        t->ops->part(sh, t, p, phase);
+        sh->stats.forwarded++;
+        g_rt.worker_call(t->origin, msg_phase_done, p);
+    }
+}
+
+/* ---- Messages, worker side ---- */
+
+static void msg_scheduled(void *arg, int worker);
+
+static void
+msg_schedule(void *arg, int worker)
+{
+    struct tx_part *p = arg;
+    struct tx *t = p->tx;
+    struct shard *sh = g_shards[worker];
+    struct tx_shard *ts = txs_get(sh);
+    /* A lower id than one already queued would break the common order. */
+    if (t->id < ts->max_id) {
+        p->queued = false;
+    } else {
+        ts->max_id = t->id;
+        p->queued = true;
+        p->qprev = ts->tail;
+        p->qnext = NULL;
+        if (ts->tail)
+            ts->tail->qnext = p;
+        else
+            ts->head = p;
+        ts->tail = p;
+        for (int i = 0; i < p->nkeys; i++)
+            txi_add(ts, t->argv[p->keys[i]], t->excl, 1);
+    }
+    g_rt.worker_call(t->origin, msg_scheduled, p);
+}
+
+static void
+msg_run(void *arg, int worker)
+{
+    struct tx_part *p = arg;
+    p->run_phase = p->tx->phase;
+    txs_run_ready(g_shards[worker]);
+}
+
+static void tx_unref(struct tx *t);
+
+/* Leave the queue and drop the intents; then whatever waited may run. */
+static void
+part_dequeue(struct shard *sh, struct tx_part *p)
+{
+    struct tx_shard *ts = sh->tx;
+    if (!p->queued)
+        return;
+    if (p->qprev)
+        p->qprev->qnext = p->qnext;
+    else
+        ts->head = p->qnext;
+    if (p->qnext)
+        p->qnext->qprev = p->qprev;
+    else
+        ts->tail = p->qprev;
+    p->qnext = p->qprev = NULL;
+    p->queued = false;
+    for (int i = 0; i < p->nkeys; i++)
+        txi_add(ts, p->tx->argv[p->keys[i]], p->tx->excl, -1);
+    txs_run_ready(sh);
+    if (tx_locks_released)
+        tx_locks_released(sh);
+}
+
+/* A schedule refused elsewhere: withdraw this worker's part (the
+ * coordinator schedules again with a new id). */
+static void
+msg_withdraw(void *arg, int worker)
+{
+    part_dequeue(g_shards[worker], arg);
+}
+
+/* The transaction is over: this part is done with. */
+static void
+msg_release(void *arg, int worker)
+{
+    struct tx_part *p = arg;
+    struct tx *t = p->tx;
+    part_dequeue(g_shards[worker], p);
+    tx_unref(t);
+}
+
+/* ---- Coordinator ---- */
+
+static void
+tx_unref(struct tx *t)
+{
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    for (int i = 0; i < t->nparts; i++) {
+        struct tx_part *p = &t->parts[i];
+        ts_free(p->keys);
+        ts_buf_free(&p->out);
+        ts_free(p->offs);
+        if (p->val)
+            kvval_free(&p->val);
+    }
+    ts_free(t->parts);
+    ts_free(t->keyidx);
+    ts_free(t->kpart);
+    ts_free(t->argv);
+    ts_buf_free(&t->argbuf);
+    ts_free(t);
+}
+
+static void
+tx_schedule(struct tx *t)
+{
+    t->id = __atomic_fetch_add(&tx_next_id, 1, __ATOMIC_RELAXED);
+    t->rejected = false;
+    t->pending = t->nparts;
+    for (int i = 0; i < t->nparts; i++)
+        g_rt.worker_call(t->parts[i].worker, msg_schedule, &t->parts[i]);
+}
+
+static void
+tx_send_phase(struct tx *t, int phase)
+{
+    t->phase = phase;
+    t->pending = t->nparts;
+    for (int i = 0; i < t->nparts; i++)
+        g_rt.worker_call(t->parts[i].worker, msg_run, &t->parts[i]);
+}
+
+static void
+msg_scheduled(void *arg, int worker)
+{
+    struct tx_part *p = arg;
+    struct tx *t = p->tx;
+    if (!p->queued)
+        t->rejected = true;
+    if (--t->pending > 0)
+        return;
+    if (!t->rejected) {
+        tx_send_phase(t, 1);
+        return;
+    }
+    /* Out of order somewhere: withdraw where it was queued, then try again
+     * with a new id. Messages to one worker keep their order, so each
+     * withdrawal runs before the new schedule there. */
+    __atomic_add_fetch(&tx_retried, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < t->nparts; i++)
+        if (t->parts[i].queued)
+            g_rt.worker_call(t->parts[i].worker, msg_withdraw, &t->parts[i]);
+    tx_schedule(t);
+}
+
+/* The end: reply, count the command as the dispatcher counts any other,
+ * release every worker's intents. */
+static void
+tx_finish(struct tx *t, int worker)
+{
+    struct shard *sh = g_shards[worker];
+    struct ts_buf out = {0};
+    struct reply r;
+    reply_init(&r, &out, t->resp);
+    t->ops->reply(t, &r);
+    uint64_t dur = ts_ticks_to_us(ts_ticks() - t->t0);
+    sh->stats.commands++;
+    if (r.error) {
+        sh->stats.errors++;
+        if (r.err_at < out.len)
+            cmdstats_error(&sh->cstats, out.data + r.err_at + 1, out.len - r.err_at - 1);
+    }
+    cmdstats_call(&sh->cstats, t->cmd, dur, r.error);
+    /* Releases first: the client's next commands, sent once it has the
+     * reply, then reach every worker after them. */
+    for (int i = 0; i < t->nparts; i++)
+        g_rt.worker_call(t->parts[i].worker, msg_release, &t->parts[i]);
+    t->done(t->done_arg, out.data, out.len, r.error);
+    ts_buf_free(&out);
+    tx_unref(t);
+}
+
+static void
+msg_phase_done(void *arg, int worker)
+{
+    struct tx_part *p = arg;
+    struct tx *t = p->tx;
+    if (--t->pending > 0)
+        return;
+    if (t->phase < t->ops->phases && (!t->ops->next_phase || t->ops->next_phase(t, t->phase))) {
+        tx_send_phase(t, t->phase + 1);
+        return;
+    }
+    t->stopped = t->phase < t->ops->phases;
+    tx_finish(t, worker);
+}
+
+/* Copy argv, group the keys by owning worker (parts in ascending worker
+ * order, keys in argv order within a part). */
+static struct tx *
+tx_build(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk)
+{
+    struct tx *t = ts_calloc(1, sizeof(*t));
+    t->cmd = cmd;
+    t->ops = cmd->tx;
+    t->excl = (cmd->flags & CMD_WRITE) != 0;
+    t->origin = sh->id;
+    t->now_ms = sh->now_ms;
+    t->argc = argc;
+    t->argv = ts_malloc(sizeof(struct sv) * (size_t)argc);
+    for (int i = 0; i < argc; i++)
+        ts_buf_append(&t->argbuf, argv[i].ptr, argv[i].len);
+    for (int i = 0, off = 0; i < argc; off += (int)argv[i].len, i++)
+        t->argv[i] = (struct sv){t->argbuf.data + off, argv[i].len};
+    t->nkeys = nk;
+    t->keyidx = ts_malloc(sizeof(int) * (size_t)nk);
+    t->kpart = ts_malloc(sizeof(int) * (size_t)nk);
+    memcpy(t->keyidx, idx, sizeof(int) * (size_t)nk);
+    int part_of[MAX_WORKERS];
+    for (int i = 0; i < MAX_WORKERS; i++)
+        part_of[i] = -1;
+    int *kw = ts_malloc(sizeof(int) * (size_t)nk);
+    for (int k = 0; k < nk; k++) {
+        kw[k] = slotmap_worker(slot_of_sv(t->argv[idx[k]]));
+        if (part_of[kw[k]] < 0) {
+            part_of[kw[k]] = 0;
+            t->nparts++;
+        }
+    }
+    t->parts = ts_calloc((size_t)t->nparts, sizeof(struct tx_part));
+    for (int w = 0, pi = 0; w < MAX_WORKERS; w++) {
+        if (part_of[w] < 0)
+            continue;
+        part_of[w] = pi;
+        t->parts[pi].tx = t;
+        t->parts[pi].worker = w;
+        t->parts[pi].keys = ts_malloc(sizeof(int) * (size_t)nk);
+        pi++;
+    }
+    for (int k = 0; k < nk; k++) {
+        struct tx_part *p = &t->parts[part_of[kw[k]]];
+        t->kpart[k] = part_of[kw[k]];
+        p->keys[p->nkeys++] = idx[k];
+    }
+    ts_free(kw);
+    t->refs = t->nparts + 1;
+    return t;
+}
+
+void
+tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk,
+         uint8_t resp, uint32_t cflags, tx_done_fn done, void *done_arg)
+{
+    struct tx *t = tx_build(sh, cmd, argc, argv, idx, nk);
+    t->resp = resp;
+    t->cflags = cflags;
+    t->done = done;
+    t->done_arg = done_arg;
+    t->t0 = ts_ticks();
+    if (t->ops->check) {
+        struct ts_buf out = {0};
+        struct reply r;
+        reply_init(&r, &out, resp);
+        if (!t->ops->check(t, &r)) {
+            /* an argument error: counted and answered like a failed command */
+            sh->stats.commands++;
+            sh->stats.errors++;
+            if (r.err_at < out.len)
+                cmdstats_error(&sh->cstats, out.data + r.err_at + 1, out.len - r.err_at - 1);
+            cmdstats_call(&sh->cstats, cmd, 0, true);
+            done(done_arg, out.data, out.len, true);
+            ts_buf_free(&out);
+            t->refs = 1;
+            tx_unref(t);
+            return;
+        }
+        ts_buf_free(&out);
+    }
+    __atomic_add_fetch(&tx_started, 1, __ATOMIC_RELAXED);
+    tx_schedule(t);
+}

@@ -1,0 +1,135 @@
+/* tx.h: transactions across workers (DESIGN.md, seam 3).
+ *
+ * A command whose keys live on several workers (standalone MSET, RENAME,
+ * SMOVE, SUNIONSTORE..., later MULTI/EXEC and scripts) runs as a
+ * transaction, atomically, without a global lock, in the manner of
+ * Dragonfly's VLL:
+ *
+ *   1. schedule  the coordinator (the client's worker) takes an id from one
+ *                atomic counter and asks every involved worker at once (one
+ *                message each) to queue the transaction and record intent
+ *                locks on its keys there: shared for a read, exclusive for a
+ *                write. A worker refuses an id lower than one it has already
+ *                queued; the coordinator then cancels and retries with a new
+ *                id, so every worker's queue is in id order.
+ *   2. phases    each worker runs its part of a phase when no earlier
+ *                transaction in its queue holds a conflicting intent on the
+ *                same keys. All queues share one order, so the oldest
+ *                pending transaction can always run: no deadlock. A command
+ *                declares one or two phases (MSETNX: probe, then set;
+ *                RENAME: read, then write); between them the coordinator
+ *                decides whether to go on.
+ *   3. release   the coordinator writes the reply; each worker drops the
+ *                intents and runs what waited.
+ *
+ * While intents are held, ordinary commands on the same keys wait (the
+ * runtime asks tx_conflicts), so no client sees half a transaction.
+ *
+ * Commands declare their per-worker work in the command table (cmd_def.tx,
+ * struct tx_ops); nothing is special-cased by name. In cluster mode every
+ * command's keys share one slot, so none of this is on the fast path.
+ *
+ * Threads: a struct tx belongs to its coordinator; a struct tx_part is
+ * written only by its worker while that worker runs it, and read by the
+ * coordinator after the part's answer arrived (the ring orders the two).
+ * Messages travel through g_rt.worker_call. */
+#ifndef TESSERA_TX_H
+#define TESSERA_TX_H
+
+#include "core/buf.h"
+#include "core/common.h"
+#include "core/reply.h"
+
+struct shard;
+struct cmd_def;
+struct kvval;
+struct tx;
+
+/* One worker's share of a transaction: the keys it owns and what its part
+ * left for the reply. */
+struct tx_part {
+    struct tx *tx;
+    int worker;
+    int nkeys;
+    int *keys;           /* argv indexes of this worker's keys, in argv order */
+    /* results, as the command's part function chooses to use them */
+    long long count;
+    bool flag;
+    struct kvval *val;   /* a value on its way to another worker (RENAME, COPY) */
+    int64_t expire;
+    struct ts_buf out;   /* encoded replies (MGET) */
+    size_t *offs;        /* start of each key's reply in out, nkeys + 1 entries */
+    /* the worker's queue (private to tx.c) */
+    struct tx_part *qnext, *qprev;
+    int run_phase;       /* phase requested and not yet run, 0 if none */
+    bool queued;
+};
+
+struct tx_ops {
+    int phases; /* 1 or 2 */
+    /* Coordinator, before anything is locked: check the arguments; false
+     * after writing an error reply into r (the transaction then ends). May
+     * set t->opt. NULL: nothing to check. */
+    bool (*check)(struct tx *t, struct reply *r);
+    /* Worker: run p's keys for phase (1-based) on shard sh. */
+    void (*part)(struct shard *sh, struct tx *t, struct tx_part *p, int phase);
+    /* Coordinator, after phase done ran everywhere: true to run the next
+     * phase. NULL: run every phase. */
+    bool (*next_phase)(struct tx *t, int done);
+    /* Coordinator, at the end: the command's reply. */
+    void (*reply)(struct tx *t, struct reply *r);
+};
+
+/* Called on the coordinator with the reply bytes once the transaction is
+ * over (its locks are being released). */
+typedef void (*tx_done_fn)(void *arg, const char *reply, size_t len, bool error);
+
+struct tx {
+    uint64_t id;
+    const struct cmd_def *cmd;
+    const struct tx_ops *ops;
+    int argc;
+    struct sv *argv;     /* own copy, valid for the transaction's life */
+    uint8_t resp;
+    uint32_t cflags;     /* the client's flags (CL_NO_TOUCH...) */
+    bool excl;           /* the command writes: exclusive intents */
+    unsigned opt;        /* the command's parsed options (check) */
+    int64_t now_ms;
+    int phase;           /* last phase started, 0 while scheduling */
+    bool stopped;        /* next_phase ended it early */
+    int nparts;
+    struct tx_part *parts;
+    int nkeys;
+    int *keyidx;         /* key number -> argv index, argv order */
+    int *kpart;          /* key number -> part index */
+    /* private */
+    int origin;
+    int pending;
+    bool rejected;
+    int refs;            /* atomic */
+    uint64_t t0;
+    tx_done_fn done;
+    void *done_arg;
+    struct ts_buf argbuf;
+};
+
+/* Start a transaction for cmd (which has cmd->tx) on the coordinator sh:
+ * idx[0..nk) are the argv indexes of its keys. done is called on this
+ * worker when it is over. argv is copied. */
+void tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk,
+              uint8_t resp, uint32_t cflags, tx_done_fn done, void *done_arg);
+
+/* ---- For the runtime: ordinary commands and pending transactions ---- */
+/* True when some transaction holds intents on this worker. */
+bool tx_any_locked(const struct shard *sh);
+/* True when a key of cmd conflicts with an intent held here (cmd must then
+ * wait until tx_locks_released tells the runtime to retry). */
+bool tx_conflicts(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv);
+/* Set by the runtime: called on worker sh's thread after intents were
+ * dropped there, so it can retry the commands that waited. */
+extern void (*tx_locks_released)(struct shard *sh);
+
+/* Transactions started, retried after an out-of-order refusal (INFO). */
+extern uint64_t tx_started, tx_retried;
+
+#endif
