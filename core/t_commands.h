@@ -26,10 +26,12 @@
 /* Register the command tables (call once at setup, before workers start). */
 void t_string_register(void);
 void t_keys_register(void);
+void t_set_register(void); /* t_set.c: the set commands */
 /* The tables themselves, ended by a NULL name (tests look commands up in
  * them without going through the global registry). */
 const struct cmd_def *t_string_table(void);
 const struct cmd_def *t_keys_table(void);
+const struct cmd_def *t_set_table(void);
 
 /* ---- Write signal ---- */
 /* Called after every command-driven change to a key (set, delete, TTL

@@ -529,9 +529,12 @@ multikey_start(struct worker *w, struct req *r, const int *idx, int nk)
     bool excl;
     enum mk_kind kind = mk_kind_of(r->cmd->name, &excl);
     if ((int)kind < 0) {
+        /* Commands without a cross-worker split here (SMOVE, SUNIONSTORE,
+         * SINTERCARD...) wait for the transaction seam (DESIGN.md, seam 3):
+         * say so rather than pretend the keys are in different slots. */
         struct reply rep;
         reply_init(&rep, &r->reply, r->resp);
-        reply_error(&rep, ERR_CROSSSLOT);
+        reply_errorf(&rep, "ERR %s across workers is not supported yet", r->cmd->name);
         r->done = true;
         dispatch_deliver(w, c);
         return;
