@@ -23,12 +23,12 @@ PORT_T = H.port(int(os.environ.get("PORT_TESSERA", "28700")))
 PORT_R = H.port(int(os.environ.get("PORT_REDIS", "28710")))
 
 
-def used(port):
+def used(port, field="used_memory"):
     out = subprocess.run(["redis-cli", "-p", str(port), "INFO", "memory"], stdout=subprocess.PIPE).stdout
     for line in out.decode().splitlines():
-        if line.startswith("used_memory:"):
+        if line.startswith(field + ":"):
             return int(line.split(":")[1])
-    raise RuntimeError("no used_memory from port %d" % port)
+    raise RuntimeError("no %s from port %d" % (field, port))
 
 
 def pipe(port, payload):
@@ -49,32 +49,39 @@ def big_set():
     return b"".join(out)
 
 
-def main():
+def measure(name, gen, n, enc_key):
+    """Fresh servers per case (mimalloc keeps freed pages committed for a
+    while, so a FLUSHALL would blur the next delta)."""
     t = H.Server(H.TESSERA, PORT_T, H.tessera_argv(1), name="tessera").start()
     r = H.Server(H.REDIS, PORT_R, ["--save", "", "--appendonly", "no"], name="redis").start()
     try:
-        print("| case | members | Tessera bytes/member | Redis bytes/member | T/R |")
-        print("|---|---:|---:|---:|---:|")
-        for name, gen, n, enc_key in (("%d sets of 10 small ints" % SMALL, small_sets, SMALL * 10, "s:0"),
-                                      ("1 set of %d strings" % BIG, big_set, BIG, "bigset")):
-            payload = gen()
-            res = {}
-            for srv in (t, r):
-                before = used(srv.port)
-                pipe(srv.port, payload)
-                res[srv.name] = (used(srv.port) - before) / n
-                enc = subprocess.run(["redis-cli", "-p", str(srv.port), "OBJECT", "ENCODING", enc_key],
-                                     stdout=subprocess.PIPE).stdout.decode().strip()
-                res[srv.name + "_enc"] = enc
-                subprocess.run(["redis-cli", "-p", str(srv.port), "FLUSHALL"], stdout=subprocess.PIPE)
-            print("| %s (%s) | %d | %.1f | %.1f | %.2f |" % (name, res["tessera_enc"], n, res["tessera"],
-                                                             res["redis"], res["tessera"] / res["redis"]))
-            sys.stdout.flush()
+        payload = gen()
+        res = {}
+        for srv in (t, r):
+            before = used(srv.port)
+            ds0 = used(srv.port, "used_memory_dataset")
+            pipe(srv.port, payload)
+            res[srv.name] = (used(srv.port) - before) / n
+            res[srv.name + "_ds"] = (used(srv.port, "used_memory_dataset") - ds0) / n
+            res[srv.name + "_enc"] = subprocess.run(["redis-cli", "-p", str(srv.port), "OBJECT", "ENCODING", enc_key],
+                                                    stdout=subprocess.PIPE).stdout.decode().strip()
+        print("| %s (%s / %s) | %d | %.1f | %.1f | %.1f | %.2f |" % (
+            name, res["tessera_enc"], res["redis_enc"], n, res["tessera"], res["tessera_ds"], res["redis"],
+            res["tessera"] / res["redis"]))
+        sys.stdout.flush()
     finally:
         t.stop()
         r.stop()
         t.cleanup()
         r.cleanup()
+
+
+def main():
+    print("| case (encoding T / R) | members | Tessera used_memory B/member | Tessera dataset B/member "
+          "| Redis used_memory B/member | T/R (used_memory) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    measure("%d sets of 10 small ints" % SMALL, small_sets, SMALL * 10, "s:0")
+    measure("1 set of %d strings" % BIG, big_set, BIG, "bigset")
 
 
 if __name__ == "__main__":
