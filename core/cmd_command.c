@@ -79,6 +79,13 @@ static const struct {
     { "config|set", "request_policy:all_nodes response_policy:all_succeeded" },
     { "config|rewrite", "request_policy:all_nodes response_policy:all_succeeded" },
     { "cluster|countkeysinslot", NULL },
+    { "smembers", "nondeterministic_output_order" },
+    { "sinter", "nondeterministic_output_order" },
+    { "sunion", "nondeterministic_output_order" },
+    { "sdiff", "nondeterministic_output_order" },
+    { "spop", "nondeterministic_output" },
+    { "srandmember", "nondeterministic_output" },
+    { "sscan", "nondeterministic_output" },
 };
 
 static void

@@ -14,6 +14,7 @@ core_register_commands(void)
     obj_setup();
     t_string_register();
     t_keys_register();
+    t_set_register();
     t_db_register();
     server_register_commands();
     config_register_commands();

@@ -129,7 +129,6 @@ struct cfg_opt cfg_opts[] = {
     CFG_IGN("replicaof", 'R', "", IMM),
     CFG_IGN("sanitize-dump-payload", 'e', "no", MOD),
     CFG_IGN("server_cpulist", 's', "", IMM),
-    CFG_IGN("set-max-intset-entries", 'i', "512", MOD),
     CFG_IGN("set-proc-title", 'b', "yes", IMM),
     CFG_IGN("shutdown-on-sigint", 'M', "default", MOD),
     CFG_IGN("shutdown-on-sigterm", 'M', "default", MOD),

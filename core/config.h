@@ -78,6 +78,8 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(notify_keyspace_events, "notify-keyspace-events", CFG_SPECIAL, "", 0, 0, CFG_MODIFIABLE)        \
     X(lazyfree_lazy_user_flush, "lazyfree-lazy-user-flush", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)           \
     X(lazyfree_lazy_user_del, "lazyfree-lazy-user-del", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)               \
+    X(set_max_intset_entries, "set-max-intset-entries", CFG_LL, 512, 0, 9223372036854775807LL,           \
+      CFG_MODIFIABLE)                                                                                    \
     X(cluster_enabled, "cluster-enabled", CFG_BOOL, 0, 0, 1, CFG_IMMUTABLE)                              \
     X(cluster_config_file, "cluster-config-file", CFG_STR, "nodes.conf", 0, 0, CFG_IMMUTABLE)            \
     X(cluster_node_timeout, "cluster-node-timeout", CFG_LL, 15000, 0, 9223372036854775807LL,             \

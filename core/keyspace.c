@@ -487,6 +487,12 @@ ks_slot_keys(struct ks *ks, uint16_t slot, size_t max, ks_visit_fn fn, void *arg
     return n;
 }
 
+uint64_t
+ks_random_u64(struct ks *ks)
+{
+    return ks_rand(ks);
+}
+
 /* Random non-empty slot in O(1) from the non-empty list, then a random
  * entry of its table. Expired picks are deleted (at most 16 per call) or
  * skipped; after 100 tries give up, which only happens when nearly every

@@ -185,6 +185,10 @@ uint64_t ks_scan_slot(struct ks *ks, uint16_t slot, uint64_t cursor, size_t coun
                       ks_visit_fn fn, void *arg);
 /* Up to max keys of one slot (GETKEYSINSLOT). Returns how many were visited. */
 size_t ks_slot_keys(struct ks *ks, uint16_t slot, size_t max, ks_visit_fn fn, void *arg);
+/* 64 random bits from the keyspace's own generator (xorshift64*, seeded
+ * from getrandom at creation): SRANDMEMBER, SPOP, HRANDFIELD. Not for
+ * anything secret. */
+uint64_t ks_random_u64(struct ks *ks);
 /* A random key among the slots in [0,16384) that have keys; NULL if empty.
  * Skips (and lazily deletes a bounded number of) expired keys. */
 struct kv *ks_random(struct ks *ks, int64_t now_ms);

@@ -27,10 +27,12 @@
 /* Register the command tables (call once at setup, before workers start). */
 void t_string_register(void);
 void t_keys_register(void);
+void t_set_register(void); /* t_set.c: the set commands */
 /* The tables themselves, ended by a NULL name (tests look commands up in
  * them without going through the global registry). */
 const struct cmd_def *t_string_table(void);
 const struct cmd_def *t_keys_table(void);
+const struct cmd_def *t_set_table(void);
 
 /* ks_lookup flags for a read on behalf of a client: CLIENT NO-TOUCH clients
  * do not update access time / frequency. */

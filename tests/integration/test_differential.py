@@ -13,6 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
+import diff_set  # noqa: E402  (the set commands' generator and cases)
 
 PORT_T = H.port(21100)
 PORT_R = H.port(21110)
@@ -313,6 +314,9 @@ def main():
     def body(tess, red):
         t.run(run_all, tess, red)
         t.run(run_pipelined, tess, red)
+        t.run(diff_set.run, t, tess, red)
+        if not H.is_dry_run():
+            t.run(diff_set.run_cross_worker, t, tess)
 
     H.against_redis(t, PORT_T, PORT_R, body)
 
