@@ -47,6 +47,7 @@ struct client {
     size_t obuf_cap;    /* (any) its capacity */
     uint64_t tot_net_in, tot_net_out, tot_cmds; /* (any) */
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL until the first one */
+    struct multi_state *multi;    /* MULTI queue and WATCHed keys (multi.c); NULL until used */
     uint32_t sub_channels;        /* (any) SUBSCRIBE count (CLIENT LIST sub=) */
     uint32_t sub_patterns;        /* (any) PSUBSCRIBE count (psub=) */
     uint32_t sub_shard;           /* (any) SSUBSCRIBE count (ssub=) */

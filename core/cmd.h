@@ -48,6 +48,7 @@ enum cmd_flag {
     CMD_ASKING = 1 << 24,       /* behaves as if ASKING (RESTORE-ASKING) */
     CMD_CONTAINER = 1 << 25,    /* has subcommands (CLIENT, CONFIG, ...) */
     CMD_SUBSCRIBED_OK = 1 << 26, /* allowed in a RESP2 subscribed context ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET) */
+    CMD_TX_CONTROL = 1 << 27,    /* runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET) */
 };
 
 /* What the dispatcher may do with a command:
@@ -73,6 +74,7 @@ struct cmd_ctx {
     /* Set by cmd_forward/cmd_fanout; read by the dispatcher after proc. */
     int forward_to;            /* >= 0: run proc again on this worker */
     void *fanout;              /* non-NULL: a fan-out was started */
+    struct tx *tx;             /* non-NULL: a prepared transaction to launch (cmd_tx) */
 };
 
 typedef void (*cmd_proc_fn)(struct cmd_ctx *c);
@@ -156,6 +158,16 @@ struct cmd_fanout {
     bool masked;                              /* false: every worker */
     uint64_t mask[CMD_FANOUT_MASK_WORDS];     /* when masked: the workers to run each() on */
 };
+
+/* Hand a prepared cross-worker transaction (tx_prepare) to the runtime,
+ * which launches it and releases its reply in order (EXEC, WATCH). The
+ * proc must return right after calling it. */
+struct tx;
+static inline void
+cmd_tx(struct cmd_ctx *c, struct tx *t)
+{
+    c->tx = t;
+}
 
 /* Number of workers (fixed after start). */
 int cmd_nworkers(void);

@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/digest.h"
 #include "core/keyspace.h"
+#include "core/multi.h"
 #include "core/obj.h"
 #include "core/pubsub.h"
 #include "core/server.h"
@@ -113,6 +114,7 @@ cmd_reset(struct cmd_ctx *c)
         if (cl->flags & CL_MONITOR)
             monitor_client_closed(cl);
         pubsub_client_clear(c->sh, cl);
+        multi_client_clear(c->sh, cl);
         cl->flags &= ~(uint32_t)(CL_NO_TOUCH | CL_NO_EVICT | CL_ASKING | CL_READONLY | CL_MONITOR);
         if (g_cfg.requirepass && g_cfg.requirepass[0])
             cl->flags &= ~(uint32_t)CL_AUTHENTICATED;
@@ -680,9 +682,9 @@ static const struct cmd_def server_cmds[] = {
       .group = "connection", .since = "1.0.0", .summary = "Ping the server" },
     { .name = "echo", .arity = 2, .flags = CMD_FAST, .proc = cmd_echo, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Echo the given string" },
-    { .name = "quit", .arity = -1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK, .proc = cmd_quit, .acl = "fast connection",
+    { .name = "quit", .arity = -1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK | CMD_TX_CONTROL, .proc = cmd_quit, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Close the connection" },
-    { .name = "reset", .arity = 1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK, .proc = cmd_reset, .acl = "fast connection",
+    { .name = "reset", .arity = 1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK | CMD_TX_CONTROL, .proc = cmd_reset, .acl = "fast connection",
       .group = "connection", .since = "6.2.0", .summary = "Reset the connection" },
     { .name = "select", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST, .proc = cmd_select,
       .acl = "fast connection", .group = "connection", .since = "1.0.0",

@@ -2,6 +2,7 @@
 #include "core/commands.h"
 
 #include "core/config.h"
+#include "core/multi.h"
 #include "core/obj.h"
 #include "core/pubsub.h"
 #include "core/server_cmds.h"
@@ -19,4 +20,5 @@ core_register_commands(void)
     server_register_commands();
     config_register_commands();
     pubsub_register();
+    multi_register();
 }

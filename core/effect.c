@@ -7,6 +7,7 @@
  * everything this worker sent them before (pubsub_deliver_node). */
 #include "core/effect.h"
 
+#include "core/multi.h"
 #include "core/pubsub.h"
 #include "core/shard.h"
 
@@ -111,6 +112,8 @@ void
 fx_key(struct shard *sh, int cls, const char *event, struct sv key)
 {
     sh->fx.cmd_writes++;
+    if (unlikely(sh->watch != NULL))
+        watch_touch(sh, key);
     int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
     if (unlikely(flags & cls) && event && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
         fx_notify(sh, flags, event, key);
@@ -129,6 +132,8 @@ void
 fx_expired(struct shard *sh, struct sv key)
 {
     sh->fx.seq++;
+    if (unlikely(sh->watch != NULL))
+        watch_touch(sh, key);
     int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
     if (unlikely(flags & FX_EXPIRED) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
         fx_notify(sh, flags, "expired", key);

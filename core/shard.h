@@ -12,6 +12,7 @@
 #include "core/keyspace.h"
 
 struct tx_shard;
+struct watch_table;
 
 /* Per-worker counters, summed for INFO stats. Written only by the owning
  * worker (plain stores); readers use relaxed loads and may see a value a
@@ -34,6 +35,7 @@ struct shard {
     int id;                     /* worker index, 0..nworkers-1 */
     struct ks *ks;
     struct tx_shard *tx;        /* transactions queued here and their key intents (tx.c) */
+    struct watch_table *watch;  /* WATCHed keys owned here and their watchers (multi.c) */
     struct client *clients;     /* clients owned by this worker (list head) */
     struct shard_stats stats;
     struct cmdstats cstats;     /* INFO commandstats / errorstats */

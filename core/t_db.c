@@ -12,6 +12,7 @@
 #include "core/cmd.h"
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/multi.h"
 #include "core/obj.h"
 #include "core/shard.h"
 #include "core/slot.h"
@@ -194,6 +195,7 @@ randomkey_proc(struct cmd_ctx *c)
 static void
 flush_each(struct shard *sh, void *arg, int w)
 {
+    watch_touch_all(sh); /* before the keys are gone: it touches the ones that exist */
     ks_flush(sh->ks);
 }
 

@@ -269,6 +269,8 @@ tx_unref(struct tx *t)
     ts_free(t->kpart);
     ts_free(t->argv);
     ts_buf_free(&t->argbuf);
+    if (t->ops->free_ctx && t->ctx)
+        t->ops->free_ctx(t->ctx);
     ts_free(t);
 }
 
@@ -358,29 +360,33 @@ msg_phase_done(void *arg, int worker)
 
 /* Copy argv, group the keys by owning worker (parts in ascending worker
  * order, keys in argv order within a part). */
-static struct tx *
-tx_build(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk)
+struct tx *
+tx_prepare(struct shard *sh, const struct cmd_def *cmd, const struct tx_ops *ops, int argc, const struct sv *argv,
+           const int *idx, int nk, uint8_t resp, uint32_t cflags)
 {
     struct tx *t = ts_calloc(1, sizeof(*t));
     t->cmd = cmd;
-    t->ops = cmd->tx;
+    t->ops = ops;
     t->excl = (cmd->flags & CMD_WRITE) != 0;
     t->origin = sh->id;
     t->now_ms = sh->now_ms;
+    t->resp = resp;
+    t->cflags = cflags;
     t->argc = argc;
-    t->argv = ts_malloc(sizeof(struct sv) * (size_t)argc);
+    t->argv = ts_malloc(sizeof(struct sv) * (size_t)(argc ? argc : 1));
     for (int i = 0; i < argc; i++)
         ts_buf_append(&t->argbuf, argv[i].ptr, argv[i].len);
-    for (int i = 0, off = 0; i < argc; off += (int)argv[i].len, i++)
+    for (size_t i = 0, off = 0; i < (size_t)argc; off += argv[i].len, i++)
         t->argv[i] = (struct sv){t->argbuf.data + off, argv[i].len};
     t->nkeys = nk;
-    t->keyidx = ts_malloc(sizeof(int) * (size_t)nk);
-    t->kpart = ts_malloc(sizeof(int) * (size_t)nk);
-    memcpy(t->keyidx, idx, sizeof(int) * (size_t)nk);
+    t->keyidx = ts_malloc(sizeof(int) * (size_t)(nk ? nk : 1));
+    t->kpart = ts_malloc(sizeof(int) * (size_t)(nk ? nk : 1));
+    if (nk)
+        memcpy(t->keyidx, idx, sizeof(int) * (size_t)nk);
     int part_of[MAX_WORKERS];
     for (int i = 0; i < MAX_WORKERS; i++)
         part_of[i] = -1;
-    int *kw = ts_malloc(sizeof(int) * (size_t)nk);
+    int *kw = ts_malloc(sizeof(int) * (size_t)(nk ? nk : 1));
     for (int k = 0; k < nk; k++) {
         kw[k] = slotmap_worker(slot_of_sv(t->argv[idx[k]]));
         if (part_of[kw[k]] < 0) {
@@ -388,7 +394,7 @@ tx_build(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv 
             t->nparts++;
         }
     }
-    t->parts = ts_calloc((size_t)t->nparts, sizeof(struct tx_part));
+    t->parts = ts_calloc((size_t)(t->nparts ? t->nparts : 1), sizeof(struct tx_part));
     for (int w = 0, pi = 0; w < MAX_WORKERS; w++) {
         if (part_of[w] < 0)
             continue;
@@ -409,26 +415,23 @@ tx_build(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv 
 }
 
 void
-tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk,
-         uint8_t resp, uint32_t cflags, tx_done_fn done, void *done_arg)
+tx_launch(struct tx *t, tx_done_fn done, void *done_arg)
 {
-    struct tx *t = tx_build(sh, cmd, argc, argv, idx, nk);
-    t->resp = resp;
-    t->cflags = cflags;
+    struct shard *sh = g_shards[t->origin];
     t->done = done;
     t->done_arg = done_arg;
     t->t0 = ts_ticks();
     if (t->ops->check) {
         struct ts_buf out = {0};
         struct reply r;
-        reply_init(&r, &out, resp);
+        reply_init(&r, &out, t->resp);
         if (!t->ops->check(t, &r)) {
             /* an argument error: counted and answered like a failed command */
             sh->stats.commands++;
             sh->stats.errors++;
             if (r.err_at < out.len)
                 cmdstats_error(&sh->cstats, out.data + r.err_at + 1, out.len - r.err_at - 1);
-            cmdstats_call(&sh->cstats, cmd, 0, true);
+            cmdstats_call(&sh->cstats, t->cmd, 0, true);
             done(done_arg, out.data, out.len, true);
             ts_buf_free(&out);
             t->refs = 1;
@@ -437,6 +440,25 @@ tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv 
         }
         ts_buf_free(&out);
     }
+    if (t->nparts == 0) { /* no keys: nothing to lock, nothing to run on a worker */
+        t->stopped = false;
+        tx_finish(t, t->origin);
+        return;
+    }
     __atomic_add_fetch(&tx_started, 1, __ATOMIC_RELAXED);
     tx_schedule(t);
+}
+
+void
+tx_drop(struct tx *t)
+{
+    t->refs = 1;
+    tx_unref(t);
+}
+
+void
+tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk,
+         uint8_t resp, uint32_t cflags, tx_done_fn done, void *done_arg)
+{
+    tx_launch(tx_prepare(sh, cmd, cmd->tx, argc, argv, idx, nk, resp, cflags), done, done_arg);
 }

@@ -78,6 +78,8 @@ struct tx_ops {
     bool (*next_phase)(struct tx *t, int done);
     /* Coordinator, at the end: the command's reply. */
     void (*reply)(struct tx *t, struct reply *r);
+    /* Release t->ctx (NULL: nothing to release). */
+    void (*free_ctx)(void *ctx);
 };
 
 /* Called on the coordinator with the reply bytes once the transaction is
@@ -94,6 +96,7 @@ struct tx {
     uint32_t cflags;     /* the client's flags (CL_NO_TOUCH...) */
     bool excl;           /* the command writes: exclusive intents */
     unsigned opt;        /* the command's parsed options (check) */
+    void *ctx;           /* the command's own state (MULTI/EXEC), freed by ops->free_ctx */
     int64_t now_ms;
     int phase;           /* last phase started, 0 while scheduling */
     bool stopped;        /* next_phase ended it early */
@@ -118,6 +121,15 @@ struct tx {
  * worker when it is over. argv is copied. */
 void tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk,
               uint8_t resp, uint32_t cflags, tx_done_fn done, void *done_arg);
+/* The same in two steps, for a command that builds its own key list
+ * (EXEC, WATCH): tx_prepare copies argv and groups the keys (ops instead
+ * of cmd->tx; t->ctx may be set before launching); tx_launch runs it. With
+ * no keys at all, no worker is involved: the reply is made at once. */
+struct tx *tx_prepare(struct shard *sh, const struct cmd_def *cmd, const struct tx_ops *ops, int argc,
+                      const struct sv *argv, const int *idx, int nk, uint8_t resp, uint32_t cflags);
+void tx_launch(struct tx *t, tx_done_fn done, void *done_arg);
+/* Free a prepared transaction that will not be launched. */
+void tx_drop(struct tx *t);
 
 /* ---- For the runtime: ordinary commands and pending transactions ---- */
 /* True when some transaction holds intents on this worker. */

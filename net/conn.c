@@ -20,6 +20,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/multi.h"
 #include "core/pubsub.h"
 #include "core/server.h"
 #include "net/net_int.h"
@@ -473,6 +474,8 @@ conn_close(struct worker *w, struct conn *c)
         monitor_client_closed(&c->cl);
     if (c->cl.pubsub)
         pubsub_client_clear(sh, &c->cl);
+    if (c->cl.multi)
+        multi_client_clear(sh, &c->cl);
     if (c->cl.flags & CL_CLOSE_AFTER_REPLY) {
         if (c->out.len || c->send_armed || c->pending) {
             conn_mark_output(w, c);

@@ -26,6 +26,7 @@
 #include "core/server.h"
 #include "core/slot.h"
 #include "core/slotmap.h"
+#include "core/multi.h"
 #include "core/tx.h"
 #include "net/net_int.h"
 
@@ -52,6 +53,7 @@ req_borrow(struct worker *w)
     r->skip_reply = false;
     r->tx_pending = false;
     r->self_queued = false;
+    r->txp = NULL;
     r->argc = 0;
     r->argv = NULL;
     r->reply.len = 0;
@@ -159,6 +161,10 @@ dispatch_deliver(struct worker *w, struct conn *c)
             tx_req_start(w, c, c->fifo_head);
         } else {
             /* the client is gone: its transaction never starts */
+            if (c->fifo_head->txp) {
+                tx_drop(c->fifo_head->txp);
+                c->fifo_head->txp = NULL;
+            }
             c->fifo_head->tx_pending = false;
             c->fifo_head->done = true;
             c->fifo_head->suppress = true;
@@ -285,6 +291,7 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     ctx->now_ms = w->shard.now_ms;
     ctx->forward_to = -1;
     ctx->fanout = NULL;
+    ctx->tx = NULL;
     if (unlikely(g_server.cluster_mode) && ctx->slot >= 0 && ctx->cmd->route == ROUTE_KEYS &&
         resharding_redirect(w, ctx))
         return -1;
@@ -359,6 +366,13 @@ tx_req_done(void *arg, const char *reply, size_t len, bool error)
 static void
 tx_req_start(struct worker *w, struct conn *c, struct req *r)
 {
+    if (r->txp) { /* prepared by the command (EXEC, WATCH) */
+        struct tx *t = r->txp;
+        r->txp = NULL;
+        r->tx_pending = false;
+        tx_launch(t, tx_req_done, r);
+        return;
+    }
     int idxbuf[MAX_KEYS_ON_STACK];
     int *idx = r->argc <= MAX_KEYS_ON_STACK ? idxbuf : ts_malloc(sizeof(int) * (size_t)r->argc);
     int nk = cmd_get_keys(r->cmd, r->argc, r->argv, idx, TS_MAX(r->argc, MAX_KEYS_ON_STACK));
@@ -468,12 +482,60 @@ reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
     struct reply rep;
     reply_init(&rep, out, c->cl.resp);
     reply_error(&rep, msg);
+    multi_flag_error(&c->cl); /* refused before it could be queued: EXEC will abort */
     w->shard.stats.errors++;
     cmdstats_error(&w->shard.cstats, msg[0] == '-' ? msg + 1 : msg, strlen(msg) - (msg[0] == '-'));
     if (r)
         r->done = true;
     else
         conn_mark_output(w, c);
+}
+
+/* Inside MULTI: queue the command, answering +QUEUED (or the error that
+ * flags the transaction) in order. */
+static void
+multi_queue_ordered(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, const struct sv *argv,
+                    bool multi_worker, bool suppress)
+{
+    struct ts_buf *out;
+    struct req *r = NULL;
+    if (c->fifo_head) {
+        r = req_borrow(w);
+        r->conn = c;
+        r->origin = w->id;
+        fifo_push(c, r);
+        out = &r->reply;
+    } else {
+        out = &c->out;
+    }
+    size_t mark = out->len;
+    struct reply rep;
+    reply_init(&rep, out, c->cl.resp);
+    multi_queue(&c->cl, cmd, argc, argv, &rep, multi_worker);
+    if (rep.error) {
+        w->shard.stats.errors++;
+        cmdstats_error(&w->shard.cstats, out->data + rep.err_at + 1, out->len - rep.err_at - 1);
+        cmdstats_rejected(&w->shard.cstats, cmd);
+    }
+    if (suppress)
+        out->len = mark;
+    if (r)
+        r->done = true;
+    else
+        conn_mark_output(w, c);
+}
+
+/* A command prepared a transaction (cmd_tx): it starts once the
+ * connection's earlier commands have run (tx_req_start), and the
+ * connection parses nothing more until it is over. */
+static void
+launch_cmd_tx(struct worker *w, struct conn *c, struct req *r, struct tx *t)
+{
+    c->tx_active = true;
+    r->txp = t;
+    r->tx_pending = true;
+    if (c->fifo_head == r)
+        tx_req_start(w, c, r);
 }
 
 static void
@@ -661,6 +723,10 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         monitor_feed(&w->shard, cl, argc, argv);
 
+    /* Inside MULTI, commands are queued once they pass the checks above
+     * and the cluster's below (a refused one flags the transaction). */
+    bool queue_it = unlikely(cl->multi != NULL) && multi_active(cl) && !(cmd->flags & CMD_TX_CONTROL);
+
     /* Routing. */
     int slot = -1;
     int target = w->id;
@@ -716,6 +782,12 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
                 }
                 ts_buf_free(&eb);
             }
+            if (unlikely(queue_it)) {
+                if (idx != idxbuf)
+                    ts_free(idx);
+                multi_queue_ordered(w, c, cmd, argc, argv, multi_worker, suppress);
+                return;
+            }
             if (multi_worker) {
                 if (cmd->tx == NULL) {
                     if (idx != idxbuf)
@@ -749,6 +821,10 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         reply_subscribed_context(w, c, cmd, parent);
         return;
     }
+    if (unlikely(queue_it)) {
+        multi_queue_ordered(w, c, cmd, argc, argv, false, suppress);
+        return;
+    }
 
     bool local_cmd = cmd->route != ROUTE_KEYS;
     if (unlikely(tx_any_locked(&w->shard)) && !local_cmd && target == w->id) {
@@ -770,6 +846,11 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         if (unlikely(ctx.fanout != NULL)) {
             c->out.len = mark;
             start_fanout(w, c, &ctx, suppress);
+            return;
+        }
+        if (unlikely(ctx.tx != NULL)) {
+            c->out.len = mark;
+            launch_cmd_tx(w, c, make_req(w, c, cmd, 0, NULL, -1, suppress), ctx.tx);
             return;
         }
         if (unlikely(fwd >= 0 && fwd != w->id)) {
@@ -808,6 +889,11 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     if (unlikely(ctx.fanout != NULL)) {
         r->reply.len = 0;
         fanout_launch(w, r, ctx.fanout);
+        return;
+    }
+    if (unlikely(ctx.tx != NULL)) {
+        r->reply.len = 0;
+        launch_cmd_tx(w, c, r, ctx.tx);
         return;
     }
     if (unlikely(fwd >= 0 && fwd != w->id)) {

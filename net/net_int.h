@@ -26,6 +26,7 @@
 
 struct worker;
 struct wmsg;
+struct tx;
 
 typedef void (*wmsg_run_fn)(struct worker *w, struct wmsg *m);
 
@@ -68,6 +69,7 @@ struct req {
     bool skip_reply;           /* paused while under CLIENT REPLY SKIP */
     bool tx_pending;           /* a cross-worker transaction waiting for the earlier requests */
     bool self_queued;          /* counted in conn->self_queued until it runs */
+    struct tx *txp;            /* a transaction a command prepared, launched when first in the FIFO */
     uint8_t resp;
     uint32_t cflags;
     uint64_t client_id;

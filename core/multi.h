@@ -1,0 +1,54 @@
+/* multi.h: MULTI, EXEC, DISCARD, WATCH, UNWATCH with Redis 7.0's semantics.
+ *
+ * A client's MULTI queue lives with the client, on its worker. EXEC runs
+ * the queue as one cross-worker transaction (tx.h) over every key of every
+ * queued command plus the watched keys:
+ *
+ *   phase 1  each involved worker checks its watched keys (a key that
+ *            expired since WATCH counts as changed)
+ *   (coordinator: any watched key changed -> EXEC replies a null array)
+ *   phase 2  each worker runs, in queue order, the queued commands whose
+ *            keys it owns; keyless commands run on the client's worker
+ *            when the replies are put together, in queue order
+ *
+ * All intents are held from phase 1 to the end, so no other client sees or
+ * changes anything in between: the transaction is atomic across workers.
+ * In cluster mode every queued key must be in one slot (-CROSSSLOT at
+ * EXEC otherwise, as Redis), hence one worker.
+ *
+ * WATCH registers (key, the client's watch state) on the worker owning the
+ * key; every change of that key there (effect.h: commands, expiry,
+ * FLUSHALL) sets the state's dirty flag, which EXEC reads. */
+#ifndef TESSERA_MULTI_H
+#define TESSERA_MULTI_H
+
+#include "core/common.h"
+
+struct shard;
+struct client;
+struct cmd_def;
+struct reply;
+
+/* Register the command table. */
+void multi_register(void);
+
+/* Inside MULTI (between MULTI and EXEC/DISCARD). */
+bool multi_active(const struct client *cl);
+/* Queue a command (already checked by the dispatcher) and reply +QUEUED,
+ * or refuse it (CMD_NO_MULTI, keys on several workers) with an error that
+ * flags the transaction. */
+void multi_queue(struct client *cl, const struct cmd_def *cmd, int argc, const struct sv *argv, struct reply *r,
+                 bool multi_worker);
+/* A command was refused before it could be queued (unknown, arity, a
+ * redirection...): EXEC will abort with EXECABORT. */
+void multi_flag_error(struct client *cl);
+/* Drop the client's queue and watches (RESET, connection close). */
+void multi_client_clear(struct shard *sh, struct client *cl);
+
+/* ---- For the write-effect point ---- */
+/* The key changed on worker sh: mark its watchers. */
+void watch_touch(struct shard *sh, struct sv key);
+/* Every watched key that exists on worker sh is about to be flushed. */
+void watch_touch_all(struct shard *sh);
+
+#endif
