@@ -1,5 +1,5 @@
-/* util.c: allocation wrappers, clocks, strict number parsing and glob
- * matching shared by every module (declared in common.h). */
+/* util.c: allocation wrappers, clocks and strict number parsing shared by
+ * every module (declared in common.h; glob matching is glob.c). */
 #include "core/common.h"
 
 #include <errno.h>
@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <ctype.h>
 
 /* ---- Allocation ---- */
 
@@ -201,103 +200,3 @@ ts_ll_to_str(char *buf, long long v)
     return len;
 }
 
-/* ---- Glob matching (KEYS, SCAN MATCH, CONFIG GET) ----
- * Supports * ? [abc] [^abc] [a-z] and backslash escapes. Recursion depth is
- * bounded by the number of '*' in the pattern; runs of '*' are collapsed so
- * pathological patterns stay cheap. */
-
-static bool
-glob_match_impl(const char *p, size_t plen, const char *s, size_t slen, bool nocase, int depth)
-{
-    if (depth > 1000)
-        return false;
-    while (plen && slen) {
-        switch (*p) {
-        case '*':
-            while (plen > 1 && p[1] == '*') {
-                p++;
-                plen--;
-            }
-            if (plen == 1)
-                return true;
-            for (size_t i = 0; i <= slen; i++)
-                if (glob_match_impl(p + 1, plen - 1, s + i, slen - i, nocase, depth + 1))
-                    return true;
-            return false;
-        case '?':
-            break;
-        case '[': {
-            p++;
-            plen--;
-            bool negate = plen && *p == '^';
-            if (negate) {
-                p++;
-                plen--;
-            }
-            bool match = false;
-            while (plen && *p != ']') {
-                if (*p == '\\' && plen >= 2) {
-                    p++;
-                    plen--;
-                    if (*p == *s)
-                        match = true;
-                } else if (plen >= 3 && p[1] == '-') {
-                    unsigned char lo = (unsigned char)p[0], hi = (unsigned char)p[2], c = (unsigned char)*s;
-                    if (lo > hi) {
-                        unsigned char t = lo;
-                        lo = hi;
-                        hi = t;
-                    }
-                    if (nocase) {
-                        lo = (unsigned char)tolower(lo);
-                        hi = (unsigned char)tolower(hi);
-                        c = (unsigned char)tolower(c);
-                    }
-                    if (c >= lo && c <= hi)
-                        match = true;
-                    p += 2;
-                    plen -= 2;
-                } else if (nocase ? tolower((unsigned char)*p) == tolower((unsigned char)*s) : *p == *s) {
-                    match = true;
-                }
-                p++;
-                plen--;
-            }
-            if (plen == 0) /* unterminated class: treat end as ']' */
-                return false;
-            if (negate)
-                match = !match;
-            if (!match)
-                return false;
-            break;
-        }
-        case '\\':
-            if (plen >= 2) {
-                p++;
-                plen--;
-            }
-            /* fall through */
-        default:
-            if (nocase ? tolower((unsigned char)*p) != tolower((unsigned char)*s) : *p != *s)
-                return false;
-            break;
-        }
-        p++;
-        plen--;
-        s++;
-        slen--;
-    }
-    if (slen)
-        return false;
-    while (plen && *p == '*') {
-        p++;
-        plen--;
-    }
-    return plen == 0;
-}
-
-bool
-ts_glob_match(const char *pat, size_t plen, const char *str, size_t slen, bool nocase)
-{
-    return glob_match_impl(pat, plen, str, slen, nocase, 0);
-}
