@@ -280,11 +280,175 @@ def test_persistence_refused():
         srv.stop()
 
 
+# ---- 5. glob matching: Redis's semantics, polynomial time; bounded SIGTERM ----
+
+GLOB_ALPHABET = b"ab*?[]^-\\Az\x80\xff"
+GLOB_EDGES = [b"*", b"**", b"[", b"[a-", b"\\", b"[^]", b"a\\*", b"[]", b"[^", b"[a-]", b"[\\]", b"[\\", b"?",
+              b"a*", b"*a", b"[z-a]", b"[\x80-a]", b"[a-\xff]", b"[]a]", b"\\[a]", b"*[", b"*\\"]
+
+
+def parse_bulks(rep):
+    """The set of bulk strings in a flat RESP array reply."""
+    i = rep.index(b"\r\n")
+    n = int(rep[1:i])
+    pos, out = i + 2, set()
+    for _ in range(n):
+        j = rep.index(b"\r\n", pos)
+        ln = int(rep[pos + 1:j])
+        out.add(rep[j + 2:j + 2 + ln])
+        pos = j + 2 + ln + 2
+    return out
+
+
+def scan_all(c, pattern):
+    """Every key SCAN MATCH pattern returns, following the cursor to 0
+    (bounded: 1000 calls)."""
+    cursor, out = b"0", set()
+    for _ in range(1000):
+        rep = c.cmd("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")
+        head, rest = rep.split(b"\r\n", 1)
+        ln, rest = rest.split(b"\r\n", 1)
+        cursor = rest[:int(ln[1:])]
+        out |= parse_bulks(rest[int(ln[1:]) + 2:])
+        if cursor == b"0":
+            return out
+    raise RuntimeError("SCAN did not finish")
+
+
+def glob_keys(rng):
+    keys = {b""}
+    while len(keys) < 300:
+        keys.add(bytes(rng.choice(GLOB_ALPHABET) for _ in range(rng.randint(1, 6))))
+    return sorted(keys)
+
+
+def check_glob_differential(tess, red):
+    import random
+    rng = random.Random(90210)
+    keys = glob_keys(rng)
+    pats = GLOB_EDGES + [bytes(rng.choice(GLOB_ALPHABET) for _ in range(rng.randint(1, 7))) for _ in range(1500)]
+    with tess.raw() as ct, red.raw() as cr:
+        for c in (ct, cr):
+            c.send(b"".join(H.encode("SET", k, "1") for k in keys))
+            c.replies(len(keys))
+        diff = []
+        for p in pats:
+            kt, kr = parse_bulks(ct.cmd("KEYS", p)), parse_bulks(cr.cmd("KEYS", p))
+            if kt != kr:
+                diff.append((p, sorted(kt - kr)[:3], sorted(kr - kt)[:3]))
+        t.check(not diff, "KEYS: %d random and edge patterns over %d keys give redis-server's keys (%d differ: %r)"
+                % (len(pats), len(keys), len(diff), diff[:3]))
+        diff = []
+        for p in pats[:300]:
+            if scan_all(ct, p) != parse_bulks(cr.cmd("KEYS", p)):
+                diff.append(p)
+        t.check(not diff, "SCAN MATCH agrees with redis-server's KEYS (%r)" % diff[:3])
+        # nocase matching (CONFIG GET): ranges are ordered before folding,
+        # escaped bytes in a set do not fold
+        for p in ["[Z-a]ppendonly", "[A-b]ppendonly", "[^A]ppendonly", "[\\A]ppendonly", "[\\a]ppendonly",
+                  "MAXMEMORY-P*", "maxmemory-[o-q]olicy", "*-max-listpack-*"]:
+            t.eq(parse_bulks(ct.cmd("CONFIG", "GET", p)), parse_bulks(cr.cmd("CONFIG", "GET", p)),
+                 "CONFIG GET %r as redis-server" % p)
+    # pattern subscriptions: "*" does not match the empty channel in Redis
+    with tess.raw() as st, red.raw() as sr, tess.raw() as pt, red.raw() as pr:
+        for c in (st, sr):
+            for p in ("*", "**", "h[ae]llo", "[", "[^]", "h\\*"):
+                c.cmd("PSUBSCRIBE", p)
+        for ch in ("", "hello", "h*", "x", "["):
+            t.eq(pt.cmd("PUBLISH", ch, "m"), pr.cmd("PUBLISH", ch, "m"),
+                 "PUBLISH %r reaches as many pattern subscribers as on redis-server" % ch)
+
+
+def timed(c, *args):
+    t0 = time.monotonic()
+    rep = c.cmd(*args)
+    return rep, time.monotonic() - t0
+
+
+def check_pathological(srv, label):
+    """KEYS "a*a*...*b" (20 stars) over a 40-byte key: Redis answers at once;
+    Tessera's old matcher spun for over 10 minutes."""
+    pat = "a*" * 20 + "b"
+    key = "a" * 40
+    with srv.raw(timeout=30) as c:
+        c.cmd("SET", key, "1")
+        rep, dt = timed(c, "KEYS", pat)
+        t.check(rep == b"*0\r\n" and dt < 1.0, "%s: pathological KEYS answered in %.3f s: %r" % (label, dt, rep[:30]))
+        rep, dt = timed(c, "SCAN", "0", "MATCH", pat, "COUNT", "1000")
+        t.check(dt < 1.0, "%s: pathological SCAN MATCH answered in %.3f s" % (label, dt))
+        rep, dt = timed(c, "CONFIG", "GET", "a*" * 20 + "b")
+        t.check(rep == b"*0\r\n" and dt < 1.0, "%s: pathological CONFIG GET in %.3f s" % (label, dt))
+        rep, dt = timed(c, "COMMAND", "LIST", "FILTERBY", "PATTERN", "g*" * 20 + "x")
+        t.check(dt < 1.0, "%s: pathological COMMAND LIST FILTERBY PATTERN in %.3f s" % (label, dt))
+        rep, dt = timed(c, "PUBSUB", "CHANNELS", pat)
+        t.check(dt < 1.0, "%s: pathological PUBSUB CHANNELS in %.3f s" % (label, dt))
+        with srv.raw(timeout=30) as sub:
+            sub.cmd("PSUBSCRIBE", pat)
+            rep, dt = timed(c, "PUBLISH", key, "m")
+            t.check(rep == b":0\r\n" and dt < 1.0, "%s: PUBLISH past a pathological PSUBSCRIBE in %.3f s" % (label, dt))
+        t.eq(c.cmd("PING"), b"+PONG\r\n", "%s: still serving" % label)
+
+
+def test_glob():
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 6, threads=2)
+        red = H.redis_server(BASE_R + 6)
+        check_glob_differential(tess, red)
+        check_pathological(tess, "Tessera")
+        check_pathological(red, "redis-server")
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+
+
+def sigterm_exit_time(srv):
+    t0 = time.monotonic()
+    srv.proc.send_signal(signal.SIGTERM)
+    rc = srv.wait_exit(10)
+    return rc, time.monotonic() - t0
+
+
+def test_sigterm_while_busy():
+    """SIGTERM ends the server within a few seconds even while a worker is
+    inside a long command: a KEYS over many long keys (stops at once) and
+    DEBUG SLEEP (the bounded wait for workers)."""
+    if H.is_dry_run():
+        raise H.Skip("Tessera-only behaviour (Redis finishes the command first)")
+    srv = H.tessera(BASE_T + 7, threads=2)
+    try:
+        with srv.raw(timeout=60) as c:
+            t.eq(c.cmd("DEBUG", "POPULATE", "200000", "a" * 200, "1"), b"+OK\r\n", "DEBUG POPULATE 200000 long keys")
+            pat = "*" + "a" * 100 + "b"  # about 20,000 steps per key
+            _, dt = timed(c, "KEYS", pat)
+            print("    KEYS %r... over 200,000 keys: %.2f s" % (pat[:12], dt))
+            c.send(H.encode("KEYS", pat))
+            c.send(H.encode("KEYS", pat))
+            time.sleep(0.2)
+            rc, dt = sigterm_exit_time(srv)
+        t.check(rc is not None and dt < 5.0, "SIGTERM during a long KEYS: exit %r after %.2f s" % (rc, dt))
+    finally:
+        srv.stop()
+    srv = H.tessera(BASE_T + 7, threads=2)
+    try:
+        with srv.raw(timeout=60) as c:
+            c.send(H.encode("DEBUG", "SLEEP", "60"))
+            time.sleep(0.3)
+            rc, dt = sigterm_exit_time(srv)
+        t.check(rc == 0 and dt < 5.0, "SIGTERM during DEBUG SLEEP 60: exit %r after %.2f s" % (rc, dt))
+        t.check("is still busy" in srv.log_text(), "the log says a worker was left behind")
+    finally:
+        srv.stop()
+
+
 SECTIONS = [
     (1, test_fresh_node_ok_time),
     (2, test_half_close),
     (3, test_migrating_mget),
     (4, test_persistence_refused),
+    (5, test_glob),
+    (5, test_sigterm_while_busy),
 ]
 
 
