@@ -100,6 +100,11 @@ struct cmd_def {
     const char *since;    /* first Redis version with the command */
     const char *summary;  /* COMMAND DOCS summary */
     const char *ks_flags; /* key-spec flags for COMMAND INFO, e.g. "RW ACCESS UPDATE" (NULL = derived) */
+    /* COMMAND GETKEYSANDFLAGS: the flags of the nth key (0-based) when they
+     * differ per key or depend on the arguments, as Redis's key specs and
+     * getkeys procs give them (RENAME's target is "OW UPDATE", SET without
+     * GET "OW UPDATE"); NULL = ks_flags for every key. */
+    const char *(*key_flags)(int argc, const struct sv *argv, int nth);
 };
 
 /* ---- Registry ---- */

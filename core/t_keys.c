@@ -650,6 +650,32 @@ static const struct cmd_def memory_subs[] = {
     {.name = NULL},
 };
 
+/* COMMAND GETKEYSANDFLAGS per key (cmd_def.key_flags): Redis gives the
+ * source and the target of RENAME, RENAMENX and COPY different key specs. */
+static const char *
+rename_key_flags(int argc, const struct sv *argv, int nth)
+{
+    (void)argc;
+    (void)argv;
+    return nth == 0 ? "RW ACCESS DELETE" : "OW UPDATE";
+}
+
+static const char *
+renamenx_key_flags(int argc, const struct sv *argv, int nth)
+{
+    (void)argc;
+    (void)argv;
+    return nth == 0 ? "RW ACCESS DELETE" : "OW INSERT";
+}
+
+static const char *
+copy_key_flags(int argc, const struct sv *argv, int nth)
+{
+    (void)argc;
+    (void)argv;
+    return nth == 0 ? "RO ACCESS" : "OW UPDATE";
+}
+
 static const struct cmd_def key_cmds[] = {
     {.name = "del", .arity = -2, .flags = CMD_WRITE, .route = ROUTE_KEYS, .first_key = 1, .last_key = -1,
      .key_step = 1, .proc = cmd_del, .acl = "keyspace write slow", .group = "generic", .since = "1.0.0",
@@ -701,14 +727,14 @@ static const struct cmd_def key_cmds[] = {
      .since = "1.0.0", .summary = "Determine the type stored at key", .ks_flags = "RO"},
     {.name = "rename", .arity = 3, .flags = CMD_WRITE, .route = ROUTE_KEYS, .first_key = 1, .last_key = 2,
      .key_step = 1, .proc = cmd_rename, .acl = "keyspace write slow", .group = "generic", .since = "1.0.0",
-     .summary = "Rename a key", .ks_flags = "RW ACCESS DELETE"},
+     .summary = "Rename a key", .ks_flags = "RW ACCESS DELETE", .key_flags = rename_key_flags},
     {.name = "renamenx", .arity = 3, .flags = CMD_WRITE | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 2, .key_step = 1, .proc = cmd_renamenx, .acl = "keyspace write fast", .group = "generic",
      .since = "1.0.0", .summary = "Rename a key, only if the new key does not exist",
-     .ks_flags = "RW ACCESS DELETE"},
+     .ks_flags = "RW ACCESS DELETE", .key_flags = renamenx_key_flags},
     {.name = "copy", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 2, .key_step = 1, .proc = cmd_copy, .acl = "keyspace write slow", .group = "generic",
-     .since = "6.2.0", .summary = "Copy a key", .ks_flags = "RO ACCESS"},
+     .since = "6.2.0", .summary = "Copy a key", .ks_flags = "RO ACCESS", .key_flags = copy_key_flags},
     {.name = "object", .arity = -2, .flags = CMD_CONTAINER, .route = ROUTE_LOCAL,
      .proc = cmd_container_unknown, .subcommands = object_subs, .acl = "slow", .group = "generic",
      .since = "2.2.3", .summary = "A container for object introspection commands"},

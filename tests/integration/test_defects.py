@@ -442,6 +442,126 @@ def test_sigterm_while_busy():
         srv.stop()
 
 
+# ---- 6. CLIENT REPLY ON, blocked_clients, COMMAND key flags, LATENCY RESET ----
+
+def exchange(c, *cmds):
+    """Send commands in one pipeline followed by ECHO <end>; every byte the
+    server sent before the end marker (replies of skipped commands absent)."""
+    c.send(b"".join(H.encode(*x) for x in cmds) + H.encode("ECHO", "--end--"))
+    out = b""
+    while True:
+        r = c.reply()
+        if r == b"$7\r\n--end--\r\n":
+            return out
+        out += r
+
+
+REPLY_CASES = [
+    [("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "ON"), ("PING",)],
+    [("CLIENT", "REPLY", "SKIP"), ("PING",), ("PING",)],
+    [("CLIENT", "REPLY", "OFF"), ("PING",), ("CLIENT", "REPLY", "ON"), ("PING",)],
+    [("CLIENT", "REPLY", "OFF"), ("CLIENT", "REPLY", "SKIP"), ("PING",), ("PING",), ("CLIENT", "REPLY", "ON")],
+    [("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "SKIP"), ("PING",), ("ECHO", "a")],
+    [("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "OFF"), ("PING",), ("CLIENT", "REPLY", "ON")],
+    [("CLIENT", "REPLY", "SKIP"), ("RESET",), ("PING",)],
+    [("CLIENT", "REPLY", "SKIP"), ("GET", "k1"), ("GET", "k2"), ("CLIENT", "REPLY", "SKIP"), ("SET", "k3", "v")],
+]
+
+
+def info_field(c, section, name):
+    for line in c.cmd("INFO", section).decode().split("\r\n"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1]
+    return None
+
+
+def check_pause_blocked(srv, label):
+    with srv.raw() as admin, srv.raw() as w1, srv.raw() as w2:
+        t.eq(info_field(admin, "clients", "blocked_clients"), "0", "%s: blocked_clients before" % label)
+        t.eq(admin.cmd("CLIENT", "PAUSE", "10000", "WRITE"), b"+OK\r\n", "%s: CLIENT PAUSE WRITE" % label)
+        w1.send(H.encode("SET", "p1", "1"))
+        w2.send(H.encode("SET", "p2", "2"))
+        ok = H.wait_for(lambda: info_field(admin, "clients", "blocked_clients") == "2", 5)
+        t.check(ok, "%s: two clients held by CLIENT PAUSE count in blocked_clients (%s)"
+                % (label, info_field(admin, "clients", "blocked_clients")))
+        t.eq(admin.cmd("CLIENT", "UNPAUSE"), b"+OK\r\n", "%s: CLIENT UNPAUSE" % label)
+        t.eq((w1.reply(), w2.reply()), (b"+OK\r\n", b"+OK\r\n"), "%s: the held SETs answer" % label)
+        t.check(H.wait_for(lambda: info_field(admin, "clients", "blocked_clients") == "0", 5),
+                "%s: blocked_clients back to 0" % label)
+
+
+KEY_SAMPLES = {
+    "set": [["k", "v"], ["k", "v", "GET"], ["k", "v", "EX", "10"], ["k", "v", "NX", "get"]],
+    "rename": [["a", "b"]], "renamenx": [["a", "b"]], "copy": [["a", "b"], ["a", "b", "REPLACE"]],
+    "getex": [["k"], ["k", "PERSIST"]], "getdel": [["k"]], "getset": [["k", "v"]], "setnx": [["k", "v"]],
+    "setex": [["k", "10", "v"]], "psetex": [["k", "10", "v"]], "append": [["k", "v"]], "strlen": [["k"]],
+    "incr": [["k"]], "decr": [["k"]], "incrby": [["k", "1"]], "decrby": [["k", "1"]], "incrbyfloat": [["k", "1"]],
+    "getrange": [["k", "0", "1"]], "setrange": [["k", "0", "v"]], "substr": [["k", "0", "1"]],
+    "mget": [["a", "b"]], "mset": [["a", "1", "b", "2"]], "msetnx": [["a", "1", "b", "2"]],
+    "del": [["a", "b"]], "unlink": [["a", "b"]], "exists": [["a", "b"]], "touch": [["a", "b"]], "type": [["k"]],
+    "expire": [["k", "10"]], "pexpire": [["k", "10"]], "expireat": [["k", "10"]], "pexpireat": [["k", "10"]],
+    "ttl": [["k"]], "pttl": [["k"]], "expiretime": [["k"]], "pexpiretime": [["k"]], "persist": [["k"]],
+    "object|encoding": [["k"]], "object|freq": [["k"]], "object|idletime": [["k"]], "object|refcount": [["k"]],
+    "memory|usage": [["k"]], "lcs": [["a", "b"]], "spublish": [["ch", "m"]], "ssubscribe": [["ch"]],
+    "sunsubscribe": [["ch"]], "get": [["k"]],
+}
+
+
+def check_command_keys(ct, cr):
+    names = sorted(x.decode() for x in parse_bulks(ct.cmd("COMMAND", "LIST")))
+    compared = 0
+    for n in names:
+        info_r = cr.cmd("COMMAND", "INFO", n)
+        if info_r in (b"*1\r\n*-1\r\n", b"*1\r\n$-1\r\n"):
+            continue  # not in Redis 7.0 (CLIENT NO-TOUCH, SETINFO: 7.2)
+        info_t = ct.cmd("COMMAND", "INFO", n)
+        t.eq(b"movablekeys" in info_t, b"movablekeys" in info_r, "COMMAND INFO %s: movablekeys as redis-server" % n)
+        for args in KEY_SAMPLES.get(n, [[], ["x"]]):
+            argv = n.split("|") + args
+            compared += 1
+            t.eq(ct.cmd("COMMAND", "GETKEYSANDFLAGS", *argv), cr.cmd("COMMAND", "GETKEYSANDFLAGS", *argv),
+                 "COMMAND GETKEYSANDFLAGS %s" % " ".join(argv))
+            t.eq(ct.cmd("COMMAND", "GETKEYS", *argv), cr.cmd("COMMAND", "GETKEYS", *argv),
+                 "COMMAND GETKEYS %s" % " ".join(argv))
+    print("    %d commands, %d GETKEYS/GETKEYSANDFLAGS calls compared" % (len(names), compared))
+
+
+def check_latency_reset(c, label):
+    r = []
+    r.append(c.cmd("CONFIG", "SET", "latency-monitor-threshold", "1"))
+    r.append(c.cmd("LATENCY", "RESET"))
+    c.cmd("DEBUG", "SLEEP", "0.02")
+    r.append(c.cmd("LATENCY", "RESET"))
+    r.append(c.cmd("LATENCY", "RESET"))
+    c.cmd("DEBUG", "SLEEP", "0.02")
+    r.append(c.cmd("LATENCY", "RESET", "command", "command", "nosuch"))
+    c.cmd("DEBUG", "SLEEP", "0.02")
+    r.append(c.cmd("LATENCY", "RESET", "nosuch"))
+    r.append(c.cmd("LATENCY", "RESET", "command"))
+    return r
+
+
+def test_client_and_command():
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 8, threads=2)
+        red = H.redis_server(BASE_R + 8, extra=["--enable-debug-command", "yes"])
+        for case in REPLY_CASES:
+            with tess.raw() as ct, red.raw() as cr:
+                t.eq(exchange(ct, *case), exchange(cr, *case), "replies of %r" % (case,))
+        check_pause_blocked(tess, "Tessera")
+        check_pause_blocked(red, "redis-server")
+        with tess.raw() as ct, red.raw() as cr:
+            check_command_keys(ct, cr)
+            lt, lr = check_latency_reset(ct, "Tessera"), check_latency_reset(cr, "redis-server")
+            t.eq(lt, lr, "LATENCY RESET counts as redis-server")
+            t.eq(lr[2], b":1\r\n", "LATENCY RESET after an event counts 1")
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+
+
 SECTIONS = [
     (1, test_fresh_node_ok_time),
     (2, test_half_close),
@@ -449,6 +569,7 @@ SECTIONS = [
     (4, test_persistence_refused),
     (5, test_glob),
     (5, test_sigterm_while_busy),
+    (6, test_client_and_command),
 ]
 
 
