@@ -262,7 +262,7 @@ static void
 scan_proc(struct cmd_ctx *c)
 {
     unsigned long long cursor;
-    if (!ts_str_to_ull(c->argv[1].ptr, c->argv[1].len, &cursor)) {
+    if (!ts_parse_scan_cursor(c->argv[1].ptr, c->argv[1].len, &cursor)) {
         reply_error(c->r, "ERR invalid cursor");
         return;
     }

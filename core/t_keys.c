@@ -385,28 +385,30 @@ cmd_renamenx(struct cmd_ctx *c)
     rename_generic(c, true);
 }
 
-/* Database index argument of COPY ... DB n. Only database 0 exists; Redis
- * Cluster has the same restriction, with its own message for an index that
- * would exist in standalone Redis. Returns false after replying. */
-static bool
-copy_check_db(struct cmd_ctx *c, struct sv arg)
+const char *
+t_copy_options(int argc, const struct sv *argv, bool *replace)
 {
-    long long db;
-    if (!ts_str_to_ll(arg.ptr, arg.len, &db)) {
-        reply_error(c->r, ERR_NOT_INT);
-        return false;
+    *replace = false;
+    long long dbid = 0;
+    for (int j = 3; j < argc; j++) {
+        if (sv_eq_ci(argv[j], "replace")) {
+            *replace = true;
+        } else if (sv_eq_ci(argv[j], "db") && j + 1 < argc) {
+            if (!ts_str_to_ll(argv[j + 1].ptr, argv[j + 1].len, &dbid))
+                return ERR_NOT_INT;
+            if (dbid < INT_MIN || dbid > INT_MAX)
+                return "ERR value is out of range, value must between -2147483648 and 2147483647";
+            if (dbid < 0 || dbid >= g_cfg.databases)
+                return "ERR DB index is out of range";
+            j++;
+        } else {
+            return ERR_SYNTAX;
+        }
     }
-    if (db < INT_MIN || db > INT_MAX) {
-        reply_error(c->r, "ERR value is out of range, value must between -2147483648 and 2147483647");
-        return false;
-    }
-    if (db == 0)
-        return true;
-    if (g_cfg.cluster_enabled && db > 0 && db < g_cfg.databases)
-        reply_error(c->r, "ERR Copying to another database is not allowed in cluster mode");
-    else
-        reply_error(c->r, "ERR DB index is out of range");
-    return false;
+    if (dbid != 0)
+        return g_cfg.cluster_enabled ? "ERR Copying to another database is not allowed in cluster mode"
+                                     : "ERR Tessera serves database 0 only";
+    return NULL;
 }
 
 /* COPY src dst [DB n] [REPLACE]: 1 if copied (value and TTL), 0 when src
@@ -414,18 +416,11 @@ copy_check_db(struct cmd_ctx *c, struct sv arg)
 static void
 cmd_copy(struct cmd_ctx *c)
 {
-    bool replace = false;
-    for (int j = 3; j < c->argc; j++) {
-        if (sv_eq_ci(c->argv[j], "replace")) {
-            replace = true;
-        } else if (sv_eq_ci(c->argv[j], "db") && j + 1 < c->argc) {
-            if (!copy_check_db(c, c->argv[j + 1]))
-                return;
-            j++;
-        } else {
-            reply_error(c->r, ERR_SYNTAX);
-            return;
-        }
+    bool replace;
+    const char *err = t_copy_options(c->argc, c->argv, &replace);
+    if (err) {
+        reply_error(c->r, err);
+        return;
     }
     struct sv src = c->argv[1], dst = c->argv[2];
     if (sv_eq(src, dst)) {

@@ -110,6 +110,45 @@ ts_ticks_calibrate(void)
 
 /* ---- Numbers ---- */
 
+/* SCAN's cursor (common.h): Redis calls strtoul on the NUL-terminated
+ * argument and refuses a leading space, anything after the number and
+ * ERANGE. strtoul's quirks follow from that: no digits at all gives 0 with
+ * the end pointer at the start, so "" is cursor 0 but "+" is invalid; a
+ * '-' negates in unsigned arithmetic. */
+bool
+ts_parse_scan_cursor(const char *s, size_t len, unsigned long long *out)
+{
+    size_t n = 0;
+    while (n < len && s[n] != '\0')
+        n++;
+    if (n > 0 && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
+        return false;
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    size_t first_digit = i;
+    unsigned long long v = 0;
+    bool overflow = false;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            overflow = true;
+        else
+            v = v * 10 + d;
+    }
+    if (i == first_digit) { /* no digits: strtoul ends where it began */
+        *out = 0;
+        return n == 0;
+    }
+    if (i != n || overflow)
+        return false;
+    *out = neg ? 0ULL - v : v;
+    return true;
+}
+
 /* Digits only, no sign, no leading zero unless the number is "0". */
 bool
 ts_str_to_ull(const char *s, size_t len, unsigned long long *out)

@@ -389,12 +389,8 @@ reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
 static void
 reply_unknown_command(struct worker *w, struct conn *c, int argc, const struct sv *argv)
 {
-    char msg[512];
-    int n = snprintf(msg, sizeof(msg), "ERR unknown command '%.*s', with args beginning with: ",
-                     (int)TS_MIN(argv[0].len, (size_t)128), argv[0].ptr);
-    for (int i = 1; i < argc && n < (int)sizeof(msg) - 140; i++)
-        n += snprintf(msg + n, sizeof(msg) - (size_t)n, "'%.*s' ", (int)TS_MIN(argv[i].len, (size_t)128),
-                      argv[i].ptr);
+    char msg[CMD_UNKNOWN_MSG_MAX];
+    cmd_unknown_command_msg(msg, sizeof(msg), argc, argv);
     reply_error_ordered(w, c, msg);
 }
 

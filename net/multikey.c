@@ -557,34 +557,17 @@ multikey_start(struct worker *w, struct req *r, const int *idx, int nk)
     for (int i = 0, off = 0; i < r->argc; off += (int)r->argv[i].len, i++)
         x->argv[i] = (struct sv){x->argbuf.data + off, r->argv[i].len};
     if (kind == MK_COPY) {
-        for (int i = 3; i < r->argc; i++) {
-            if (sv_eq_ci(r->argv[i], "replace")) {
-                x->replace = true;
-            } else if (sv_eq_ci(r->argv[i], "db") && i + 1 < r->argc) {
-                long long db;
-                if (!ts_str_to_ll(r->argv[i + 1].ptr, r->argv[i + 1].len, &db) || db != 0) {
-                    struct reply rep;
-                    reply_init(&rep, &r->reply, r->resp);
-                    reply_error(&rep, db != 0 ? "ERR DB index is out of range" : ERR_NOT_INT);
-                    r->done = true;
-                    ts_free(x->argv);
-                    ts_buf_free(&x->argbuf);
-                    ts_free(x);
-                    dispatch_deliver(w, c);
-                    return;
-                }
-                i++;
-            } else {
-                struct reply rep;
-                reply_init(&rep, &r->reply, r->resp);
-                reply_error(&rep, ERR_SYNTAX);
-                r->done = true;
-                ts_free(x->argv);
-                ts_buf_free(&x->argbuf);
-                ts_free(x);
-                dispatch_deliver(w, c);
-                return;
-            }
+        const char *err = t_copy_options(r->argc, r->argv, &x->replace);
+        if (err) {
+            struct reply rep;
+            reply_init(&rep, &r->reply, r->resp);
+            reply_error(&rep, err);
+            r->done = true;
+            ts_free(x->argv);
+            ts_buf_free(&x->argbuf);
+            ts_free(x);
+            dispatch_deliver(w, c);
+            return;
         }
     }
     /* Group keys by worker, parts in ascending worker order. */

@@ -562,6 +562,70 @@ def test_client_and_command():
                 s.stop()
 
 
+# ---- 7. unknown-command text, SCAN cursors, COPY's error order -------------
+
+UNKNOWN_CASES = [["FOO", "a" * 200], ["FOO", "a" * 100, "b" * 100], ["FOO"] + ["x"] * 50, ["FOO", "a\x00b", "c"],
+                 ["N" * 200, "q"], ["FOO", "a" * 125, "b"], ["FOO", "a" * 124, "b", "c"], ["FOO"], ["FOO", ""],
+                 ["FOO", "a\r\nb"], ["FOO", "\xff" * 300]]
+CURSORS = ["", "+0", "-0", " 0", "\t0", "0 ", "-1", "+", "-", "18446744073709551615", "18446744073709551616",
+           "-18446744073709551615", "-18446744073709551616", "0x10", "1e3", "00012", "0\x00abc", "\x00", "+-1",
+           "12abc"]
+COPY_CASES = [["COPY", "ck", "cd", "DB", "1", "DB"], ["COPY", "ck", "cd", "DB", "x"], ["COPY", "ck", "cd", "DB", "99", "DB"],
+              ["COPY", "ck", "cd", "DB", "-1"], ["COPY", "ck", "cd", "REPLACE", "DB"], ["COPY", "ck", "cd", "DB", "0", "foo"],
+              ["COPY", "ck", "cd", "DB", "99999999999"], ["COPY", "ck", "cd", "foo", "DB", "x"],
+              ["COPY", "ck", "cd", "DB", "x", "foo"], ["COPY", "ck", "cd", "DB", "0", "REPLACE"], ["COPY", "ck", "ck"]]
+
+
+def scan_outcome(rep):
+    """SCAN's reply reduced to what both servers must agree on: the error,
+    or (for a valid cursor on an empty database) the shape."""
+    return rep if rep.startswith(b"-") else rep[:2]
+
+
+def test_parsing_as_redis():
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 9, threads=2)
+        red = H.redis_server(BASE_R + 9)
+        with tess.raw() as ct, red.raw() as cr:
+            for args in UNKNOWN_CASES:
+                a = [x.encode("latin-1") for x in args]
+                t.eq(ct.cmd(*a), cr.cmd(*a), "unknown command %r... with %d args" % (args[0][:10], len(args) - 1))
+            # the same through the inline protocol
+            inline = b"FOO " + b" ".join([b"y" * 60] * 5) + b"\r\n"
+            ct.send(inline)
+            cr.send(inline)
+            t.eq(ct.reply(), cr.reply(), "inline unknown command with 5 long args")
+            for cur in CURSORS:
+                c = cur.encode("latin-1")
+                t.eq(scan_outcome(ct.cmd("SCAN", c)), scan_outcome(cr.cmd("SCAN", c)), "SCAN %r" % cur)
+            for c in (ct, cr):
+                c.cmd("SET", "ck", "v")
+            for args in COPY_CASES:
+                t.eq(ct.cmd(*args), cr.cmd(*args), " ".join(args))
+            t.eq(ct.cmd("COPY", "ck", "cd", "DB", "1"), b"-ERR Tessera serves database 0 only\r\n",
+                 "COPY to database 1: refused as SELECT 1 is (Tessera has database 0 only)")
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 9, threads=2, extra=cluster_args(BASE_T + 9))
+        red = H.redis_server(BASE_R + 9, extra=cluster_args(BASE_R + 9))
+        with tess.raw() as ct, red.raw() as cr:
+            for c in (ct, cr):
+                c.cmd("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+            t.check(H.wait_for(lambda: cluster_state(ct) == "ok" and cluster_state(cr) == "ok", 15), "both ok")
+            for args in (["COPY", "{c}k", "{c}d", "DB", "1"], ["COPY", "{c}k", "{c}d", "DB", "1", "DB"],
+                         ["COPY", "{c}k", "{c}d", "DB", "99"], ["COPY", "{c}k", "{c}d", "DB", "0"]):
+                t.eq(ct.cmd(*args), cr.cmd(*args), "cluster mode: " + " ".join(args))
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+
+
 SECTIONS = [
     (1, test_fresh_node_ok_time),
     (2, test_half_close),
@@ -570,6 +634,7 @@ SECTIONS = [
     (5, test_glob),
     (5, test_sigterm_while_busy),
     (6, test_client_and_command),
+    (7, test_parsing_as_redis),
 ]
 
 
