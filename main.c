@@ -190,5 +190,11 @@ main(int argc, char **argv)
     cluster_bus_stop();
     if (g_cfg.pidfile && g_cfg.pidfile[0])
         unlink(g_cfg.pidfile);
+    if (runtime_workers_left_running()) {
+        /* A worker is still inside a command: leave without exit()'s
+         * teardown (atexit handlers, allocator shutdown) racing it. */
+        fflush(NULL);
+        _exit(status);
+    }
     return status;
 }

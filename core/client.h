@@ -22,7 +22,11 @@ enum client_flag {
     CL_PUBSUB = 1 << 10,     /* subscribed to something: RESP2 allows only the pub/sub commands, PING, QUIT, RESET */
 };
 
-enum client_reply_mode { REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3 };
+/* REPLY_ON_ACK: left by CLIENT REPLY ON, which answers even when its own
+ * reply was to be skipped (Redis clears the skip before it replies; RESET
+ * does not, so +RESET is skipped); the dispatcher turns it into REPLY_ON
+ * once the command ran. */
+enum client_reply_mode { REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3, REPLY_ON_ACK = 4 };
 
 struct client {
     uint64_t id;        /* (any) unique, increasing (CLIENT ID) */

@@ -130,6 +130,21 @@ cmd_get_keys(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n
     return k;
 }
 
+size_t
+cmd_unknown_command_msg(char *out, size_t cap, int argc, const struct sv *argv)
+{
+    int n = snprintf(out, cap, "ERR unknown command '%.*s', with args beginning with: ",
+                     (int)TS_MIN(argv[0].len, (size_t)128), argv[0].ptr);
+    int args = 0; /* the length of the "'arg' " list so far: 128 for all */
+    for (int i = 1; i < argc && args < 128 && n < (int)cap; i++) {
+        int m = snprintf(out + n, cap - (size_t)n, "'%.*s' ", (int)TS_MIN(argv[i].len, (size_t)(128 - args)),
+                         argv[i].ptr);
+        n += m;
+        args += m;
+    }
+    return (size_t)TS_MIN(n, (int)cap - 1);
+}
+
 void
 cmd_reply_unknown_sub(struct cmd_ctx *c)
 {

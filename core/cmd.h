@@ -102,6 +102,11 @@ struct cmd_def {
     const char *since;    /* first Redis version with the command */
     const char *summary;  /* COMMAND DOCS summary */
     const char *ks_flags; /* key-spec flags for COMMAND INFO, e.g. "RW ACCESS UPDATE" (NULL = derived) */
+    /* COMMAND GETKEYSANDFLAGS: the flags of the nth key (0-based) when they
+     * differ per key or depend on the arguments, as Redis's key specs and
+     * getkeys procs give them (RENAME's target is "OW UPDATE", SET without
+     * GET "OW UPDATE"); NULL = ks_flags for every key. */
+    const char *(*key_flags)(int argc, const struct sv *argv, int nth);
 };
 
 /* ---- Registry ---- */
@@ -124,6 +129,15 @@ cmd_arity_ok(const struct cmd_def *d, int argc)
 /* Fill idx[] with the argv indexes of the command's keys; returns count,
  * or -1 when getkeys reported a syntax error. */
 int cmd_get_keys(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n);
+/* The error text (no leading '-') for an unknown command, byte for byte
+ * as Redis 7.0's processCommand builds it: the name cut at 128 bytes, then
+ * "'arg' " per argument while that list is shorter than 128 bytes, each
+ * argument cut to what is left of the 128 -- one budget for all of them.
+ * A NUL byte ends a name or an argument (Redis formats with %s). Writes at
+ * most cap bytes including the NUL (CMD_UNKNOWN_MSG_MAX always fits);
+ * returns the length. */
+#define CMD_UNKNOWN_MSG_MAX 512
+size_t cmd_unknown_command_msg(char *out, size_t cap, int argc, const struct sv *argv);
 
 /* Reply for an unknown subcommand: "ERR unknown subcommand 'x'. Try CMD HELP." */
 void cmd_reply_unknown_sub(struct cmd_ctx *c);

@@ -468,9 +468,11 @@ client_setinfo(struct cmd_ctx *c)
     reply_ok(c->r);
 }
 
-/* CLIENT REPLY: ON answers +OK; OFF and SKIP answer nothing (their own
- * reply is the first one suppressed). The dispatcher applies reply_mode:
- * SKIP_NEXT becomes "skip the next command's reply". */
+/* CLIENT REPLY: ON answers +OK, also when it is the command a SKIP
+ * applies to (REPLY_ON_ACK); OFF and SKIP answer nothing (their own reply
+ * is the first one suppressed), and SKIP changes nothing while replies are
+ * OFF, as in Redis. The dispatcher applies reply_mode: SKIP_NEXT becomes
+ * "skip the next command's reply". */
 static void
 client_reply(struct cmd_ctx *c)
 {
@@ -486,8 +488,10 @@ client_reply(struct cmd_ctx *c)
         reply_error(c->r, ERR_SYNTAX);
         return;
     }
+    if (mode == REPLY_SKIP_NEXT && c->cl && c->cl->reply_mode == REPLY_OFF)
+        return;
     if (c->cl)
-        c->cl->reply_mode = (uint8_t)mode;
+        c->cl->reply_mode = (uint8_t)(mode == REPLY_ON ? REPLY_ON_ACK : mode);
     if (mode == REPLY_ON)
         reply_ok(c->r);
 }

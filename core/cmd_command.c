@@ -453,21 +453,20 @@ command_getkeys_common(struct cmd_ctx *c, bool with_flags)
     int argc = c->argc - 2;
     struct sv *argv = c->argv + 2;
     const struct cmd_def *d = cmd_lookup(argv[0]);
-    if (d && d->subcommands && argc >= 2) {
-        const struct cmd_def *s = cmd_lookup_sub(d, argv[1]);
-        if (s)
-            d = s;
-    }
+    if (d && d->subcommands && argc >= 2) /* an unknown subcommand is an unknown command */
+        d = cmd_lookup_sub(d, argv[1]);
     if (!d) {
         reply_error(c->r, "ERR Invalid command specified");
         return;
     }
-    if (!cmd_arity_ok(d, argc)) {
-        reply_error(c->r, "ERR Invalid number of arguments specified for command");
+    /* As Redis: a command without keys says so before its arity is
+     * checked; NOT_KEY specs (SPUBLISH's shard channel) are not keys. */
+    if ((d->first_key <= 0 && !d->getkeys) || (d->ks_flags && strstr(d->ks_flags, "NOT_KEY"))) {
+        reply_error(c->r, "ERR The command has no key arguments");
         return;
     }
-    if (d->first_key <= 0 && !d->getkeys) {
-        reply_error(c->r, "ERR The command has no key arguments");
+    if (!cmd_arity_ok(d, argc)) {
+        reply_error(c->r, "ERR Invalid number of arguments specified for command");
         return;
     }
     int cap = argc > 0 ? argc : 1;
@@ -484,7 +483,8 @@ command_getkeys_common(struct cmd_ctx *c, bool with_flags)
             if (with_flags) {
                 reply_array(c->r, 2);
                 reply_bulk(c->r, k.ptr, k.len);
-                reply_word_set(c->r, command_ks_flags(d), "", false, true);
+                const char *f = d->key_flags ? d->key_flags(argc, argv, i) : NULL;
+                reply_word_set(c->r, f ? f : command_ks_flags(d), "", false, true);
             } else {
                 reply_bulk(c->r, k.ptr, k.len);
             }
@@ -545,8 +545,8 @@ static const struct cmd_def command_subs[] = {
     CO_SUB("info", -2, command_info, "2.8.13", "Get array of specific Redis command details, or all when no argument is given."),
     CO_SUB("docs", -2, command_docs, "7.0.0", "Get array of specific Redis command documentation"),
     CO_SUB("list", -2, command_list, "7.0.0", "Get an array of Redis command names"),
-    CO_SUB("getkeys", -3, command_getkeys, "2.8.13", "Extract keys given a full Redis command"),
-    CO_SUB("getkeysandflags", -3, command_getkeysandflags, "7.0.0", "Extract keys and access flags given a full Redis command"),
+    CO_SUB("getkeys", -4, command_getkeys, "2.8.13", "Extract keys given a full Redis command"),
+    CO_SUB("getkeysandflags", -4, command_getkeysandflags, "7.0.0", "Extract keys and access flags given a full Redis command"),
     CO_SUB("help", 2, command_help, "5.0.0", "Show helpful text about the different subcommands"),
     { .name = NULL },
 };

@@ -100,9 +100,18 @@ bool ts_str_to_ll(const char *s, size_t len, long long *out);
 bool ts_str_to_ull(const char *s, size_t len, unsigned long long *out);
 /* Strict double parse (no spaces, rejects nan); accepts "inf"/"-inf". */
 bool ts_str_to_ld(const char *s, size_t len, long double *out);
+/* A SCAN cursor read as Redis 7.0 reads one (strtoul, base 10): an
+ * optional '+' or '-' (a negative value wraps: "-1" is 2^64-1), "" is 0;
+ * false for a leading space, no digits after a sign, trailing bytes or
+ * more than 2^64-1. A NUL byte ends the argument, as in C. */
+bool ts_parse_scan_cursor(const char *s, size_t len, unsigned long long *out);
 /* long long -> decimal; returns length; buf needs 21 bytes. */
 int ts_ll_to_str(char *buf, long long v);
-/* Glob-style pattern match (Redis stringmatchlen semantics). */
+/* Glob-style pattern match with Redis 7.0's stringmatchlen semantics
+ * (glob.c lists them), in O(slen * plen) time for any pattern. */
 bool ts_glob_match(const char *pat, size_t plen, const char *str, size_t slen, bool nocase);
+/* The same, also reporting the work done in *steps (pattern bytes and loop
+ * turns), for the unit tests and the fuzzer, which check its bound. */
+bool ts_glob_match_counted(const char *pat, size_t plen, const char *str, size_t slen, bool nocase, uint64_t *steps);
 
 #endif

@@ -45,6 +45,13 @@ t_lookup_flags(uint32_t cflags)
 /* ---- Per-key helpers (multi-worker split of multi-key commands) ----
  * lflags is t_lookup_flags(client flags); now_ms the command's time. */
 
+/* COPY's options (argv[3..]): REPLACE and DB <n>, checked in Redis 7.0's
+ * order -- left to right, each DB value as it is read (an integer, an
+ * existing database), the "other database" rules after the last option,
+ * so "DB 1 DB" is a syntax error. Returns NULL (then *replace is set) or
+ * the error text. Shared by COPY on one worker and across workers. */
+const char *t_copy_options(int argc, const struct sv *argv, bool *replace);
+
 /* MGET element: writes one bulk reply (or null when the key is missing or
  * not a string) into r. Counts a keyspace hit/miss. */
 void t_get_reply(struct shard *sh, struct sv key, int64_t now_ms, int lflags, struct reply *r);

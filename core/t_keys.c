@@ -374,47 +374,39 @@ cmd_renamenx(struct cmd_ctx *c)
     rename_generic(c, true);
 }
 
-/* Database index argument of COPY ... DB n. Only database 0 exists; Redis
- * Cluster has the same restriction, with its own message for an index that
- * would exist in standalone Redis. Returns false after replying. */
-static bool
-copy_check_db(struct sv arg, struct reply *r)
+const char *
+t_copy_options(int argc, const struct sv *argv, bool *replace)
 {
-    long long db;
-    if (!ts_str_to_ll(arg.ptr, arg.len, &db)) {
-        reply_error(r, ERR_NOT_INT);
-        return false;
+    *replace = false;
+    long long dbid = 0;
+    for (int j = 3; j < argc; j++) {
+        if (sv_eq_ci(argv[j], "replace")) {
+            *replace = true;
+        } else if (sv_eq_ci(argv[j], "db") && j + 1 < argc) {
+            if (!ts_str_to_ll(argv[j + 1].ptr, argv[j + 1].len, &dbid))
+                return ERR_NOT_INT;
+            if (dbid < INT_MIN || dbid > INT_MAX)
+                return "ERR value is out of range, value must between -2147483648 and 2147483647";
+            if (dbid < 0 || dbid >= g_cfg.databases)
+                return "ERR DB index is out of range";
+            j++;
+        } else {
+            return ERR_SYNTAX;
+        }
     }
-    if (db < INT_MIN || db > INT_MAX) {
-        reply_error(r, "ERR value is out of range, value must between -2147483648 and 2147483647");
-        return false;
-    }
-    if (db == 0)
-        return true;
-    if (g_cfg.cluster_enabled && db > 0 && db < g_cfg.databases)
-        reply_error(r, "ERR Copying to another database is not allowed in cluster mode");
-    else
-        reply_error(r, "ERR DB index is out of range");
-    return false;
+    if (dbid != 0)
+        return g_cfg.cluster_enabled ? "ERR Copying to another database is not allowed in cluster mode"
+                                     : "ERR Tessera serves database 0 only";
+    return NULL;
 }
 
 bool
 t_copy_parse(int argc, const struct sv *argv, bool *replace, struct reply *r)
 {
-    *replace = false;
-    for (int j = 3; j < argc; j++) {
-        if (sv_eq_ci(argv[j], "replace")) {
-            *replace = true;
-        } else if (sv_eq_ci(argv[j], "db") && j + 1 < argc) {
-            if (!copy_check_db(argv[j + 1], r))
-                return false;
-            j++;
-        } else {
-            reply_error(r, ERR_SYNTAX);
-            return false;
-        }
-    }
-    return true;
+    const char *err = t_copy_options(argc, argv, replace);
+    if (err)
+        reply_error(r, err);
+    return err == NULL;
 }
 
 /* COPY src dst [DB n] [REPLACE]: 1 if copied (value and TTL), 0 when src
@@ -648,6 +640,32 @@ static const struct cmd_def memory_subs[] = {
     {.name = NULL},
 };
 
+/* COMMAND GETKEYSANDFLAGS per key (cmd_def.key_flags): Redis gives the
+ * source and the target of RENAME, RENAMENX and COPY different key specs. */
+static const char *
+rename_key_flags(int argc, const struct sv *argv, int nth)
+{
+    (void)argc;
+    (void)argv;
+    return nth == 0 ? "RW ACCESS DELETE" : "OW UPDATE";
+}
+
+static const char *
+renamenx_key_flags(int argc, const struct sv *argv, int nth)
+{
+    (void)argc;
+    (void)argv;
+    return nth == 0 ? "RW ACCESS DELETE" : "OW INSERT";
+}
+
+static const char *
+copy_key_flags(int argc, const struct sv *argv, int nth)
+{
+    (void)argc;
+    (void)argv;
+    return nth == 0 ? "RO ACCESS" : "OW UPDATE";
+}
+
 static const struct cmd_def key_cmds[] = {
     {.name = "del", .arity = -2, .flags = CMD_WRITE, .route = ROUTE_KEYS, .first_key = 1, .last_key = -1,
      .key_step = 1, .proc = cmd_del, .acl = "keyspace write slow", .group = "generic", .since = "1.0.0",
@@ -699,14 +717,15 @@ static const struct cmd_def key_cmds[] = {
      .since = "1.0.0", .summary = "Determine the type stored at key", .ks_flags = "RO"},
     {.name = "rename", .arity = 3, .flags = CMD_WRITE, .route = ROUTE_KEYS, .first_key = 1, .last_key = 2,
      .key_step = 1, .proc = cmd_rename, .acl = "keyspace write slow", .group = "generic", .since = "1.0.0",
-     .summary = "Rename a key", .ks_flags = "RW ACCESS DELETE", .tx = &t_rename_tx},
+     .summary = "Rename a key", .ks_flags = "RW ACCESS DELETE", .key_flags = rename_key_flags,
+     .tx = &t_rename_tx},
     {.name = "renamenx", .arity = 3, .flags = CMD_WRITE | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 2, .key_step = 1, .proc = cmd_renamenx, .acl = "keyspace write fast", .group = "generic",
      .since = "1.0.0", .summary = "Rename a key, only if the new key does not exist",
-     .ks_flags = "RW ACCESS DELETE", .tx = &t_renamenx_tx},
+     .ks_flags = "RW ACCESS DELETE", .key_flags = renamenx_key_flags, .tx = &t_renamenx_tx},
     {.name = "copy", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 2, .key_step = 1, .proc = cmd_copy, .acl = "keyspace write slow", .group = "generic",
-     .since = "6.2.0", .summary = "Copy a key", .ks_flags = "RO ACCESS", .tx = &t_copy_tx},
+     .since = "6.2.0", .summary = "Copy a key", .ks_flags = "RO ACCESS", .key_flags = copy_key_flags, .tx = &t_copy_tx},
     {.name = "object", .arity = -2, .flags = CMD_CONTAINER, .route = ROUTE_LOCAL,
      .proc = cmd_container_unknown, .subcommands = object_subs, .acl = "slow", .group = "generic",
      .since = "2.2.3", .summary = "A container for object introspection commands"},

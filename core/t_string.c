@@ -705,6 +705,19 @@ cmd_setrange(struct cmd_ctx *c)
 
 /* ---- Table ---- */
 
+/* COMMAND GETKEYSANDFLAGS for SET (cmd_def.key_flags): as Redis's
+ * setGetKeys, any argument "GET" after the value makes the key read too
+ * ("RW ACCESS UPDATE"); otherwise SET only overwrites it ("OW UPDATE"). */
+static const char *
+set_key_flags(int argc, const struct sv *argv, int nth)
+{
+    (void)nth;
+    for (int i = 3; i < argc; i++)
+        if (sv_eq_ci(argv[i], "get"))
+            return "RW ACCESS UPDATE";
+    return "OW UPDATE";
+}
+
 static const struct cmd_def string_cmds[] = {
     {.name = "get", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 1, .key_step = 1, .proc = cmd_get, .acl = "read string fast", .group = "string",
@@ -712,7 +725,7 @@ static const struct cmd_def string_cmds[] = {
     {.name = "set", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .route = ROUTE_KEYS, .first_key = 1,
      .last_key = 1, .key_step = 1, .proc = cmd_set, .acl = "write string slow", .group = "string",
      .since = "1.0.0", .summary = "Set the string value of a key",
-     .ks_flags = "RW ACCESS UPDATE VARIABLE_FLAGS"},
+     .ks_flags = "RW ACCESS UPDATE VARIABLE_FLAGS", .key_flags = set_key_flags},
     {.name = "setnx", .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .route = ROUTE_KEYS,
      .first_key = 1, .last_key = 1, .key_step = 1, .proc = cmd_setnx, .acl = "write string fast",
      .group = "string", .since = "1.0.0", .summary = "Set the value of a key, only if the key does not exist",

@@ -1,5 +1,5 @@
-/* util.c: allocation wrappers, clocks, strict number parsing and glob
- * matching shared by every module (declared in common.h). */
+/* util.c: allocation wrappers, clocks and strict number parsing shared by
+ * every module (declared in common.h; glob matching is glob.c). */
 #include "core/common.h"
 
 #include <errno.h>
@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <ctype.h>
 
 /* ---- Allocation ---- */
 
@@ -111,6 +110,45 @@ ts_ticks_calibrate(void)
 
 /* ---- Numbers ---- */
 
+/* SCAN's cursor (common.h): Redis calls strtoul on the NUL-terminated
+ * argument and refuses a leading space, anything after the number and
+ * ERANGE. strtoul's quirks follow from that: no digits at all gives 0 with
+ * the end pointer at the start, so "" is cursor 0 but "+" is invalid; a
+ * '-' negates in unsigned arithmetic. */
+bool
+ts_parse_scan_cursor(const char *s, size_t len, unsigned long long *out)
+{
+    size_t n = 0;
+    while (n < len && s[n] != '\0')
+        n++;
+    if (n > 0 && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
+        return false;
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    size_t first_digit = i;
+    unsigned long long v = 0;
+    bool overflow = false;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            overflow = true;
+        else
+            v = v * 10 + d;
+    }
+    if (i == first_digit) { /* no digits: strtoul ends where it began */
+        *out = 0;
+        return n == 0;
+    }
+    if (i != n || overflow)
+        return false;
+    *out = neg ? 0ULL - v : v;
+    return true;
+}
+
 /* Digits only, no sign, no leading zero unless the number is "0". */
 bool
 ts_str_to_ull(const char *s, size_t len, unsigned long long *out)
@@ -201,103 +239,3 @@ ts_ll_to_str(char *buf, long long v)
     return len;
 }
 
-/* ---- Glob matching (KEYS, SCAN MATCH, CONFIG GET) ----
- * Supports * ? [abc] [^abc] [a-z] and backslash escapes. Recursion depth is
- * bounded by the number of '*' in the pattern; runs of '*' are collapsed so
- * pathological patterns stay cheap. */
-
-static bool
-glob_match_impl(const char *p, size_t plen, const char *s, size_t slen, bool nocase, int depth)
-{
-    if (depth > 1000)
-        return false;
-    while (plen && slen) {
-        switch (*p) {
-        case '*':
-            while (plen > 1 && p[1] == '*') {
-                p++;
-                plen--;
-            }
-            if (plen == 1)
-                return true;
-            for (size_t i = 0; i <= slen; i++)
-                if (glob_match_impl(p + 1, plen - 1, s + i, slen - i, nocase, depth + 1))
-                    return true;
-            return false;
-        case '?':
-            break;
-        case '[': {
-            p++;
-            plen--;
-            bool negate = plen && *p == '^';
-            if (negate) {
-                p++;
-                plen--;
-            }
-            bool match = false;
-            while (plen && *p != ']') {
-                if (*p == '\\' && plen >= 2) {
-                    p++;
-                    plen--;
-                    if (*p == *s)
-                        match = true;
-                } else if (plen >= 3 && p[1] == '-') {
-                    unsigned char lo = (unsigned char)p[0], hi = (unsigned char)p[2], c = (unsigned char)*s;
-                    if (lo > hi) {
-                        unsigned char t = lo;
-                        lo = hi;
-                        hi = t;
-                    }
-                    if (nocase) {
-                        lo = (unsigned char)tolower(lo);
-                        hi = (unsigned char)tolower(hi);
-                        c = (unsigned char)tolower(c);
-                    }
-                    if (c >= lo && c <= hi)
-                        match = true;
-                    p += 2;
-                    plen -= 2;
-                } else if (nocase ? tolower((unsigned char)*p) == tolower((unsigned char)*s) : *p == *s) {
-                    match = true;
-                }
-                p++;
-                plen--;
-            }
-            if (plen == 0) /* unterminated class: treat end as ']' */
-                return false;
-            if (negate)
-                match = !match;
-            if (!match)
-                return false;
-            break;
-        }
-        case '\\':
-            if (plen >= 2) {
-                p++;
-                plen--;
-            }
-            /* fall through */
-        default:
-            if (nocase ? tolower((unsigned char)*p) != tolower((unsigned char)*s) : *p != *s)
-                return false;
-            break;
-        }
-        p++;
-        plen--;
-        s++;
-        slen--;
-    }
-    if (slen)
-        return false;
-    while (plen && *p == '*') {
-        p++;
-        plen--;
-    }
-    return plen == 0;
-}
-
-bool
-ts_glob_match(const char *pat, size_t plen, const char *str, size_t slen, bool nocase)
-{
-    return glob_match_impl(pat, plen, str, slen, nocase, 0);
-}

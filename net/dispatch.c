@@ -541,12 +541,8 @@ launch_cmd_tx(struct worker *w, struct conn *c, struct req *r, struct tx *t)
 static void
 reply_unknown_command(struct worker *w, struct conn *c, int argc, const struct sv *argv)
 {
-    char msg[512];
-    int n = snprintf(msg, sizeof(msg), "ERR unknown command '%.*s', with args beginning with: ",
-                     (int)TS_MIN(argv[0].len, (size_t)128), argv[0].ptr);
-    for (int i = 1; i < argc && n < (int)sizeof(msg) - 140; i++)
-        n += snprintf(msg + n, sizeof(msg) - (size_t)n, "'%.*s' ", (int)TS_MIN(argv[i].len, (size_t)128),
-                      argv[i].ptr);
+    char msg[CMD_UNKNOWN_MSG_MAX];
+    cmd_unknown_command_msg(msg, sizeof(msg), argc, argv);
     reply_error_ordered(w, c, msg);
 }
 
@@ -586,11 +582,13 @@ reply_subscribed_context(struct worker *w, struct conn *c, const struct cmd_def 
 }
 
 /* The paused request stays first in its connection's FIFO; the connection
- * parses nothing more until the pause ends (pause_release). */
+ * parses nothing more until the pause ends (pause_release). Like Redis,
+ * INFO counts such a client in blocked_clients while it waits. */
 static void
 pause_park(struct worker *w, struct conn *c, struct req *r)
 {
     c->paused = true;
+    w->shard.stats.blocked_clients++;
     r->wait_next = NULL;
     if (w->paused_tail)
         w->paused_tail->wait_next = r;
@@ -622,6 +620,7 @@ dispatch_pause_release(struct worker *w)
             c->fifo_tail = q;
         c->pending--;
         c->paused = false;
+        w->shard.stats.blocked_clients--;
         conn_hold(c);
         if (!c->closing) {
             if (r->skip_reply)
@@ -633,6 +632,19 @@ dispatch_pause_release(struct worker *w)
         conn_release(w, c);
         r = next;
     }
+}
+
+/* After a local command ran: whether its reply is dropped by CLIENT REPLY
+ * OFF or SKIP. A REPLY_ON_ACK left by the command (CLIENT REPLY ON) keeps
+ * its reply and becomes REPLY_ON. */
+static inline bool
+reply_dropped(struct client *cl, bool skip_this)
+{
+    if (cl->reply_mode == REPLY_ON_ACK) {
+        cl->reply_mode = REPLY_ON;
+        return false;
+    }
+    return skip_this || cl->reply_mode == REPLY_OFF;
 }
 
 /* Route and run one command of connection c. */
@@ -859,7 +871,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
             send_req(w, r, fwd);
             return;
         }
-        if (unlikely(skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd))
+        if (unlikely(skip_this || cl->reply_mode != REPLY_ON) && reply_dropped(cl, skip_this) &&
+            !replies_are_pushes(cmd))
             c->out.len = mark;
         if (cl->resp != rep.resp) /* HELLO switched protocol */
             cl->resp = rep.resp;
@@ -904,7 +917,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     }
     if (cl->resp != rep.resp)
         cl->resp = rep.resp;
-    r->suppress = (skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd);
+    r->suppress = (skip_this || cl->reply_mode != REPLY_ON) && reply_dropped(cl, skip_this) &&
+                  !replies_are_pushes(cmd);
     r->done = true;
     dispatch_deliver(w, c);
 }

@@ -13,8 +13,16 @@ int runtime_start(void);
 /* Block until shutdown is requested (SIGTERM/SIGINT/SHUTDOWN), then stop
  * the workers and join them. Returns the process exit status. */
 int runtime_run_until_shutdown(void);
-/* Request shutdown and join the workers (tests; the signal path uses it). */
-void runtime_stop(void);
+/* Request shutdown and join the workers (tests; the signal path uses it),
+ * waiting at most RUNTIME_STOP_WAIT_MS in all: a worker stuck in a long
+ * command (DEBUG SLEEP, KEYS over a huge keyspace) must not keep SIGTERM
+ * from ending the process. Returns 0, or -ETIMEDOUT if a worker was left
+ * running; then the process must leave with _exit (main.c), since the
+ * exit-time teardown would run under that worker's feet. */
+#define RUNTIME_STOP_WAIT_MS 3000
+int runtime_stop(void);
+/* True after runtime_stop left a busy worker running. */
+bool runtime_workers_left_running(void);
 /* A listening TCP socket on addr ("*", "::*", or a literal) and port, with
  * SO_REUSEADDR (and SO_REUSEPORT if asked), IPV6_V6ONLY for IPv6, backlog
  * tcp-backlog. Returns the fd or -errno. */

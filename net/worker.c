@@ -702,13 +702,40 @@ runtime_start(void)
 }
 
 /* Stop the workers and wait for them. Each worker sleeps at most one cron
- * period (1000/hz ms), so setting the flag is enough to end every loop. */
-void
+ * period (1000/hz ms), so setting the flag is enough to end every idle
+ * loop; a worker inside a long command only sees it afterwards, so the
+ * wait is bounded (runtime.h) and such a worker is left behind. */
+static bool workers_left_running;
+
+int
 runtime_stop(void)
 {
     __atomic_store_n(&g_server.shutdown_requested, 1, __ATOMIC_RELEASE);
-    for (int i = 0; i < g_nworkers; i++)
-        pthread_join(g_workers[i]->thread, NULL);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += RUNTIME_STOP_WAIT_MS / 1000;
+    deadline.tv_nsec += (long)(RUNTIME_STOP_WAIT_MS % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int rc = 0;
+    for (int i = 0; i < g_nworkers; i++) {
+        if (pthread_timedjoin_np(g_workers[i]->thread, NULL, &deadline) != 0) {
+            log_warn("Worker %d is still busy %d ms after shutdown was requested (a long command); exiting "
+                     "without it",
+                     i, RUNTIME_STOP_WAIT_MS);
+            rc = -ETIMEDOUT;
+        }
+    }
+    workers_left_running = rc != 0;
+    return rc;
+}
+
+bool
+runtime_workers_left_running(void)
+{
+    return workers_left_running;
 }
 
 int

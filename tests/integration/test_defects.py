@@ -280,11 +280,361 @@ def test_persistence_refused():
         srv.stop()
 
 
+# ---- 5. glob matching: Redis's semantics, polynomial time; bounded SIGTERM ----
+
+GLOB_ALPHABET = b"ab*?[]^-\\Az\x80\xff"
+GLOB_EDGES = [b"*", b"**", b"[", b"[a-", b"\\", b"[^]", b"a\\*", b"[]", b"[^", b"[a-]", b"[\\]", b"[\\", b"?",
+              b"a*", b"*a", b"[z-a]", b"[\x80-a]", b"[a-\xff]", b"[]a]", b"\\[a]", b"*[", b"*\\"]
+
+
+def parse_bulks(rep):
+    """The set of bulk strings in a flat RESP array reply."""
+    i = rep.index(b"\r\n")
+    n = int(rep[1:i])
+    pos, out = i + 2, set()
+    for _ in range(n):
+        j = rep.index(b"\r\n", pos)
+        ln = int(rep[pos + 1:j])
+        out.add(rep[j + 2:j + 2 + ln])
+        pos = j + 2 + ln + 2
+    return out
+
+
+def scan_all(c, pattern):
+    """Every key SCAN MATCH pattern returns, following the cursor to 0
+    (bounded: 1000 calls)."""
+    cursor, out = b"0", set()
+    for _ in range(1000):
+        rep = c.cmd("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")
+        head, rest = rep.split(b"\r\n", 1)
+        ln, rest = rest.split(b"\r\n", 1)
+        cursor = rest[:int(ln[1:])]
+        out |= parse_bulks(rest[int(ln[1:]) + 2:])
+        if cursor == b"0":
+            return out
+    raise RuntimeError("SCAN did not finish")
+
+
+def glob_keys(rng):
+    keys = {b""}
+    while len(keys) < 300:
+        keys.add(bytes(rng.choice(GLOB_ALPHABET) for _ in range(rng.randint(1, 6))))
+    return sorted(keys)
+
+
+def check_glob_differential(tess, red):
+    import random
+    rng = random.Random(90210)
+    keys = glob_keys(rng)
+    pats = GLOB_EDGES + [bytes(rng.choice(GLOB_ALPHABET) for _ in range(rng.randint(1, 7))) for _ in range(1500)]
+    with tess.raw() as ct, red.raw() as cr:
+        for c in (ct, cr):
+            c.send(b"".join(H.encode("SET", k, "1") for k in keys))
+            c.replies(len(keys))
+        diff = []
+        for p in pats:
+            kt, kr = parse_bulks(ct.cmd("KEYS", p)), parse_bulks(cr.cmd("KEYS", p))
+            if kt != kr:
+                diff.append((p, sorted(kt - kr)[:3], sorted(kr - kt)[:3]))
+        t.check(not diff, "KEYS: %d random and edge patterns over %d keys give redis-server's keys (%d differ: %r)"
+                % (len(pats), len(keys), len(diff), diff[:3]))
+        diff = []
+        for p in pats[:300]:
+            if scan_all(ct, p) != parse_bulks(cr.cmd("KEYS", p)):
+                diff.append(p)
+        t.check(not diff, "SCAN MATCH agrees with redis-server's KEYS (%r)" % diff[:3])
+        # nocase matching (CONFIG GET): ranges are ordered before folding,
+        # escaped bytes in a set do not fold
+        for p in ["[Z-a]ppendonly", "[A-b]ppendonly", "[^A]ppendonly", "[\\A]ppendonly", "[\\a]ppendonly",
+                  "MAXMEMORY-P*", "maxmemory-[o-q]olicy", "*-max-listpack-*"]:
+            t.eq(parse_bulks(ct.cmd("CONFIG", "GET", p)), parse_bulks(cr.cmd("CONFIG", "GET", p)),
+                 "CONFIG GET %r as redis-server" % p)
+    # pattern subscriptions: "*" does not match the empty channel in Redis
+    with tess.raw() as st, red.raw() as sr, tess.raw() as pt, red.raw() as pr:
+        for c in (st, sr):
+            for p in ("*", "**", "h[ae]llo", "[", "[^]", "h\\*"):
+                c.cmd("PSUBSCRIBE", p)
+        for ch in ("", "hello", "h*", "x", "["):
+            t.eq(pt.cmd("PUBLISH", ch, "m"), pr.cmd("PUBLISH", ch, "m"),
+                 "PUBLISH %r reaches as many pattern subscribers as on redis-server" % ch)
+
+
+def timed(c, *args):
+    t0 = time.monotonic()
+    rep = c.cmd(*args)
+    return rep, time.monotonic() - t0
+
+
+def check_pathological(srv, label):
+    """KEYS "a*a*...*b" (20 stars) over a 40-byte key: Redis answers at once;
+    Tessera's old matcher spun for over 10 minutes."""
+    pat = "a*" * 20 + "b"
+    key = "a" * 40
+    with srv.raw(timeout=30) as c:
+        c.cmd("SET", key, "1")
+        rep, dt = timed(c, "KEYS", pat)
+        t.check(rep == b"*0\r\n" and dt < 1.0, "%s: pathological KEYS answered in %.3f s: %r" % (label, dt, rep[:30]))
+        rep, dt = timed(c, "SCAN", "0", "MATCH", pat, "COUNT", "1000")
+        t.check(dt < 1.0, "%s: pathological SCAN MATCH answered in %.3f s" % (label, dt))
+        rep, dt = timed(c, "CONFIG", "GET", "a*" * 20 + "b")
+        t.check(rep == b"*0\r\n" and dt < 1.0, "%s: pathological CONFIG GET in %.3f s" % (label, dt))
+        rep, dt = timed(c, "COMMAND", "LIST", "FILTERBY", "PATTERN", "g*" * 20 + "x")
+        t.check(dt < 1.0, "%s: pathological COMMAND LIST FILTERBY PATTERN in %.3f s" % (label, dt))
+        rep, dt = timed(c, "PUBSUB", "CHANNELS", pat)
+        t.check(dt < 1.0, "%s: pathological PUBSUB CHANNELS in %.3f s" % (label, dt))
+        with srv.raw(timeout=30) as sub:
+            sub.cmd("PSUBSCRIBE", pat)
+            rep, dt = timed(c, "PUBLISH", key, "m")
+            t.check(rep == b":0\r\n" and dt < 1.0, "%s: PUBLISH past a pathological PSUBSCRIBE in %.3f s" % (label, dt))
+        t.eq(c.cmd("PING"), b"+PONG\r\n", "%s: still serving" % label)
+
+
+def test_glob():
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 6, threads=2)
+        red = H.redis_server(BASE_R + 6)
+        check_glob_differential(tess, red)
+        check_pathological(tess, "Tessera")
+        check_pathological(red, "redis-server")
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+
+
+def sigterm_exit_time(srv):
+    t0 = time.monotonic()
+    srv.proc.send_signal(signal.SIGTERM)
+    rc = srv.wait_exit(10)
+    return rc, time.monotonic() - t0
+
+
+def test_sigterm_while_busy():
+    """SIGTERM ends the server within a few seconds even while a worker is
+    inside a long command: a KEYS over many long keys (stops at once) and
+    DEBUG SLEEP (the bounded wait for workers)."""
+    if H.is_dry_run():
+        raise H.Skip("Tessera-only behaviour (Redis finishes the command first)")
+    srv = H.tessera(BASE_T + 7, threads=2)
+    try:
+        with srv.raw(timeout=60) as c:
+            t.eq(c.cmd("DEBUG", "POPULATE", "200000", "a" * 200, "1"), b"+OK\r\n", "DEBUG POPULATE 200000 long keys")
+            pat = "*" + "a" * 100 + "b"  # about 20,000 steps per key
+            _, dt = timed(c, "KEYS", pat)
+            print("    KEYS %r... over 200,000 keys: %.2f s" % (pat[:12], dt))
+            c.send(H.encode("KEYS", pat))
+            c.send(H.encode("KEYS", pat))
+            time.sleep(0.2)
+            rc, dt = sigterm_exit_time(srv)
+        t.check(rc is not None and dt < 5.0, "SIGTERM during a long KEYS: exit %r after %.2f s" % (rc, dt))
+    finally:
+        srv.stop()
+    srv = H.tessera(BASE_T + 7, threads=2)
+    try:
+        with srv.raw(timeout=60) as c:
+            c.send(H.encode("DEBUG", "SLEEP", "60"))
+            time.sleep(0.3)
+            rc, dt = sigterm_exit_time(srv)
+        t.check(rc == 0 and dt < 5.0, "SIGTERM during DEBUG SLEEP 60: exit %r after %.2f s" % (rc, dt))
+        t.check("is still busy" in srv.log_text(), "the log says a worker was left behind")
+    finally:
+        srv.stop()
+
+
+# ---- 6. CLIENT REPLY ON, blocked_clients, COMMAND key flags, LATENCY RESET ----
+
+def exchange(c, *cmds):
+    """Send commands in one pipeline followed by ECHO <end>; every byte the
+    server sent before the end marker (replies of skipped commands absent)."""
+    c.send(b"".join(H.encode(*x) for x in cmds) + H.encode("ECHO", "--end--"))
+    out = b""
+    while True:
+        r = c.reply()
+        if r == b"$7\r\n--end--\r\n":
+            return out
+        out += r
+
+
+REPLY_CASES = [
+    [("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "ON"), ("PING",)],
+    [("CLIENT", "REPLY", "SKIP"), ("PING",), ("PING",)],
+    [("CLIENT", "REPLY", "OFF"), ("PING",), ("CLIENT", "REPLY", "ON"), ("PING",)],
+    [("CLIENT", "REPLY", "OFF"), ("CLIENT", "REPLY", "SKIP"), ("PING",), ("PING",), ("CLIENT", "REPLY", "ON")],
+    [("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "SKIP"), ("PING",), ("ECHO", "a")],
+    [("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "OFF"), ("PING",), ("CLIENT", "REPLY", "ON")],
+    [("CLIENT", "REPLY", "SKIP"), ("RESET",), ("PING",)],
+    [("CLIENT", "REPLY", "SKIP"), ("GET", "k1"), ("GET", "k2"), ("CLIENT", "REPLY", "SKIP"), ("SET", "k3", "v")],
+]
+
+
+def info_field(c, section, name):
+    for line in c.cmd("INFO", section).decode().split("\r\n"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1]
+    return None
+
+
+def check_pause_blocked(srv, label):
+    with srv.raw() as admin, srv.raw() as w1, srv.raw() as w2:
+        t.eq(info_field(admin, "clients", "blocked_clients"), "0", "%s: blocked_clients before" % label)
+        t.eq(admin.cmd("CLIENT", "PAUSE", "10000", "WRITE"), b"+OK\r\n", "%s: CLIENT PAUSE WRITE" % label)
+        w1.send(H.encode("SET", "p1", "1"))
+        w2.send(H.encode("SET", "p2", "2"))
+        ok = H.wait_for(lambda: info_field(admin, "clients", "blocked_clients") == "2", 5)
+        t.check(ok, "%s: two clients held by CLIENT PAUSE count in blocked_clients (%s)"
+                % (label, info_field(admin, "clients", "blocked_clients")))
+        t.eq(admin.cmd("CLIENT", "UNPAUSE"), b"+OK\r\n", "%s: CLIENT UNPAUSE" % label)
+        t.eq((w1.reply(), w2.reply()), (b"+OK\r\n", b"+OK\r\n"), "%s: the held SETs answer" % label)
+        t.check(H.wait_for(lambda: info_field(admin, "clients", "blocked_clients") == "0", 5),
+                "%s: blocked_clients back to 0" % label)
+
+
+KEY_SAMPLES = {
+    "set": [["k", "v"], ["k", "v", "GET"], ["k", "v", "EX", "10"], ["k", "v", "NX", "get"]],
+    "rename": [["a", "b"]], "renamenx": [["a", "b"]], "copy": [["a", "b"], ["a", "b", "REPLACE"]],
+    "getex": [["k"], ["k", "PERSIST"]], "getdel": [["k"]], "getset": [["k", "v"]], "setnx": [["k", "v"]],
+    "setex": [["k", "10", "v"]], "psetex": [["k", "10", "v"]], "append": [["k", "v"]], "strlen": [["k"]],
+    "incr": [["k"]], "decr": [["k"]], "incrby": [["k", "1"]], "decrby": [["k", "1"]], "incrbyfloat": [["k", "1"]],
+    "getrange": [["k", "0", "1"]], "setrange": [["k", "0", "v"]], "substr": [["k", "0", "1"]],
+    "mget": [["a", "b"]], "mset": [["a", "1", "b", "2"]], "msetnx": [["a", "1", "b", "2"]],
+    "del": [["a", "b"]], "unlink": [["a", "b"]], "exists": [["a", "b"]], "touch": [["a", "b"]], "type": [["k"]],
+    "expire": [["k", "10"]], "pexpire": [["k", "10"]], "expireat": [["k", "10"]], "pexpireat": [["k", "10"]],
+    "ttl": [["k"]], "pttl": [["k"]], "expiretime": [["k"]], "pexpiretime": [["k"]], "persist": [["k"]],
+    "object|encoding": [["k"]], "object|freq": [["k"]], "object|idletime": [["k"]], "object|refcount": [["k"]],
+    "memory|usage": [["k"]], "lcs": [["a", "b"]], "spublish": [["ch", "m"]], "ssubscribe": [["ch"]],
+    "sunsubscribe": [["ch"]], "get": [["k"]],
+}
+
+
+def check_command_keys(ct, cr):
+    names = sorted(x.decode() for x in parse_bulks(ct.cmd("COMMAND", "LIST")))
+    compared = 0
+    for n in names:
+        info_r = cr.cmd("COMMAND", "INFO", n)
+        if info_r in (b"*1\r\n*-1\r\n", b"*1\r\n$-1\r\n"):
+            continue  # not in Redis 7.0 (CLIENT NO-TOUCH, SETINFO: 7.2)
+        info_t = ct.cmd("COMMAND", "INFO", n)
+        t.eq(b"movablekeys" in info_t, b"movablekeys" in info_r, "COMMAND INFO %s: movablekeys as redis-server" % n)
+        for args in KEY_SAMPLES.get(n, [[], ["x"]]):
+            argv = n.split("|") + args
+            compared += 1
+            t.eq(ct.cmd("COMMAND", "GETKEYSANDFLAGS", *argv), cr.cmd("COMMAND", "GETKEYSANDFLAGS", *argv),
+                 "COMMAND GETKEYSANDFLAGS %s" % " ".join(argv))
+            t.eq(ct.cmd("COMMAND", "GETKEYS", *argv), cr.cmd("COMMAND", "GETKEYS", *argv),
+                 "COMMAND GETKEYS %s" % " ".join(argv))
+    print("    %d commands, %d GETKEYS/GETKEYSANDFLAGS calls compared" % (len(names), compared))
+
+
+def check_latency_reset(c, label):
+    r = []
+    r.append(c.cmd("CONFIG", "SET", "latency-monitor-threshold", "1"))
+    r.append(c.cmd("LATENCY", "RESET"))
+    c.cmd("DEBUG", "SLEEP", "0.02")
+    r.append(c.cmd("LATENCY", "RESET"))
+    r.append(c.cmd("LATENCY", "RESET"))
+    c.cmd("DEBUG", "SLEEP", "0.02")
+    r.append(c.cmd("LATENCY", "RESET", "command", "command", "nosuch"))
+    c.cmd("DEBUG", "SLEEP", "0.02")
+    r.append(c.cmd("LATENCY", "RESET", "nosuch"))
+    r.append(c.cmd("LATENCY", "RESET", "command"))
+    return r
+
+
+def test_client_and_command():
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 8, threads=2)
+        red = H.redis_server(BASE_R + 8, extra=["--enable-debug-command", "yes"])
+        for case in REPLY_CASES:
+            with tess.raw() as ct, red.raw() as cr:
+                t.eq(exchange(ct, *case), exchange(cr, *case), "replies of %r" % (case,))
+        check_pause_blocked(tess, "Tessera")
+        check_pause_blocked(red, "redis-server")
+        with tess.raw() as ct, red.raw() as cr:
+            check_command_keys(ct, cr)
+            lt, lr = check_latency_reset(ct, "Tessera"), check_latency_reset(cr, "redis-server")
+            t.eq(lt, lr, "LATENCY RESET counts as redis-server")
+            t.eq(lr[2], b":1\r\n", "LATENCY RESET after an event counts 1")
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+
+
+# ---- 7. unknown-command text, SCAN cursors, COPY's error order -------------
+
+UNKNOWN_CASES = [["FOO", "a" * 200], ["FOO", "a" * 100, "b" * 100], ["FOO"] + ["x"] * 50, ["FOO", "a\x00b", "c"],
+                 ["N" * 200, "q"], ["FOO", "a" * 125, "b"], ["FOO", "a" * 124, "b", "c"], ["FOO"], ["FOO", ""],
+                 ["FOO", "a\r\nb"], ["FOO", "\xff" * 300]]
+CURSORS = ["", "+0", "-0", " 0", "\t0", "0 ", "-1", "+", "-", "18446744073709551615", "18446744073709551616",
+           "-18446744073709551615", "-18446744073709551616", "0x10", "1e3", "00012", "0\x00abc", "\x00", "+-1",
+           "12abc"]
+COPY_CASES = [["COPY", "ck", "cd", "DB", "1", "DB"], ["COPY", "ck", "cd", "DB", "x"], ["COPY", "ck", "cd", "DB", "99", "DB"],
+              ["COPY", "ck", "cd", "DB", "-1"], ["COPY", "ck", "cd", "REPLACE", "DB"], ["COPY", "ck", "cd", "DB", "0", "foo"],
+              ["COPY", "ck", "cd", "DB", "99999999999"], ["COPY", "ck", "cd", "foo", "DB", "x"],
+              ["COPY", "ck", "cd", "DB", "x", "foo"], ["COPY", "ck", "cd", "DB", "0", "REPLACE"], ["COPY", "ck", "ck"]]
+
+
+def scan_outcome(rep):
+    """SCAN's reply reduced to what both servers must agree on: the error,
+    or (for a valid cursor on an empty database) the shape."""
+    return rep if rep.startswith(b"-") else rep[:2]
+
+
+def test_parsing_as_redis():
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 9, threads=2)
+        red = H.redis_server(BASE_R + 9)
+        with tess.raw() as ct, red.raw() as cr:
+            for args in UNKNOWN_CASES:
+                a = [x.encode("latin-1") for x in args]
+                t.eq(ct.cmd(*a), cr.cmd(*a), "unknown command %r... with %d args" % (args[0][:10], len(args) - 1))
+            # the same through the inline protocol
+            inline = b"FOO " + b" ".join([b"y" * 60] * 5) + b"\r\n"
+            ct.send(inline)
+            cr.send(inline)
+            t.eq(ct.reply(), cr.reply(), "inline unknown command with 5 long args")
+            for cur in CURSORS:
+                c = cur.encode("latin-1")
+                t.eq(scan_outcome(ct.cmd("SCAN", c)), scan_outcome(cr.cmd("SCAN", c)), "SCAN %r" % cur)
+            for c in (ct, cr):
+                c.cmd("SET", "ck", "v")
+            for args in COPY_CASES:
+                t.eq(ct.cmd(*args), cr.cmd(*args), " ".join(args))
+            t.eq(ct.cmd("COPY", "ck", "cd", "DB", "1"), b"-ERR Tessera serves database 0 only\r\n",
+                 "COPY to database 1: refused as SELECT 1 is (Tessera has database 0 only)")
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+    tess = red = None
+    try:
+        tess = H.tessera(BASE_T + 9, threads=2, extra=cluster_args(BASE_T + 9))
+        red = H.redis_server(BASE_R + 9, extra=cluster_args(BASE_R + 9))
+        with tess.raw() as ct, red.raw() as cr:
+            for c in (ct, cr):
+                c.cmd("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+            t.check(H.wait_for(lambda: cluster_state(ct) == "ok" and cluster_state(cr) == "ok", 15), "both ok")
+            for args in (["COPY", "{c}k", "{c}d", "DB", "1"], ["COPY", "{c}k", "{c}d", "DB", "1", "DB"],
+                         ["COPY", "{c}k", "{c}d", "DB", "99"], ["COPY", "{c}k", "{c}d", "DB", "0"]):
+                t.eq(ct.cmd(*args), cr.cmd(*args), "cluster mode: " + " ".join(args))
+    finally:
+        for s in (tess, red):
+            if s:
+                s.stop()
+
+
 SECTIONS = [
     (1, test_fresh_node_ok_time),
     (2, test_half_close),
     (3, test_migrating_mget),
     (4, test_persistence_refused),
+    (5, test_glob),
+    (5, test_sigterm_while_busy),
+    (6, test_client_and_command),
+    (7, test_parsing_as_redis),
 ]
 
 

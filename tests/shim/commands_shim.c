@@ -29,6 +29,8 @@ cmds_shim *
 cmds_shim_create(int64_t now_ms)
 {
     cmds_shim *s = ts_calloc(1, sizeof(*s));
+    if (g_cfg.databases == 0) /* no config loaded in this binary: Redis's default */
+        g_cfg.databases = 16;
     s->sh.ks = ks_create();
     s->now_ms = now_ms;
     s->resp = 2;
