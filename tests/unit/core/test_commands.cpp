@@ -719,7 +719,9 @@ TEST_F(Cmds, Copy)
 TEST_F(Cmds, CopyErrors)
 {
     R({"SET", "u", "v"});
-    EXPECT_EQ(R({"COPY", "u", "x", "DB", "1"}), E("ERR DB index is out of range"));
+    // databases is 16 (Redis's default): 1 is a valid index Tessera does not serve
+    EXPECT_EQ(R({"COPY", "u", "x", "DB", "1"}), E("ERR Tessera serves database 0 only"));
+    EXPECT_EQ(R({"COPY", "u", "x", "DB", "16"}), E("ERR DB index is out of range"));
     EXPECT_EQ(R({"COPY", "u", "x", "DB", "-1"}), E("ERR DB index is out of range"));
     EXPECT_EQ(R({"COPY", "u", "x", "DB", "abc"}), NOTINT);
     EXPECT_EQ(R({"COPY", "u", "x", "DB", "2147483648"}),
