@@ -7,6 +7,7 @@
 #include "core/server_cmds.h"
 #include "core/t_commands.h"
 #include "core/t_db.h"
+#include "core/t_hash.h"
 
 void
 core_register_commands(void)
@@ -15,6 +16,7 @@ core_register_commands(void)
     t_string_register();
     t_keys_register();
     t_db_register();
+    t_hash_register();
     server_register_commands();
     config_register_commands();
     pubsub_register();

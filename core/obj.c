@@ -4,6 +4,7 @@
 
 #include "core/keyspace.h"
 #include "core/log.h"
+#include "core/t_hash.h"
 
 #include <stdlib.h>
 
@@ -71,4 +72,5 @@ obj_type_by_name(struct sv name)
 void
 obj_setup(void)
 {
+    obj_hash_register();
 }
