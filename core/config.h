@@ -104,7 +104,7 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(enable_protected_configs, "enable-protected-configs", CFG_ENUM, "no", 0, 0, CFG_IMMUTABLE)          \
     X(hash_max_listpack_entries, "hash-max-listpack-entries", CFG_LL, 512, 0, 9223372036854775807LL,     \
       CFG_MODIFIABLE)                                                                                    \
-    X(hash_max_listpack_value, "hash-max-listpack-value", CFG_LL, 64, 0, 9223372036854775807LL,          \
+    X(hash_max_listpack_value, "hash-max-listpack-value", CFG_MEM, 64, 0, 9223372036854775807LL,          \
       CFG_MODIFIABLE)
 
 #define TS_CFG_FIELD_CFG_BOOL int

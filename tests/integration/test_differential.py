@@ -13,6 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
+import diff_hash  # noqa: E402
 
 PORT_T = H.port(21100)
 PORT_R = H.port(21110)
@@ -120,6 +121,12 @@ CMDS = [
     ["HELLO", "x"],
 ]
 
+# The hash commands (diff_hash.py): fixed cases before the RESP3 section,
+# RESP3 shapes right after HELLO 3.
+_r3 = CMDS.index(["HELLO", "3"])
+CMDS[_r3 + 1:_r3 + 1] = diff_hash.FIXED_RESP3
+CMDS[_r3:_r3] = diff_hash.FIXED
+
 
 def norm_hello(rep):
     """HELLO: server name, version and connection id legitimately differ."""
@@ -213,6 +220,9 @@ def parse(raw):
             return (None if n < 0 else out), i
         return head, i
     return p(0)[0]
+
+
+ALLOW.update(diff_hash.allow(parse))
 
 
 def compare(i, cmd, rt, rr, pipelined=False):
@@ -309,12 +319,23 @@ def run_pipelined(tess, red):
         compare(i, CMDS[i], rt, rr, pipelined=True)
 
 
+def run_hash_random(tess, red):
+    """Seeded random hash sequences (diff_hash.py); seeds from
+    TESSERA_DIFF_SEEDS (comma separated), RESP3 on odd seeds."""
+    seeds = [int(s) for s in os.environ.get("TESSERA_DIFF_SEEDS", "1,2,3,4").split(",") if s]
+    steps = int(os.environ.get("TESSERA_DIFF_STEPS", "400"))
+    diff_hash.run_serial(t, tess, red)
+    for seed in seeds:
+        diff_hash.run_random(t, tess, red, seed, steps, 3 if seed % 2 else 2, parse)
+
+
 def main():
     def body(tess, red):
         t.run(run_all, tess, red)
         t.run(run_pipelined, tess, red)
+        t.run(run_hash_random, tess, red)
 
-    H.against_redis(t, PORT_T, PORT_R, body)
+    H.against_redis(t, PORT_T, PORT_R, body, redis_extra=("--enable-debug-command", "yes"))
 
 
 if __name__ == "__main__":
