@@ -27,16 +27,42 @@ hash_max_value(void)
     return __atomic_load_n(&g_cfg.hash_max_listpack_value, __ATOMIC_RELAXED);
 }
 
+/* ---- Representation ----
+ * A listpack's first u32 is its byte size (>= 7); the hashtable form
+ * starts with a zero u32 instead, which tells the two apart. */
+
+struct hash_ht {
+    uint32_t zero;
+    uint32_t pad;
+    struct sdict *d;
+};
+
+bool
+hash_is_listpack(const struct hobj *h)
+{
+    uint32_t tag;
+    memcpy(&tag, h, sizeof(tag));
+    return tag != 0;
+}
+
+static inline uint8_t *
+hlp(const struct hobj *h)
+{
+    return (uint8_t *)h;
+}
+
+struct sdict *
+hash_sdict(const struct hobj *h)
+{
+    return hash_is_listpack(h) ? NULL : ((const struct hash_ht *)h)->d;
+}
+
 /* ---- Life cycle ---- */
 
 struct hobj *
 hash_create(void)
 {
-    struct hobj *h = ts_malloc(sizeof(*h));
-    h->lp = lp_create();
-    h->enc = HASH_ENC_LISTPACK;
-    h->nlp = 0;
-    return h;
+    return (struct hobj *)lp_create();
 }
 
 void
@@ -44,106 +70,108 @@ hash_free(struct hobj *h)
 {
     if (!h)
         return;
-    if (h->enc == HASH_ENC_LISTPACK)
-        lp_free(h->lp);
-    else
-        sdict_destroy(&h->d);
+    if (!hash_is_listpack(h)) {
+        struct hash_ht *t = (struct hash_ht *)h;
+        sdict_destroy(&t->d);
+    }
     ts_free(h);
 }
 
 struct hobj *
 hash_dup(const struct hobj *h)
 {
-    struct hobj *n = ts_malloc(sizeof(*n));
-    *n = *h;
-    if (h->enc == HASH_ENC_LISTPACK) {
-        size_t b = lp_bytes(h->lp);
-        n->lp = ts_malloc(b);
-        memcpy(n->lp, h->lp, b);
-    } else {
-        n->d = sdict_dup(h->d);
+    if (hash_is_listpack(h)) {
+        size_t b = lp_bytes(hlp(h));
+        uint8_t *n = ts_malloc(b);
+        memcpy(n, h, b);
+        return (struct hobj *)n;
     }
-    return n;
+    struct hash_ht *t = ts_malloc(sizeof(*t));
+    t->zero = t->pad = 0;
+    t->d = sdict_dup(hash_sdict(h));
+    return (struct hobj *)t;
 }
 
 size_t
 hash_len(const struct hobj *h)
 {
-    return h->enc == HASH_ENC_LISTPACK ? h->nlp : sdict_size(h->d);
+    return hash_is_listpack(h) ? lp_length(hlp(h)) / 2 : sdict_size(hash_sdict(h));
 }
 
 size_t
 hash_mem(const struct hobj *h)
 {
     size_t m = ts_usable_size(h);
-    return m + (h->enc == HASH_ENC_LISTPACK ? ts_usable_size(h->lp) : sdict_mem(h->d));
+    return hash_is_listpack(h) ? m : m + sdict_mem(hash_sdict(h));
 }
 
 const char *
 hash_encoding_name(const struct hobj *h)
 {
-    return h->enc == HASH_ENC_LISTPACK ? "listpack" : "hashtable";
+    return hash_is_listpack(h) ? "listpack" : "hashtable";
 }
 
 /* ---- Conversion ---- */
 
 void
-hash_convert(struct hobj *h)
+hash_convert(struct hobj **hp)
 {
-    if (h->enc != HASH_ENC_LISTPACK)
+    if (!hash_is_listpack(*hp))
         return;
+    uint8_t *lp = hlp(*hp);
     struct sdict *d = sdict_create();
     char kb[LP_INTBUF], vb[LP_INTBUF];
-    for (uint8_t *p = lp_first(h->lp); p; p = lp_next(h->lp, p)) {
-        uint8_t *v = lp_next(h->lp, p);
+    for (uint8_t *p = lp_first(lp); p; p = lp_next(lp, p)) {
+        uint8_t *v = lp_next(lp, p);
         sdict_set(d, lp_get_sv(p, kb), lp_get_sv(v, vb));
         p = v;
     }
-    lp_free(h->lp);
-    h->d = d;
-    h->enc = HASH_ENC_HT;
-    h->nlp = 0;
+    lp_free(lp);
+    struct hash_ht *t = ts_malloc(sizeof(*t));
+    t->zero = t->pad = 0;
+    t->d = d;
+    *hp = (struct hobj *)t;
 }
 
 void
-hash_prepare_set(struct hobj *h, const struct sv *args, int n)
+hash_prepare_set(struct hobj **hp, const struct sv *args, int n)
 {
-    if (h->enc != HASH_ENC_LISTPACK)
+    if (!hash_is_listpack(*hp))
         return;
     long long maxv = hash_max_value();
     size_t sum = 0;
     for (int i = 0; i < n; i++) {
         if ((long long)args[i].len > maxv) {
-            hash_convert(h);
+            hash_convert(hp);
             return;
         }
         sum += args[i].len;
     }
-    if (lp_bytes(h->lp) + sum > LP_SAFETY_SIZE)
-        hash_convert(h);
+    if (lp_bytes(hlp(*hp)) + sum > LP_SAFETY_SIZE)
+        hash_convert(hp);
 }
 
 /* ---- Field access ---- */
 
 /* The listpack entry of field's name, NULL if absent. */
 static uint8_t *
-hash_lp_find(const struct hobj *h, struct sv field)
+hash_lp_find(const uint8_t *lp, struct sv field)
 {
-    uint8_t *p = lp_first(h->lp);
-    return p ? lp_find(h->lp, p, field.ptr, field.len, 1) : NULL;
+    uint8_t *p = lp_first(lp);
+    return p ? lp_find(lp, p, field.ptr, field.len, 1) : NULL;
 }
 
 bool
 hash_get(const struct hobj *h, struct sv field, struct sv *val, char buf[LP_INTBUF])
 {
-    if (h->enc == HASH_ENC_LISTPACK) {
-        uint8_t *p = hash_lp_find(h, field);
+    if (hash_is_listpack(h)) {
+        uint8_t *p = hash_lp_find(hlp(h), field);
         if (!p)
             return false;
-        *val = lp_get_sv(lp_next(h->lp, p), buf);
+        *val = lp_get_sv(lp_next(hlp(h), p), buf);
         return true;
     }
-    struct sdict_elem *e = sdict_find(h->d, field);
+    struct sdict_elem *e = sdict_find(hash_sdict(h), field);
     if (!e)
         return false;
     *val = sdict_elem_val(e);
@@ -153,9 +181,9 @@ hash_get(const struct hobj *h, struct sv field, struct sv *val, char buf[LP_INTB
 bool
 hash_exists(const struct hobj *h, struct sv field)
 {
-    if (h->enc == HASH_ENC_LISTPACK)
-        return hash_lp_find(h, field) != NULL;
-    return sdict_find(h->d, field) != NULL;
+    if (hash_is_listpack(h))
+        return hash_lp_find(hlp(h), field) != NULL;
+    return sdict_find(hash_sdict(h), field) != NULL;
 }
 
 /* As Redis's hashTypeSet: a string too long for the listpack converts
@@ -164,39 +192,40 @@ hash_exists(const struct hobj *h, struct sv field)
  * its position), a new field is appended, and passing the entry limit
  * converts afterwards. */
 bool
-hash_set(struct hobj *h, struct sv field, struct sv val)
+hash_set(struct hobj **hp, struct sv field, struct sv val)
 {
-    if (h->enc == HASH_ENC_LISTPACK) {
+    if (hash_is_listpack(*hp)) {
         long long maxv = hash_max_value();
         if ((long long)field.len > maxv || (long long)val.len > maxv ||
-            lp_bytes(h->lp) + field.len + val.len > LP_SAFETY_SIZE)
-            hash_convert(h);
+            lp_bytes(hlp(*hp)) + field.len + val.len > LP_SAFETY_SIZE)
+            hash_convert(hp);
     }
-    if (h->enc == HASH_ENC_HT)
-        return sdict_set(h->d, field, val);
-    uint8_t *p = hash_lp_find(h, field);
+    if (!hash_is_listpack(*hp))
+        return sdict_set(hash_sdict(*hp), field, val);
+    uint8_t *lp = hlp(*hp);
+    uint8_t *p = hash_lp_find(lp, field);
     if (p) {
-        h->lp = lp_insert(h->lp, lp_next(h->lp, p), LP_REPLACE, val.ptr, val.len, NULL);
+        *hp = (struct hobj *)lp_insert(lp, lp_next(lp, p), LP_REPLACE, val.ptr, val.len, NULL);
         return false;
     }
-    h->lp = lp_append(h->lp, field.ptr, field.len);
-    h->lp = lp_append(h->lp, val.ptr, val.len);
-    h->nlp++;
-    if ((long long)h->nlp > hash_max_entries())
-        hash_convert(h);
+    lp = lp_append(lp, field.ptr, field.len);
+    lp = lp_append(lp, val.ptr, val.len);
+    *hp = (struct hobj *)lp;
+    if ((long long)(lp_length(lp) / 2) > hash_max_entries())
+        hash_convert(hp);
     return true;
 }
 
 bool
-hash_delete(struct hobj *h, struct sv field)
+hash_delete(struct hobj **hp, struct sv field)
 {
-    if (h->enc == HASH_ENC_HT)
-        return sdict_delete(h->d, field);
-    uint8_t *p = hash_lp_find(h, field);
+    if (!hash_is_listpack(*hp))
+        return sdict_delete(hash_sdict(*hp), field);
+    uint8_t *lp = hlp(*hp);
+    uint8_t *p = hash_lp_find(lp, field);
     if (!p)
         return false;
-    h->lp = lp_delete_range(h->lp, p, 2);
-    h->nlp--;
+    *hp = (struct hobj *)lp_delete_range(lp, p, 2);
     return true;
 }
 
@@ -206,22 +235,22 @@ void
 hash_iter_init(struct hash_iter *it, const struct hobj *h)
 {
     it->h = h;
-    if (h->enc == HASH_ENC_LISTPACK)
-        it->p = lp_first(h->lp);
+    if (hash_is_listpack(h))
+        it->p = lp_first(hlp(h));
     else
-        sdict_iter_init(&it->it, h->d);
+        sdict_iter_init(&it->it, hash_sdict(h));
 }
 
 bool
 hash_iter_next(struct hash_iter *it, struct sv *field, struct sv *val)
 {
-    if (it->h->enc == HASH_ENC_LISTPACK) {
+    if (hash_is_listpack(it->h)) {
         if (!it->p)
             return false;
-        const uint8_t *v = lp_next(it->h->lp, it->p);
+        const uint8_t *lp = hlp(it->h), *v = lp_next(lp, it->p);
         *field = lp_get_sv(it->p, it->kbuf);
         *val = lp_get_sv(v, it->vbuf);
-        it->p = lp_next(it->h->lp, v);
+        it->p = lp_next(lp, v);
         return true;
     }
     const struct sdict_elem *e = sdict_iter_next(&it->it);
@@ -236,15 +265,16 @@ bool
 hash_random(const struct hobj *h, uint64_t r1, uint64_t r2, struct sv *field, struct sv *val,
             char kbuf[LP_INTBUF], char vbuf[LP_INTBUF])
 {
-    if (hash_len(h) == 0)
+    size_t n = hash_len(h);
+    if (n == 0)
         return false;
-    if (h->enc == HASH_ENC_LISTPACK) {
-        uint8_t *p = lp_seek(h->lp, (long)(r1 % h->nlp) * 2);
+    if (hash_is_listpack(h)) {
+        uint8_t *p = lp_seek(hlp(h), (long)(r1 % n) * 2);
         *field = lp_get_sv(p, kbuf);
-        *val = lp_get_sv(lp_next(h->lp, p), vbuf);
+        *val = lp_get_sv(lp_next(hlp(h), p), vbuf);
         return true;
     }
-    const struct sdict_elem *e = sdict_random(h->d, r1, r2);
+    const struct sdict_elem *e = sdict_random(hash_sdict(h), r1, r2);
     *field = sdict_elem_key(e);
     *val = sdict_elem_val(e);
     return true;
@@ -299,13 +329,14 @@ int
 hash_rdb_save(const void *o, struct ts_buf *out)
 {
     const struct hobj *h = o;
-    if (h->enc == HASH_ENC_LISTPACK) {
-        rdb_put_raw(out, h->lp, lp_bytes(h->lp));
+    if (hash_is_listpack(h)) {
+        rdb_put_raw(out, h, lp_bytes(hlp(h)));
         return RDB_TYPE_HASH_LISTPACK;
     }
-    rdb_put_len(out, sdict_size(h->d));
+    struct sdict *d = hash_sdict(h);
+    rdb_put_len(out, sdict_size(d));
     struct sdict_iter it;
-    sdict_iter_init(&it, h->d);
+    sdict_iter_init(&it, d);
     for (const struct sdict_elem *e; (e = sdict_iter_next(&it));) {
         struct sv k = sdict_elem_key(e), v = sdict_elem_val(e);
         rdb_put_str(out, k.ptr, k.len);
@@ -321,27 +352,20 @@ hash_rdb_save(const void *o, struct ts_buf *out)
 struct hobj *
 hash_from_listpack(uint8_t *lp, unsigned long n, char *err)
 {
-    struct hobj *h = ts_malloc(sizeof(*h));
-    h->lp = lp;
-    h->enc = HASH_ENC_LISTPACK;
-    h->nlp = (uint32_t)(n / 2);
-    if (n == 0 || n % 2 != 0 || n / 2 > UINT32_MAX) {
+    struct hobj *h = (struct hobj *)lp;
+    if (n == 0 || n % 2 != 0) {
         snprintf(err, 128, n == 0 ? "empty hash listpack" : "hash listpack with an odd number of entries");
         goto err;
     }
     long long maxv = hash_max_value();
     bool big = (long long)(n / 2) > hash_max_entries();
-    char kb[LP_INTBUF];
+    char kb[LP_INTBUF], vb[LP_INTBUF];
     for (uint8_t *p = lp_first(lp); p && !big; p = lp_next(lp, lp_next(lp, p))) {
-        struct sv f = lp_get_sv(p, kb);
-        uint8_t *v = lp_next(lp, p);
-        char vb[LP_INTBUF];
-        if ((long long)f.len > maxv || (long long)lp_get_sv(v, vb).len > maxv)
+        if ((long long)lp_get_sv(p, kb).len > maxv || (long long)lp_get_sv(lp_next(lp, p), vb).len > maxv)
             big = true;
     }
     if (big) {
         struct sdict *d = sdict_create();
-        char vb[LP_INTBUF];
         for (uint8_t *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
             if (!sdict_set(d, lp_get_sv(p, kb), lp_get_sv(lp_next(lp, p), vb))) {
                 sdict_destroy(&d);
@@ -350,10 +374,10 @@ hash_from_listpack(uint8_t *lp, unsigned long n, char *err)
             }
         }
         lp_free(lp);
-        h->d = d;
-        h->enc = HASH_ENC_HT;
-        h->nlp = 0;
-        return h;
+        struct hash_ht *t = ts_malloc(sizeof(*t));
+        t->zero = t->pad = 0;
+        t->d = d;
+        return (struct hobj *)t;
     }
     for (uint8_t *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
         struct sv f = lp_get_sv(p, kb);
@@ -381,7 +405,7 @@ hash_load_plain(struct rdb_in *in, char *err)
     }
     struct hobj *h = hash_create();
     if ((long long)n > hash_max_entries())
-        hash_convert(h);
+        hash_convert(&h);
     long long maxv = hash_max_value();
     for (uint64_t i = 0; i < n; i++) {
         char *f;
@@ -394,11 +418,11 @@ hash_load_plain(struct rdb_in *in, char *err)
             goto trunc;
         }
         struct sv fs = {f, fl};
-        if (h->enc == HASH_ENC_LISTPACK && ((long long)fl > maxv || (long long)v.len > maxv))
-            hash_convert(h);
+        if (hash_is_listpack(h) && ((long long)fl > maxv || (long long)v.len > maxv))
+            hash_convert(&h);
         bool dup = hash_exists(h, fs);
         if (!dup)
-            hash_set(h, fs, v);
+            hash_set(&h, fs, v);
         ts_free(f);
         if (dup) {
             snprintf(err, 128, "duplicate hash field");

@@ -68,11 +68,18 @@ lookup_write(struct cmd_ctx *c, bool *missing, struct kv **ep)
     return kv_obj(e);
 }
 
-/* Store a hash built for a key that did not exist. */
+/* After changing hash h (before: its hash_mem beforehand): store it under
+ * the key, new (e == NULL) or existing, whose object may have moved. */
 static void
-store_new(struct cmd_ctx *c, struct hobj *h)
+commit_hash(struct cmd_ctx *c, struct kv *e, struct hobj *h, size_t before)
 {
-    ks_set_obj(c->sh->ks, first_slot(c), c->argv[1], OBJ_HASH, h, KS_EXPIRE_NONE);
+    if (!e) {
+        ks_set_obj(c->sh->ks, first_slot(c), c->argv[1], OBJ_HASH, h, KS_EXPIRE_NONE);
+        return;
+    }
+    if (kv_obj(e) != (void *)h)
+        kv_obj_set(e, h);
+    ks_obj_account(c->sh->ks, before, hash_mem(h));
 }
 
 /* Per-thread xorshift64* for HRANDFIELD: not cryptographic, just uniform. */
@@ -105,20 +112,16 @@ hset_generic(struct cmd_ctx *c, bool is_hmset)
     struct hobj *h = lookup_write(c, &missing, &e);
     if (!h && !missing)
         return;
-    struct ks *ks = c->sh->ks;
     size_t before = 0;
     if (missing)
         h = hash_create();
     else
         before = hash_mem(h);
-    hash_prepare_set(h, c->argv + 2, c->argc - 2);
+    hash_prepare_set(&h, c->argv + 2, c->argc - 2);
     long long created = 0;
     for (int i = 2; i < c->argc; i += 2)
-        created += hash_set(h, c->argv[i], c->argv[i + 1]);
-    if (missing)
-        store_new(c, h);
-    else
-        ks_obj_account(ks, before, hash_mem(h));
+        created += hash_set(&h, c->argv[i], c->argv[i + 1]);
+    commit_hash(c, e, h, before);
     fx_key(c->sh, FX_HASH, "hset", c->argv[1]);
     if (is_hmset)
         reply_ok(c->r);
@@ -153,12 +156,9 @@ cmd_hsetnx(struct cmd_ctx *c)
     size_t before = h ? hash_mem(h) : 0;
     if (!h)
         h = hash_create();
-    hash_prepare_set(h, c->argv + 2, 2);
-    hash_set(h, c->argv[2], c->argv[3]);
-    if (missing)
-        store_new(c, h);
-    else
-        ks_obj_account(c->sh->ks, before, hash_mem(h));
+    hash_prepare_set(&h, c->argv + 2, 2);
+    hash_set(&h, c->argv[2], c->argv[3]);
+    commit_hash(c, e, h, before);
     fx_key(c->sh, FX_HASH, "hset", c->argv[1]);
     reply_int(c->r, 1);
 }
@@ -262,7 +262,7 @@ cmd_hdel(struct cmd_ctx *c)
     long long deleted = 0;
     bool removed = false;
     for (int i = 2; i < c->argc; i++) {
-        if (hash_delete(h, c->argv[i])) {
+        if (hash_delete(&h, c->argv[i])) {
             deleted++;
             if (hash_len(h) == 0) {
                 removed = true;
@@ -270,12 +270,9 @@ cmd_hdel(struct cmd_ctx *c)
             }
         }
     }
-    if (removed) {
-        ks_obj_account(ks, before, hash_mem(h));
+    commit_hash(c, e, h, before); /* before a delete: the entry frees its current object */
+    if (removed)
         ks_delete_entry(ks, e);
-    } else {
-        ks_obj_account(ks, before, hash_mem(h));
-    }
     if (deleted) {
         fx_key(c->sh, FX_HASH, "hdel", c->argv[1]);
         if (removed)
@@ -339,16 +336,15 @@ cmd_hgetall(struct cmd_ctx *c)
 /* ---- HINCRBY / HINCRBYFLOAT ---- */
 
 /* Set field to the formatted result and account for the change; creates
- * the key when it did not exist. */
+ * the key when it did not exist (e == NULL, h == NULL). */
 static void
-store_field(struct cmd_ctx *c, struct hobj *h, bool missing, struct sv val)
+store_field(struct cmd_ctx *c, struct kv *e, struct hobj *h, struct sv val)
 {
-    size_t before = missing ? 0 : hash_mem(h);
-    hash_set(h, c->argv[2], val);
-    if (missing)
-        store_new(c, h);
-    else
-        ks_obj_account(c->sh->ks, before, hash_mem(h));
+    size_t before = h ? hash_mem(h) : 0;
+    if (!h)
+        h = hash_create();
+    hash_set(&h, c->argv[2], val);
+    commit_hash(c, e, h, before);
 }
 
 static void
@@ -380,7 +376,7 @@ cmd_hincrby(struct cmd_ctx *c)
     value += incr;
     char out[LP_INTBUF];
     size_t n = (size_t)ts_ll_to_str(out, value);
-    store_field(c, h ? h : hash_create(), missing, (struct sv){out, n});
+    store_field(c, e, h, (struct sv){out, n});
     fx_key(c->sh, FX_HASH, "hincrby", c->argv[1]);
     reply_int(c->r, value);
 }
@@ -465,7 +461,7 @@ cmd_hincrbyfloat(struct cmd_ctx *c)
     char *out = ts_malloc(HASH_LD_BUF);
     size_t n = hash_fmt_ld(out, value);
     struct sv res = {out, n};
-    store_field(c, h ? h : hash_create(), missing, res);
+    store_field(c, e, h, res);
     fx_key(c->sh, FX_HASH, "hincrbyfloat", c->argv[1]);
     struct sv prop[4] = {{"HSET", 4}, c->argv[1], c->argv[2], res};
     fx_propagate(c->sh, 4, prop);
@@ -497,7 +493,7 @@ hrandfield_distinct(struct cmd_ctx *c, struct hobj *h, unsigned long count, bool
     struct hash_iter it;
     char(*nums)[2][LP_INTBUF] = NULL;
     hash_iter_init(&it, h);
-    if (h->enc == HASH_ENC_LISTPACK)
+    if (hash_is_listpack(h))
         nums = ts_malloc(size * sizeof(*nums)); /* integers need a home while the views live */
     for (size_t i = 0; hash_iter_next(&it, &all[i][0], &all[i][1]); i++) {
         if (nums) {
@@ -700,7 +696,7 @@ cmd_hscan(struct cmd_ctx *c)
     struct reply ir;
     reply_init(&ir, &items, c->r->resp);
     st.r = &ir;
-    if (h->enc == HASH_ENC_LISTPACK) {
+    if (hash_is_listpack(h)) {
         struct hash_iter it;
         struct sv f, v;
         hash_iter_init(&it, h);
@@ -710,7 +706,7 @@ cmd_hscan(struct cmd_ctx *c)
     } else {
         long long maxiter = count * 10;
         do {
-            cursor = sdict_scan(h->d, cursor, hscan_visit, &st);
+            cursor = sdict_scan(hash_sdict(h), cursor, hscan_visit, &st);
         } while (cursor && maxiter-- && st.n < count);
     }
     char cb[24];

@@ -1,8 +1,7 @@
 /* t_hash.h: the hash value type (obj_hash.c) and its commands (t_hash.c).
  *
- * A hash is a struct hobj, the object a keyspace entry points to (obj.h).
- * Its header never moves, so the entry's pointer stays valid while the
- * contents change encoding:
+ * A hash is a struct hobj, the object a keyspace entry points to (obj.h),
+ * in one of two encodings:
  *
  *   listpack   field, value, field, value... in one Redis-format listpack
  *              (listpack.h), in insertion order; used while the hash has at
@@ -14,8 +13,8 @@
  * inside hash_set / hash_prepare_set, so OBJECT ENCODING reports what
  * redis-server reports after the same operations.
  *
- * Memory: hash_mem is O(1) (allocator usable sizes of the header plus the
- * listpack, or plus sdict_mem). Callers that change a hash stored in the
+ * Memory: hash_mem is O(1) (allocator usable size of the listpack, or of
+ * the hashtable's struct plus sdict_mem). Callers that change a hash stored in the
  * keyspace report hash_mem before and after with ks_obj_account.
  *
  * Ownership: a hash belongs to one entry, hence to one worker. Views (struct
@@ -29,24 +28,24 @@
 #include "core/listpack.h"
 #include "core/sdict.h"
 
-enum hash_enc { HASH_ENC_LISTPACK = 0, HASH_ENC_HT = 1 };
-
-struct hobj {
-    union {
-        uint8_t *lp;     /* HASH_ENC_LISTPACK */
-        struct sdict *d; /* HASH_ENC_HT */
-    };
-    uint32_t enc;  /* enum hash_enc */
-    uint32_t nlp;  /* listpack: number of fields (entries / 2) */
-};
+/* A hash object: either a listpack itself (its first u32 is its size, at
+ * least 7) or, for the hashtable encoding, a struct whose first u32 is 0
+ * followed by the sdict. No header in front of the listpack, so a small
+ * hash is one allocation and one cache miss away from its entry. Calls
+ * that can grow or convert a hash take struct hobj ** and may move it; the
+ * caller then stores the new address in its entry (kv_obj_set). */
+struct hobj;
 
 /* A new, empty hash (listpack). */
 struct hobj *hash_create(void);
 void hash_free(struct hobj *h);
 struct hobj *hash_dup(const struct hobj *h);
+bool hash_is_listpack(const struct hobj *h);
 size_t hash_len(const struct hobj *h);
 size_t hash_mem(const struct hobj *h);
 const char *hash_encoding_name(const struct hobj *h);
+/* The sdict of a hashtable-encoded hash (NULL for a listpack). */
+struct sdict *hash_sdict(const struct hobj *h);
 
 /* The thresholds (hash-max-listpack-entries / -value), read atomically
  * from the live config. */
@@ -54,20 +53,20 @@ long long hash_max_entries(void);
 long long hash_max_value(void);
 
 /* Convert to the hashtable encoding (no-op if already). */
-void hash_convert(struct hobj *h);
+void hash_convert(struct hobj **hp);
 /* Before setting the strings args[0..n) (fields and values): convert when
  * one is longer than hash-max-listpack-value, or when the listpack would
  * grow past LP_SAFETY_SIZE (Redis's hashTypeTryConversion). */
-void hash_prepare_set(struct hobj *h, const struct sv *args, int n);
+void hash_prepare_set(struct hobj **hp, const struct sv *args, int n);
 
 /* Value of field: true if present, *val set (integers printed into buf). */
 bool hash_get(const struct hobj *h, struct sv field, struct sv *val, char buf[LP_INTBUF]);
 bool hash_exists(const struct hobj *h, struct sv field);
 /* Set field to val; true when the field is new. Converts when a string is
  * too long for the listpack or the field count passes the limit. */
-bool hash_set(struct hobj *h, struct sv field, struct sv val);
+bool hash_set(struct hobj **hp, struct sv field, struct sv val);
 /* Delete field; true if it was present. */
-bool hash_delete(struct hobj *h, struct sv field);
+bool hash_delete(struct hobj **hp, struct sv field);
 
 /* Iteration over every field and value; the hash must not change during
  * it. Views are valid until the next hash_iter_next. */

@@ -185,28 +185,45 @@ hs_config(long long max_entries, long long max_value)
     g_cfg.hash_max_listpack_value = max_value;
 }
 
+struct hs {
+    struct hobj *h;
+};
+
+static hs_t *
+hs_wrap(struct hobj *h)
+{
+    if (!h)
+        return NULL;
+    hs_t *w = ts_malloc(sizeof(*w));
+    w->h = h;
+    return w;
+}
+
 hs_t *
 hs_create(void)
 {
-    return hash_create();
+    return hs_wrap(hash_create());
 }
 
 void
 hs_destroy(hs_t *h)
 {
-    hash_free(h);
+    if (!h)
+        return;
+    hash_free(h->h);
+    ts_free(h);
 }
 
 hs_t *
 hs_dup(const hs_t *h)
 {
-    return hash_dup(h);
+    return hs_wrap(hash_dup(h->h));
 }
 
 bool
 hs_set(hs_t *h, const char *f, size_t fl, const char *v, size_t vl)
 {
-    return hash_set(h, (struct sv){f, fl}, (struct sv){v, vl});
+    return hash_set(&h->h, (struct sv){f, fl}, (struct sv){v, vl});
 }
 
 void
@@ -215,7 +232,7 @@ hs_prepare(hs_t *h, const char *const *s, const size_t *len, int n)
     struct sv a[16];
     for (int i = 0; i < n && i < 16; i++)
         a[i] = (struct sv){s[i], len[i]};
-    hash_prepare_set(h, a, n < 16 ? n : 16);
+    hash_prepare_set(&h->h, a, n < 16 ? n : 16);
 }
 
 bool
@@ -223,7 +240,7 @@ hs_get(const hs_t *h, const char *f, size_t fl, char *out, size_t cap, size_t *o
 {
     char buf[LP_INTBUF];
     struct sv v;
-    if (!hash_get(h, (struct sv){f, fl}, &v, buf))
+    if (!hash_get(h->h, (struct sv){f, fl}, &v, buf))
         return false;
     *outlen = v.len;
     memcpy(out, v.ptr, v.len < cap ? v.len : cap);
@@ -233,25 +250,25 @@ hs_get(const hs_t *h, const char *f, size_t fl, char *out, size_t cap, size_t *o
 bool
 hs_del(hs_t *h, const char *f, size_t fl)
 {
-    return hash_delete(h, (struct sv){f, fl});
+    return hash_delete(&h->h, (struct sv){f, fl});
 }
 
 size_t
 hs_len(const hs_t *h)
 {
-    return hash_len(h);
+    return hash_len(h->h);
 }
 
 size_t
 hs_mem(const hs_t *h)
 {
-    return hash_mem(h);
+    return hash_mem(h->h);
 }
 
 const char *
 hs_encoding(const hs_t *h)
 {
-    return hash_encoding_name(h);
+    return hash_encoding_name(h->h);
 }
 
 void
@@ -259,7 +276,7 @@ hs_iterate(const hs_t *h, hs_pair_fn fn, void *arg)
 {
     struct hash_iter it;
     struct sv f, v;
-    hash_iter_init(&it, h);
+    hash_iter_init(&it, h->h);
     while (hash_iter_next(&it, &f, &v))
         fn(arg, f.ptr, f.len, v.ptr, v.len);
 }
@@ -269,7 +286,7 @@ hs_random(const hs_t *h, uint64_t r1, uint64_t r2, char *out, size_t cap, size_t
 {
     char kb[LP_INTBUF], vb[LP_INTBUF];
     struct sv f, v;
-    if (!hash_random(h, r1, r2, &f, &v, kb, vb))
+    if (!hash_random(h->h, r1, r2, &f, &v, kb, vb))
         return false;
     *outlen = f.len;
     memcpy(out, f.ptr, f.len < cap ? f.len : cap);
@@ -282,7 +299,7 @@ hs_digest_value(const hs_t *h, char out[41])
     uint8_t d[20] = {0};
     uint32_t type = htonl(4);
     digest_mix(d, &type, sizeof(type));
-    hash_digest(h, d);
+    hash_digest(h->h, d);
     digest_hex(d, out);
 }
 
@@ -290,7 +307,7 @@ size_t
 hs_rdb_save(const hs_t *h, uint8_t *out, size_t cap, int *type)
 {
     struct ts_buf b = {0};
-    *type = hash_rdb_save(h, &b);
+    *type = hash_rdb_save(h->h, &b);
     size_t n = b.len <= cap ? b.len : 0;
     if (n)
         memcpy(out, b.data, n);
@@ -304,9 +321,9 @@ hs_rdb_load(int type, const uint8_t *p, size_t n, char *err, size_t *consumed)
     struct rdb_in in;
     rdb_in_init(&in, p, n);
     err[0] = '\0';
-    hs_t *h = hash_rdb_load(type, &in, err);
+    struct hobj *h = hash_rdb_load(type, &in, err);
     if (consumed)
         *consumed = in.pos;
     rdb_in_deinit(&in);
-    return h;
+    return hs_wrap(h);
 }

@@ -45,7 +45,7 @@ bool lps_validate(const uint8_t *p, size_t n, unsigned long *count);
 bool lps_walk_both_ways(const uint8_t *p, size_t n, unsigned long count);
 
 /* ---- hash type ---- */
-typedef struct hobj hs_t;
+typedef struct hs hs_t; /* a hash owned by the shim (the object may move) */
 void hs_config(long long max_entries, long long max_value);
 hs_t *hs_create(void);
 void hs_destroy(hs_t *h);
