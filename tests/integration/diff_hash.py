@@ -218,6 +218,11 @@ def gen(rng):
     if w < 0.98:
         return rng.choice([["HSET", k], ["HGET", k], ["HDEL", k], ["HINCRBY", k, f], ["HRANDFIELD"],
                            ["HSCAN", k], ["HSTRLEN", k]])
+    if w < 0.99:
+        # a copy must be independent of its source (obj_ops dup), on one
+        # worker ({t}) or across workers (ha/hb vs {t}...: net/multikey.c)
+        src, dst = rng.sample(KEYS[:4], 2)
+        return rng.choice([["COPY", src, dst, "REPLACE"], ["RENAME", src, dst], ["COPY", src, dst]])
     return ["EXPIRE", k, "1000"]
 
 
