@@ -18,7 +18,9 @@ hugely negative HRANDFIELD count is an out-of-memory kill for it).
 """
 import random
 
-KEYS = ["ha", "hb", "{t}hc", "{t}hd", "hs"]  # hs holds a string (WRONGTYPE cases)
+KEYS = ["ha", "hb", "{t}hc", "{t}hd", "hs"]  # the last holds a string (WRONGTYPE cases)
+# Cluster mode: one slot for all, so COPY/RENAME are not CROSSSLOT.
+CLUSTER_KEYS = ["{t}ha", "{t}hb", "{t}hc", "{t}hd", "{t}hs"]
 FIELDS = ["f%d" % i for i in range(12)] + ["1", "-5", "100000", "", "007", "x" * 20]
 BIG = str(2 ** 63 - 1)
 NEG = str(-(2 ** 63))
@@ -161,9 +163,9 @@ def _rand_value(rng):
     return "val%d" % rng.randrange(50)
 
 
-def gen(rng):
+def gen(rng, keys=KEYS):
     """One random command (a list of strings)."""
-    k = rng.choice(KEYS)
+    k = rng.choice(keys)
     f = _rand_field(rng)
     w = rng.random()
     if w < 0.22:
@@ -221,7 +223,7 @@ def gen(rng):
     if w < 0.99:
         # a copy must be independent of its source (obj_ops dup), on one
         # worker ({t}) or across workers (ha/hb vs {t}...: net/multikey.c)
-        src, dst = rng.sample(KEYS[:4], 2)
+        src, dst = rng.sample(keys[:4], 2)
         return rng.choice([["COPY", src, dst, "REPLACE"], ["RENAME", src, dst], ["COPY", src, dst]])
     return ["EXPIRE", k, "1000"]
 
@@ -329,8 +331,9 @@ def run_serial(t, tess, red):
         cr.close()
 
 
-def run_random(t, tess, red, seed, steps, resp, parse):
-    """One seeded sequence; see the module comment."""
+def run_random(t, tess, red, seed, steps, resp, parse, keys=KEYS):
+    """One seeded sequence; see the module comment. keys: KEYS, or
+    CLUSTER_KEYS against a cluster-mode Tessera."""
     rng = random.Random(seed)
     ct, cr = tess.raw(), red.raw()
     try:
@@ -340,12 +343,12 @@ def run_random(t, tess, red, seed, steps, resp, parse):
             c.cmd("FLUSHALL")
             c.cmd("CONFIG", "SET", "hash-max-listpack-entries", entries)
             c.cmd("CONFIG", "SET", "hash-max-listpack-value", value)
-            c.cmd("SET", "hs", "a string")
+            c.cmd("SET", keys[-1], "a string")
             if resp == 3:
                 c.cmd("HELLO", "3")
         x = _Ctx(t, ct, cr, parse, resp)
         for i in range(steps):
-            cmd = gen(rng)
+            cmd = gen(rng, keys)
             rt, rr = ct.cmd(*cmd), cr.cmd(*cmd)
             _compare(x, i, cmd, rt, rr)
             if i % 25 == 24:

@@ -329,11 +329,37 @@ def run_hash_random(tess, red):
         diff_hash.run_random(t, tess, red, seed, steps, 3 if seed % 2 else 2, parse)
 
 
+def run_hash_cluster(tess, red):
+    """The random hash sequences against a cluster-mode Tessera (one node,
+    every slot, 2 workers), keys in one slot; redis-server standalone."""
+    import time
+    port = H.port(21120)
+    srv = H.tessera(port, threads=2, extra=["--cluster-enabled", "yes", "--cluster-config-file",
+                                            "nodes-%d.conf" % port, "--cluster-port", str(port + 50)])
+    try:
+        with srv.raw() as c:
+            c.cmd("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+            deadline = time.monotonic() + 15
+            while b"cluster_state:ok" not in c.cmd("CLUSTER", "INFO") and time.monotonic() < deadline:
+                time.sleep(0.1)
+        seeds = [int(s) for s in os.environ.get("TESSERA_DIFF_SEEDS", "1,2,3,4").split(",") if s]
+        steps = int(os.environ.get("TESSERA_DIFF_STEPS", "400"))
+        for seed in seeds:
+            diff_hash.run_random(t, srv, red, 1000 + seed, steps, 3 if seed % 2 else 2, parse,
+                                 keys=diff_hash.CLUSTER_KEYS)
+        t.check(srv.alive(), "cluster-mode Tessera still running")
+    finally:
+        srv.stop()
+        t.server_checks(srv)
+        srv.cleanup()
+
+
 def main():
     def body(tess, red):
         t.run(run_all, tess, red)
         t.run(run_pipelined, tess, red)
         t.run(run_hash_random, tess, red)
+        t.run(run_hash_cluster, tess, red)
 
     H.against_redis(t, PORT_T, PORT_R, body, redis_extra=("--enable-debug-command", "yes"))
 
