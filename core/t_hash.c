@@ -516,6 +516,23 @@ hrandfield_distinct(struct cmd_ctx *c, struct hobj *h, unsigned long count, bool
     ts_free(all);
 }
 
+/* count distinct fields of a hashtable with at least 3 * count fields:
+ * random picks, repeats skipped through a set of the fields already sent,
+ * so the work is O(count) however big the hash (Redis's case 4). */
+static void
+hrandfield_sample(struct cmd_ctx *c, struct hobj *h, unsigned long count, bool withvalues)
+{
+    struct sdict *d = hash_sdict(h), *seen = sdict_create();
+    for (unsigned long added = 0; added < count;) {
+        const struct sdict_elem *e = sdict_random(d, hrand(), hrand());
+        if (!sdict_add(seen, sdict_elem_key(e)))
+            continue;
+        reply_pair(c, sdict_elem_key(e), sdict_elem_val(e), withvalues);
+        added++;
+    }
+    sdict_destroy(&seen);
+}
+
 /* HRANDFIELD key count [WITHVALUES]: a positive count gives distinct
  * fields (the whole hash when count >= size), a negative one |count|
  * fields that may repeat. A reply longer than proto-max-bulk-len bytes is
@@ -562,7 +579,10 @@ hrandfield_count(struct cmd_ctx *c, long long l, bool withvalues)
             reply_pair(c, f, v, withvalues);
         return;
     }
-    hrandfield_distinct(c, h, count, withvalues);
+    if (!hash_is_listpack(h) && count * 3 <= size)
+        hrandfield_sample(c, h, count, withvalues);
+    else
+        hrandfield_distinct(c, h, count, withvalues);
 }
 
 static void
