@@ -8,6 +8,7 @@
 #include "core/server_cmds.h"
 #include "core/t_commands.h"
 #include "core/t_db.h"
+#include "core/t_hash.h"
 
 void
 core_register_commands(void)
@@ -17,6 +18,7 @@ core_register_commands(void)
     t_keys_register();
     t_set_register();
     t_db_register();
+    t_hash_register();
     server_register_commands();
     config_register_commands();
     pubsub_register();

@@ -81,8 +81,6 @@ struct cfg_opt cfg_opts[] = {
     CFG_IGN("dynamic-hz", 'b', "yes", MOD),
     CFG_IGN("enable-debug-command", 'e', "no", IMM),
     CFG_IGN("enable-module-command", 'e', "no", IMM),
-    CFG_IGN("hash-max-listpack-entries", 'i', "512", MOD),
-    CFG_IGN("hash-max-listpack-value", 'i', "64", MOD),
     CFG_IGN("hll-sparse-max-bytes", 'm', "3000", MOD),
     CFG_IGN("ignore-warnings", 's', "", MOD),
     CFG_IGN("io-threads-do-reads", 'b', "no", IMM),

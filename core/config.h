@@ -111,7 +111,11 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(threads, "threads", CFG_INT, 0, 0, MAX_WORKERS, CFG_IMMUTABLE)                                     \
     X(worker_cpus, "worker-cpus", CFG_STR, "", 0, 0, CFG_IMMUTABLE)                                      \
     X(io_uring_entries, "io-uring-entries", CFG_INT, 4096, 64, 32768, CFG_IMMUTABLE)                     \
-    X(enable_protected_configs, "enable-protected-configs", CFG_ENUM, "no", 0, 0, CFG_IMMUTABLE)
+    X(enable_protected_configs, "enable-protected-configs", CFG_ENUM, "no", 0, 0, CFG_IMMUTABLE)          \
+    X(hash_max_listpack_entries, "hash-max-listpack-entries", CFG_LL, 512, 0, 9223372036854775807LL,     \
+      CFG_MODIFIABLE)                                                                                    \
+    X(hash_max_listpack_value, "hash-max-listpack-value", CFG_MEM, 64, 0, 9223372036854775807LL,          \
+      CFG_MODIFIABLE)
 
 #define TS_CFG_FIELD_CFG_BOOL int
 #define TS_CFG_FIELD_CFG_INT int

@@ -197,6 +197,10 @@ ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
                 len = KS_PREFETCH_VALUE_MAX;
             for (uint64_t off = 0; off < len; off += 64)
                 __builtin_prefetch(buf + off, 0, 2);
+        } else if (kv_enc_raw(e) == ENC_OBJ) {
+            /* Every command on a collection reads its object (a small
+             * hash is one listpack): fetch its first line, read or write. */
+            __builtin_prefetch(kv_obj(e));
         }
     }
 }

@@ -143,6 +143,10 @@ struct kv *ks_set_obj(struct ks *ks, uint16_t slot, struct sv key, int type, voi
 /* Replace e's object by obj (an encoding conversion): the old object is
  * freed, the memory figure adjusted. */
 void kv_obj_replace(struct ks *ks, struct kv *e, void *obj);
+/* The object of e moved (its type reallocated it in place of the old
+ * one, which must not be freed again): store its new address. Memory is
+ * reported separately (ks_obj_account). */
+void kv_obj_set(struct kv *e, void *obj);
 /* The object of some entry grew or shrank from before to after bytes. */
 void ks_obj_account(struct ks *ks, size_t before, size_t after);
 

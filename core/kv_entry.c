@@ -166,6 +166,12 @@ kv_obj_replace(struct ks *ks, struct kv *e, void *obj)
 }
 
 void
+kv_obj_set(struct kv *e, void *obj)
+{
+    memcpy(kv_valptr(e), &obj, sizeof(obj));
+}
+
+void
 ks_obj_account(struct ks *ks, size_t before, size_t after)
 {
     ks->mem += after - before; /* modular: a shrink subtracts */

@@ -5,6 +5,7 @@
 #include "core/keyspace.h"
 #include "core/log.h"
 #include "core/obj_set.h"
+#include "core/t_hash.h"
 
 #include <stdlib.h>
 
@@ -73,4 +74,5 @@ void
 obj_setup(void)
 {
     obj_set_register();
+    obj_hash_register();
 }

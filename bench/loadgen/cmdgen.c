@@ -225,6 +225,9 @@ static const struct {
     {"ping", "PING"},
     {"lpush", "LPUSH list:__key__ __data__"},
     {"hset", "HSET hash:__key__ field __data__"},
+    {"hget", "HGET hash:__key__ field"},
+    {"hincrby", "HINCRBY hash:__key__ counter 1"},
+    {"hgetall", "HGETALL hash:__key__"},
 };
 
 int

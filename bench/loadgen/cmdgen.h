@@ -76,7 +76,7 @@ void lg_cmdgen_deinit(struct lg_cmdgen *g);
  * (empty, unbalanced quote, too many segments) or -ENOSPC. */
 int lg_cmdgen_add(struct lg_cmdgen *g, const char *text, unsigned weight);
 /* Add the redis-benchmark-like named tests "get", "set", "incr", "del",
- * "ping", "lpush", "hset" (weight 1 each) from a comma list; -EINVAL on an
+ * "ping", "lpush", "hset", "hget", "hincrby", "hgetall" (weight 1 each) from a comma list; -EINVAL on an
  * unknown name. */
 int lg_cmdgen_add_tests(struct lg_cmdgen *g, const char *list);
 /* Build the mix cycle and the filler; call once after every add and after

@@ -34,7 +34,7 @@ lg_options_usage(FILE *f)
         "                       intervals; latency counts from the scheduled time\n"
         "Requests\n"
         "  -t LIST              mix of named tests, equal weights: get,set,incr,del,\n"
-        "                       ping,lpush,hset (a mix, not one after another)\n"
+        "                       ping,lpush,hset,hget,hincrby,hgetall (a mix, not one after another)\n"
         "  --ratio SET:GET      SET and GET weights (default 1:10 when nothing else)\n"
         "  --command TEMPLATE   any command, e.g. \"INCR counter:__key__\" (repeatable);\n"
         "                       __key__ = key, __data__ = value\n"

@@ -14,6 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 import diff_set  # noqa: E402  (the set commands' generator and cases)
+import diff_hash  # noqa: E402
 
 PORT_T = H.port(21100)
 PORT_R = H.port(21110)
@@ -121,6 +122,12 @@ CMDS = [
     ["HELLO", "x"],
 ]
 
+# The hash commands (diff_hash.py): fixed cases before the RESP3 section,
+# RESP3 shapes right after HELLO 3.
+_r3 = CMDS.index(["HELLO", "3"])
+CMDS[_r3 + 1:_r3 + 1] = diff_hash.FIXED_RESP3
+CMDS[_r3:_r3] = diff_hash.FIXED
+
 
 def norm_hello(rep):
     """HELLO: server name, version and connection id legitimately differ."""
@@ -214,6 +221,9 @@ def parse(raw):
             return (None if n < 0 else out), i
         return head, i
     return p(0)[0]
+
+
+ALLOW.update(diff_hash.allow(parse))
 
 
 def compare(i, cmd, rt, rr, pipelined=False):
@@ -310,6 +320,41 @@ def run_pipelined(tess, red):
         compare(i, CMDS[i], rt, rr, pipelined=True)
 
 
+def run_hash_random(tess, red):
+    """Seeded random hash sequences (diff_hash.py); seeds from
+    TESSERA_DIFF_SEEDS (comma separated), RESP3 on odd seeds."""
+    seeds = [int(s) for s in os.environ.get("TESSERA_DIFF_SEEDS", "1,2,3,4").split(",") if s]
+    steps = int(os.environ.get("TESSERA_DIFF_STEPS", "400"))
+    diff_hash.run_serial(t, tess, red)
+    for seed in seeds:
+        diff_hash.run_random(t, tess, red, seed, steps, 3 if seed % 2 else 2, parse)
+
+
+def run_hash_cluster(tess, red):
+    """The random hash sequences against a cluster-mode Tessera (one node,
+    every slot, 2 workers), keys in one slot; redis-server standalone."""
+    import time
+    port = H.port(21120)
+    srv = H.tessera(port, threads=2, extra=["--cluster-enabled", "yes", "--cluster-config-file",
+                                            "nodes-%d.conf" % port, "--cluster-port", str(port + 50)])
+    try:
+        with srv.raw() as c:
+            c.cmd("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+            deadline = time.monotonic() + 15
+            while b"cluster_state:ok" not in c.cmd("CLUSTER", "INFO") and time.monotonic() < deadline:
+                time.sleep(0.1)
+        seeds = [int(s) for s in os.environ.get("TESSERA_DIFF_SEEDS", "1,2,3,4").split(",") if s]
+        steps = int(os.environ.get("TESSERA_DIFF_STEPS", "400"))
+        for seed in seeds:
+            diff_hash.run_random(t, srv, red, 1000 + seed, steps, 3 if seed % 2 else 2, parse,
+                                 keys=diff_hash.CLUSTER_KEYS)
+        t.check(srv.alive(), "cluster-mode Tessera still running")
+    finally:
+        srv.stop()
+        t.server_checks(srv)
+        srv.cleanup()
+
+
 def main():
     def body(tess, red):
         t.run(run_all, tess, red)
@@ -317,8 +362,10 @@ def main():
         t.run(diff_set.run, t, tess, red)
         if not H.is_dry_run():
             t.run(diff_set.run_cross_worker, t, tess)
+        t.run(run_hash_random, tess, red)
+        t.run(run_hash_cluster, tess, red)
 
-    H.against_redis(t, PORT_T, PORT_R, body)
+    H.against_redis(t, PORT_T, PORT_R, body, redis_extra=("--enable-debug-command", "yes"))
 
 
 if __name__ == "__main__":
