@@ -53,6 +53,8 @@ req_borrow(struct worker *w)
     r->argc = 0;
     r->argv = NULL;
     r->reply.len = 0;
+    r->acct = 0;
+    r->credit_dst = -1;
     r->argbuf.len = 0;
     return r;
 }
@@ -124,7 +126,7 @@ static void
 conn_drain_check(struct worker *w, struct conn *c)
 {
     (void)w;
-    if (c->closing && (c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->pending == 0 && c->out.len == 0 &&
+    if (c->closing && (c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->pending == 0 && obuf_pending(&c->ob) == 0 &&
         !c->send_armed) {
         c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;
         shutdown(c->fd, SHUT_RDWR);
@@ -142,8 +144,9 @@ dispatch_deliver(struct worker *w, struct conn *c)
         if (!c->fifo_head)
             c->fifo_tail = NULL;
         c->pending--;
+        c->fifo_bytes -= r->acct;
         if (keep && !r->suppress && r->reply.len) {
-            ts_buf_append(&c->out, r->reply.data, r->reply.len);
+            obuf_adopt(&c->ob, &r->reply); /* a large reply moves as a block, uncopied */
             any = true;
         }
         req_return(w, r);
@@ -155,6 +158,20 @@ dispatch_deliver(struct worker *w, struct conn *c)
         return;
     }
     conn_maybe_resume(w, c);
+}
+
+/* A finished request's reply counts as its connection's output while it
+ * waits in the FIFO (behind an unfinished one), so a client whose replies
+ * pile up there meets its output limit like one whose list grows. */
+void
+dispatch_finished(struct worker *w, struct conn *c, struct req *r)
+{
+    r->done = true;
+    r->acct = r->reply.len;
+    c->fifo_bytes += r->acct;
+    if (r->acct && c->fifo_head != r)
+        conn_out_check(c);
+    dispatch_deliver(w, c);
 }
 
 /* g_rt.client_push: bytes for a client of this worker that are not the
@@ -169,14 +186,14 @@ dispatch_push(struct client *cl, const void *p, size_t n)
 {
     struct conn *c = (struct conn *)cl;
     struct worker *w = c->w;
-    if (c->closing)
-        return;
+    if (c->closing || (c->cl.flags & CL_CLOSE_ASAP))
+        return; /* closing (over its output limit, maybe): dropped */
     struct req *last_done = NULL;
     for (struct req *q = c->fifo_head; q; q = q->next)
         if (q->done)
             last_done = q;
     if (last_done == NULL) {
-        ts_buf_append(&c->out, p, n);
+        obuf_append(&c->ob, p, n);
         conn_mark_output(w, c);
         return;
     }
@@ -191,6 +208,9 @@ dispatch_push(struct client *cl, const void *p, size_t n)
     if (c->fifo_tail == last_done)
         c->fifo_tail = r;
     c->pending++;
+    r->acct = n;
+    c->fifo_bytes += n;
+    conn_out_check(c);
 }
 
 /* A request finished on another worker comes home. */
@@ -199,9 +219,8 @@ req_home(struct worker *w, struct wmsg *m)
 {
     struct req *r = (struct req *)m;
     struct conn *c = r->conn;
-    r->done = true;
     conn_hold(c);
-    dispatch_deliver(w, c);
+    dispatch_finished(w, c, r);
     conn_release(w, c);
 }
 
@@ -357,19 +376,17 @@ start_fanout(struct worker *w, struct conn *c, struct cmd_ctx *ctx, bool suppres
 static void
 reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
 {
-    struct ts_buf *out;
     struct req *r = NULL;
+    struct reply rep;
     if (c->fifo_head) {
         r = req_borrow(w);
         r->conn = c;
         r->origin = w->id;
         fifo_push(c, r);
-        out = &r->reply;
+        reply_init(&rep, &r->reply, c->cl.resp);
     } else {
-        out = &c->out;
+        reply_init_obuf(&rep, &c->ob, c->cl.resp);
     }
-    struct reply rep;
-    reply_init(&rep, out, c->cl.resp);
     reply_error(&rep, msg);
     w->shard.stats.errors++;
     cmdstats_error(&w->shard.cstats, msg[0] == '-' ? msg + 1 : msg, strlen(msg) - (msg[0] == '-'));
@@ -474,6 +491,17 @@ dispatch_pause_release(struct worker *w)
         conn_release(w, c);
         r = next;
     }
+}
+
+/* Take back what the command being run wrote into the current block (its
+ * reply is dropped: CLIENT REPLY OFF, or it went elsewhere). Only commands
+ * with small replies (CLIENT REPLY, forwarding ones that wrote nothing) get
+ * here unsuppressed; if the block they wrote into was sealed first, their
+ * reply starts the fresh block, at 0. */
+static inline void
+out_rollback(struct conn *c, size_t mark, size_t nblocks)
+{
+    c->ob.cur.len = (c->ob.nblocks == nblocks && mark <= c->ob.cur.len) ? mark : 0;
 }
 
 /* Route and run one command of connection c. */
@@ -646,27 +674,33 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         return;
     }
     if (target == w->id && c->fifo_head == NULL) {
-        /* Fast path: run now, reply straight into the output buffer. */
-        size_t mark = c->out.len;
+        /* Fast path: run now, reply straight into the output block. A
+         * reply that will be dropped (CLIENT REPLY OFF/SKIP) stays in the
+         * current block, so the mark can take it back; otherwise a full
+         * block may be sealed into the list as the reply grows. */
+        size_t mark = c->ob.cur.len, nblocks = c->ob.nblocks;
         struct reply rep;
-        reply_init(&rep, &c->out, cl->resp);
+        if (unlikely(suppress))
+            reply_init(&rep, &c->ob.cur, cl->resp);
+        else
+            reply_init_obuf(&rep, &c->ob, cl->resp);
         struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = argc, .argv = argv, .r = &rep,
                               .cflags = cl->flags | (c->asking_now ? CL_ASKING : 0),
                               .client_id = cl->id, .slot = slot};
         int fwd = exec_here(w, &ctx, cl);
         if (unlikely(ctx.fanout != NULL)) {
-            c->out.len = mark;
+            out_rollback(c, mark, nblocks);
             start_fanout(w, c, &ctx, suppress);
             return;
         }
         if (unlikely(fwd >= 0 && fwd != w->id)) {
-            c->out.len = mark;
+            out_rollback(c, mark, nblocks);
             struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
             send_req(w, r, fwd);
             return;
         }
         if (unlikely(skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd))
-            c->out.len = mark;
+            out_rollback(c, mark, nblocks);
         if (cl->resp != rep.resp) /* HELLO switched protocol */
             cl->resp = rep.resp;
         conn_mark_output(w, c);
@@ -699,8 +733,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     if (cl->resp != rep.resp)
         cl->resp = rep.resp;
     r->suppress = (skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd);
-    r->done = true;
-    dispatch_deliver(w, c);
+    dispatch_finished(w, c, r);
 }
 
 long

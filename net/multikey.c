@@ -492,10 +492,9 @@ mk_finish(struct worker *w, struct mk *x)
         x->parts[i].msg.run = mk_unlock_run;
         worker_send(w, x->parts[i].worker, &x->parts[i].msg);
     }
-    r->done = true;
     c->mk_active = false;
     conn_hold(c);
-    dispatch_deliver(w, c);
+    dispatch_finished(w, c, r);
     conn_release(w, c);
     mk_unref(x);
 }

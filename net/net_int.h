@@ -16,8 +16,11 @@
 
 #include <ck_ring.h>
 #include <liburing.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "core/buf.h"
+#include "core/obuf.h"
 #include "core/client.h"
 #include "core/cmd.h"
 #include "core/shard.h"
@@ -78,11 +81,15 @@ struct req {
     int argv_heap_cap;
     struct ts_buf argbuf;      /* copies of the argument bytes */
     struct ts_buf reply;
+    size_t acct;               /* reply bytes counted in conn->fifo_bytes */
+    int credit_dst;            /* worker whose request credit this holds, -1 if none */
     void *fanout;              /* fan-out state when this req waits for one */
     struct req *wait_next;     /* key-lock / pause wait lists */
 };
 
 /* ---- Connections ---- */
+#define CONN_SEND_IOV 16 /* blocks per send (16 x 16 KB) */
+
 struct conn {
     struct client cl;          /* first: core sees &conn->cl */
     struct worker *w;
@@ -100,15 +107,18 @@ struct conn {
                                 * (the one-shot flag is already cleared in cl) */
     bool paused;               /* a command waits for CLIENT PAUSE to end */
     bool mk_active;            /* a cross-worker multi-key command is running: parse nothing more */
+    bool peer_wait;            /* a request waits for credit to a worker (parked) */
     struct ts_buf in;          /* unconsumed query bytes */
     struct resp_parser parser;
-    struct ts_buf out;         /* replies being accumulated */
-    struct ts_buf sending;     /* the buffer handed to the kernel */
-    size_t sending_off;
+    struct obuf ob;            /* replies: a block list; the kernel sends from its head */
+    size_t fifo_bytes;         /* reply bytes of finished requests held in the FIFO */
+    int64_t obuf_soft_ms;      /* since when output is over the soft limit (0: it is not) */
     struct req *fifo_head;     /* requests awaiting replies, in order */
     struct req *fifo_tail;
     int pending;               /* requests in the FIFO */
     struct conn *flush_next;   /* worker's list of connections with output */
+    struct msghdr smsg;        /* a send of several blocks (untouched while in flight) */
+    struct iovec siov[CONN_SEND_IOV];
 };
 
 /* ---- Workers ---- */
@@ -146,6 +156,7 @@ struct worker {
     int sleeping;              /* atomic: 1 while blocked in io_uring_enter */
     struct peer_out out[MAX_WORKERS];
     struct conn *flush_head;   /* connections with output to send */
+    struct obuf_pool obuf_pool; /* spare output blocks of this worker's connections */
     struct req *req_pool;      /* free requests (origin-owned) */
     struct prefetch_hints hints; /* slots of the keys of the window being run */
     struct req *paused_head;   /* commands held by CLIENT PAUSE, in arrival order */
@@ -209,12 +220,20 @@ conn_release(struct worker *w, struct conn *c)
     conn_free_if_done(w, c);
 }
 
+/* outlimit.c */
+size_t conn_out_used(const struct conn *c);
+void conn_out_publish(struct conn *c);
+void conn_out_check(struct conn *c);
+void conn_out_grew(struct obuf *o);
+
 /* dispatch.c */
 void dispatch_push(struct client *cl, const void *p, size_t n);
 /* Process every complete command in buf; returns bytes consumed, or -1 if
  * the connection must close (protocol error already replied). */
 long dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len);
 void dispatch_deliver(struct worker *w, struct conn *c);
+/* r (in c's FIFO) has its reply: count it as c's output, then deliver. */
+void dispatch_finished(struct worker *w, struct conn *c, struct req *r);
 struct req *req_borrow(struct worker *w);
 void req_return(struct worker *w, struct req *r);
 void req_exec_remote(struct worker *w, struct wmsg *m);
