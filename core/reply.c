@@ -100,13 +100,6 @@ reply_hdr_write(char *dst, char type, long long v)
 
 /* ---- Room in the output ---- */
 
-void
-reply_init_obuf(struct reply *r, struct obuf *o, uint8_t resp)
-{
-    reply_init(r, &o->cur, resp);
-    r->sink = o;
-}
-
 /* May the element about to be written start a new block? Not inside a
  * deferred aggregate (its token is an offset in out) nor after an error
  * (err_at is one). */

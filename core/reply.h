@@ -10,6 +10,7 @@
 #define TESSERA_REPLY_H
 
 #include "core/buf.h"
+#include "core/obuf.h"
 
 /* Where a reply may spill when its buffer is a connection's output block
  * list (core/obuf.h): instead of growing `out` (a realloc that moves every
@@ -18,8 +19,6 @@
  * Only between elements, and never while a deferred header is open or
  * after an error was written (their offsets point into `out`). NULL for a
  * plain buffer (a forwarded request's reply), which just grows. */
-struct obuf;
-
 struct reply {
     struct ts_buf *out;
     uint8_t resp;   /* 2 or 3 */
@@ -42,7 +41,12 @@ reply_init(struct reply *r, struct ts_buf *out, uint8_t resp)
 }
 
 /* Write into an output block list (out becomes &o->cur). */
-void reply_init_obuf(struct reply *r, struct obuf *o, uint8_t resp);
+static inline void
+reply_init_obuf(struct reply *r, struct obuf *o, uint8_t resp)
+{
+    reply_init(r, &o->cur, resp);
+    r->sink = o;
+}
 
 void reply_ok(struct reply *r);                       /* +OK */
 void reply_simple(struct reply *r, const char *s);    /* +s */
