@@ -136,6 +136,7 @@ conn_accepted(struct worker *w, int fd)
     resp_parser_init(&c->parser, g_cfg.proto_max_bulk_len);
     obuf_init(&c->ob, &w->obuf_pool);
     c->ob.grew = conn_out_grew;
+    c->wait_peer = -1;
 
     struct shard *sh = &w->shard;
     c->cl.next_in_worker = sh->clients;
@@ -189,8 +190,8 @@ return_buffer(struct worker *w, unsigned bid)
 bool
 conn_may_parse(const struct conn *c)
 {
-    return !c->closing && !c->mk_active && !c->paused && !c->peer_wait && c->pending < CONN_PENDING_HIGH &&
-           !(c->cl.flags & CL_CLOSE_ASAP) && obuf_pending(&c->ob) < CONN_OUT_HIGH;
+    return !c->closing && !c->mk_active && !c->paused && c->wait_peer < 0 && c->pending < CONN_PENDING_HIGH &&
+           !(c->cl.flags & CL_CLOSE_ASAP) && obuf_pending(&c->ob) < CONN_OUT_HIGH && !c->w->backlog_full;
 }
 
 void
@@ -334,10 +335,12 @@ conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
     }
     if (!conn_may_parse(c)) {
         c->throttled = true;
-        /* Stop reading only when the client is far ahead of us; a wait for
-         * a cross-worker command or a CLIENT PAUSE is short, and its input
-         * is bounded by client-query-buffer-limit anyway. */
-        if (c->pending >= CONN_PENDING_HIGH || obuf_pending(&c->ob) >= CONN_OUT_HIGH)
+        /* Stop reading only when the client is far ahead of us, or feeds a
+         * congested worker queue (worker.c); a wait for a cross-worker
+         * command or a CLIENT PAUSE is short, and its input is bounded by
+         * client-query-buffer-limit anyway. */
+        if (c->pending >= CONN_PENDING_HIGH || obuf_pending(&c->ob) >= CONN_OUT_HIGH || c->wait_peer >= 0 ||
+            w->backlog_full)
             conn_pause_recv(w, c);
     }
     conn_arm_recv(w, c);

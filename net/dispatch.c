@@ -484,7 +484,10 @@ dispatch_pause_release(struct worker *w)
         if (!c->closing) {
             if (r->skip_reply)
                 c->cl.reply_mode = REPLY_SKIP_NEXT;
+            struct conn *prev_feeder = w->feeder;
+            w->feeder = c;
             process_command(w, c, r->argc, r->argv);
+            w->feeder = prev_feeder;
             dispatch_deliver(w, c);
         }
         req_return(w, r);
@@ -736,15 +739,30 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     dispatch_finished(w, c, r);
 }
 
+static long dispatch_input_loop(struct worker *w, struct conn *c, const char *buf, size_t len, char *err,
+                                size_t errlen);
+
 long
 dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len)
 {
-    size_t pos = 0;
     char err[160];
     c->parser.max_bulk_len = g_cfg.proto_max_bulk_len;
+    /* Messages this input makes go to other workers' queues: a congested
+     * one makes this connection wait (worker.c). */
+    struct conn *prev_feeder = w->feeder;
+    w->feeder = c;
+    long r = dispatch_input_loop(w, c, buf, len, err, sizeof(err));
+    w->feeder = prev_feeder;
+    return r;
+}
+
+static long
+dispatch_input_loop(struct worker *w, struct conn *c, const char *buf, size_t len, char *err, size_t errlen)
+{
+    size_t pos = 0;
     while (pos < len && conn_may_parse(c)) {
         size_t used = 0;
-        int st = resp_parse(&c->parser, buf + pos, len - pos, &used, err, sizeof(err));
+        int st = resp_parse(&c->parser, buf + pos, len - pos, &used, err, errlen);
         if (st == RESP_NEED_MORE) {
             size_t want = resp_want(&c->parser);
             if (want > c->in.cap && (long long)want <= g_cfg.client_query_buffer_limit)

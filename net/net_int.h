@@ -34,7 +34,7 @@ typedef void (*wmsg_run_fn)(struct worker *w, struct wmsg *m);
 
 struct wmsg {
     wmsg_run_fn run;
-    struct wmsg *next; /* overflow list when the ring is full */
+    struct wmsg *next; /* in the sender's backlog while the ring is full */
 };
 
 /* ---- user_data encoding: pointer | op in the low 3 bits ---- */
@@ -107,7 +107,7 @@ struct conn {
                                 * (the one-shot flag is already cleared in cl) */
     bool paused;               /* a command waits for CLIENT PAUSE to end */
     bool mk_active;            /* a cross-worker multi-key command is running: parse nothing more */
-    bool peer_wait;            /* a request waits for credit to a worker (parked) */
+    int wait_peer;             /* fed that worker's queue past its watermark: parse nothing until it drains (-1: none) */
     struct ts_buf in;          /* unconsumed query bytes */
     struct resp_parser parser;
     struct obuf ob;            /* replies: a block list; the kernel sends from its head */
@@ -121,11 +121,33 @@ struct conn {
     struct iovec siov[CONN_SEND_IOV];
 };
 
-/* ---- Workers ---- */
+/* ---- Workers ----
+ *
+ * Bounded hand-offs (worker.c has the full argument). A message goes into
+ * the ring to its destination, or, when the ring is full, into a backlog
+ * kept by the sender in order. No sender ever waits for space, so no cycle
+ * of workers can wait on each other; instead the work that feeds a queue
+ * is throttled at its source, the client connections:
+ *
+ *   ring occupancy >= WRING_HIGH, or any backlog  -> the peer is congested:
+ *       a connection whose command sends to it stops parsing (wait_peer)
+ *       and reading (its recv is cancelled) until the peer drains
+ *   ring occupancy <= WRING_LOW and no backlog    -> not congested; its
+ *       waiting connections resume
+ *   backlog total >= WBACKLOG_MAX                 -> every connection of
+ *       the worker stops parsing until the backlogs are empty
+ *
+ * Replies, fan-out acks and forwarded requests are never throttled: they
+ * finish work already admitted, so every queue keeps draining. */
 #define WRING_SIZE 4096
+#define WRING_HIGH (WRING_SIZE * 3 / 4)
+#define WRING_LOW (WRING_SIZE / 4)
+#define WBACKLOG_MAX 1024
 
 struct peer_out {
-    struct wmsg *ovf_head, *ovf_tail; /* messages waiting for ring space */
+    struct wmsg *ovf_head, *ovf_tail; /* backlog: messages waiting for ring space, in order */
+    uint32_t novf;                    /* its length */
+    bool congested;                   /* past WRING_HIGH (or backlogged) and not yet back to WRING_LOW */
     bool dirty;                       /* something was sent this turn: maybe wake */
 };
 
@@ -155,6 +177,13 @@ struct worker {
     /* messaging */
     int sleeping;              /* atomic: 1 while blocked in io_uring_enter */
     struct peer_out out[MAX_WORKERS];
+    int ncongested;            /* peers with .congested set */
+    uint32_t backlog_total;    /* sum of out[].novf */
+    bool backlog_full;         /* backlog_total reached WBACKLOG_MAX: no connection parses */
+    bool resume_conns;         /* congestion ended: resume the connections that waited */
+    struct conn *feeder;       /* the connection whose input is being dispatched (or NULL) */
+    uint32_t backlog_peak;     /* largest backlog_total seen (tests, diagnostics) */
+    uint64_t congestions;      /* times a peer became congested */
     struct conn *flush_head;   /* connections with output to send */
     struct obuf_pool obuf_pool; /* spare output blocks of this worker's connections */
     struct req *req_pool;      /* free requests (origin-owned) */
@@ -191,6 +220,7 @@ wring_at(int src, int dst)
 
 /* worker.c */
 void worker_send(struct worker *w, int dst, struct wmsg *m);
+void worker_resume_waiting(struct worker *w);
 struct worker *worker_self(void);
 struct io_uring_sqe *worker_sqe(struct worker *w);
 
