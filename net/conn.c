@@ -32,8 +32,6 @@
 static uint64_t next_client_id = 1; /* atomic */
 static int nclients;                /* atomic: all workers' connections */
 
-#define CONN_OUT_HIGH (64u * 1024 * 1024) /* stop parsing above this much unsent output */
-#define CONN_PENDING_HIGH 4096            /* or this many outstanding requests */
 
 static void
 format_addr(const struct sockaddr_storage *ss, char *out, size_t n)
@@ -190,8 +188,7 @@ return_buffer(struct worker *w, unsigned bid)
 bool
 conn_may_parse(const struct conn *c)
 {
-    return !c->closing && !c->mk_active && !c->paused && c->wait_peer < 0 && c->pending < CONN_PENDING_HIGH &&
-           !(c->cl.flags & CL_CLOSE_ASAP) && obuf_pending(&c->ob) < CONN_OUT_HIGH && !c->w->backlog_full;
+    return conn_may_parse_next(c) && !(c->cl.flags & CL_CLOSE_ASAP) && !c->w->backlog_full;
 }
 
 void

@@ -760,7 +760,9 @@ static long
 dispatch_input_loop(struct worker *w, struct conn *c, const char *buf, size_t len, char *err, size_t errlen)
 {
     size_t pos = 0;
-    while (pos < len && conn_may_parse(c)) {
+    if (!conn_may_parse(c))
+        return 0;
+    while (pos < len && conn_may_parse_next(c)) {
         size_t used = 0;
         int st = resp_parse(&c->parser, buf + pos, len - pos, &used, err, errlen);
         if (st == RESP_NEED_MORE) {

@@ -268,7 +268,22 @@ struct req *req_borrow(struct worker *w);
 void req_return(struct worker *w, struct req *r);
 void req_exec_remote(struct worker *w, struct wmsg *m);
 void dispatch_pause_release(struct worker *w);
+/* May c's next command be parsed now? conn_may_parse is the whole rule;
+ * conn_may_parse_next the part that can change while a batch of input is
+ * dispatched, for the per-command loop, which checks the rest once on
+ * entry: CL_CLOSE_ASAP after each command anyway, and a worker backlog
+ * reaching its cap always marks the connection being dispatched. */
 bool conn_may_parse(const struct conn *c);
+#define CONN_OUT_HIGH (64u * 1024 * 1024) /* stop parsing above this much unsent output */
+#define CONN_PENDING_HIGH 4096            /* or this many outstanding requests */
+static inline bool
+conn_may_parse_next(const struct conn *c)
+{
+    /* list_bytes counts the head block's sent part too: close enough for
+     * a 64 MB threshold, one load less per command. */
+    return !c->closing && !c->mk_active && !c->paused && c->wait_peer < 0 && c->pending < CONN_PENDING_HIGH &&
+           c->ob.list_bytes + c->ob.cur.len < CONN_OUT_HIGH;
+}
 
 /* fanout.c */
 void fanout_launch(struct worker *w, struct req *r, void *fanout);
