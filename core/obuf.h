@@ -33,7 +33,7 @@
  * when sent instead of going back to the pool. */
 #define OBUF_POOL_BLOCK_MAX (64u * 1024)
 /* Blocks a pool keeps (a per-worker cache, not a limit on output). */
-#define OBUF_POOL_MAX 256
+#define OBUF_POOL_MAX 64
 
 struct oblock {
     struct oblock *next;
