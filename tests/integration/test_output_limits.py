@@ -286,6 +286,26 @@ def test_config_applies(tess):
         config_set(tess.port, "client-output-buffer-limit", "pubsub 32mb 8mb 60")
 
 
+def test_startup_directive(srv):
+    """The directive given at start-up acts, and is not reported as one
+    Tessera ignores."""
+    sub = quiet_socket(srv.port)
+    sub.sendall(H.encode("SUBSCRIBE", "boot"))
+    time.sleep(0.2)
+    sub.recv(1000)
+    counts = publish_stream(srv.port, "boot", 24 * MB, 64 * 1024)
+    delivered = sum(counts) * 64 * 1024
+    t.check(counts[-1] == 0 and delivered < 12 * MB,
+            "subscriber closed at the 3mb limit given at start-up (%.1f MB delivered)" % (delivered / MB))
+    sub.close()
+    with H.RawConn(srv.port) as c:
+        t.eq(c.cmd("CONFIG", "GET", "client-output-buffer-limit"),
+             H.encode("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 3145728 0 0"),
+             "CONFIG GET shows it")
+    t.check("client-output-buffer-limit' is accepted but has no effect" not in srv.log_text(),
+            "no 'has no effect' warning for it")
+
+
 # ---- (e) forwarded replies --------------------------------------------------
 
 def forwarded(port):
@@ -379,9 +399,9 @@ def test_client_list_fields(srv):
     s.close()
 
 
-def on_fresh_tessera(idx, fn):
+def on_fresh_tessera(idx, fn, extra=()):
     """Run fn against a Tessera (2 workers) started for it alone."""
-    srv = H.tessera(H.port(22620 + idx), threads=2)
+    srv = H.tessera(H.port(22620 + idx), threads=2, extra=extra)
     try:
         t.run(fn, srv)
         t.check(srv.alive(), "%s: fresh Tessera still running" % fn.__name__)
@@ -403,6 +423,8 @@ def main():
                 t.run(fn, srv)
         t.run(test_config_roundtrip, tess, red)
         t.run(test_config_applies, tess)
+        on_fresh_tessera(len(rss_tests) + 1, test_startup_directive,
+                         extra=["--client-output-buffer-limit", "pubsub 3mb 0 0"])
         if not H.is_dry_run():
             on_fresh_tessera(len(rss_tests), test_forwarded_replies)
 
