@@ -89,7 +89,7 @@ oblock_mem(const struct oblock *b)
     return b->b.cap <= OBUF_POOL_BLOCK_MAX ? b->b.cap : b->b.len;
 }
 
-static void
+static inline void
 obuf_link(struct obuf *o, struct oblock *b)
 {
     b->next = NULL;
@@ -202,18 +202,6 @@ obuf_consume(struct obuf *o, size_t n)
             return;
         }
         n -= left;
-        o->head = b->next;
-        if (!o->head)
-            o->tail = NULL;
-        o->nblocks--;
-        o->list_bytes -= b->b.len;
-        o->list_mem -= oblock_mem(b);
-        o->head_off = 0;
-        oblock_give(o, b);
-    }
-    /* Blocks emptied by an exact consume are dropped too. */
-    while (o->head && o->head_off == o->head->b.len) {
-        struct oblock *b = o->head;
         o->head = b->next;
         if (!o->head)
             o->tail = NULL;

@@ -185,11 +185,6 @@ return_buffer(struct worker *w, unsigned bid)
     io_uring_buf_ring_advance(w->br, 1);
 }
 
-bool
-conn_may_parse(const struct conn *c)
-{
-    return conn_may_parse_next(c) && !(c->cl.flags & CL_CLOSE_ASAP) && !c->w->backlog_full;
-}
 
 void
 conn_free_if_done(struct worker *w, struct conn *c)

@@ -739,8 +739,9 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     dispatch_finished(w, c, r);
 }
 
-static long dispatch_input_loop(struct worker *w, struct conn *c, const char *buf, size_t len, char *err,
-                                size_t errlen);
+static inline __attribute__((always_inline)) long dispatch_input_loop(struct worker *w, struct conn *c,
+                                                                      const char *buf, size_t len, char *err,
+                                                                      size_t errlen);
 
 long
 dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len)
@@ -756,13 +757,11 @@ dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len)
     return r;
 }
 
-static long
+static inline __attribute__((always_inline)) long
 dispatch_input_loop(struct worker *w, struct conn *c, const char *buf, size_t len, char *err, size_t errlen)
 {
     size_t pos = 0;
-    if (!conn_may_parse(c))
-        return 0;
-    while (pos < len && conn_may_parse_next(c)) {
+    while (pos < len && conn_may_parse_next(c)) { /* callers checked conn_may_parse */
         size_t used = 0;
         int st = resp_parse(&c->parser, buf + pos, len - pos, &used, err, errlen);
         if (st == RESP_NEED_MORE) {

@@ -273,7 +273,6 @@ void dispatch_pause_release(struct worker *w);
  * dispatched, for the per-command loop, which checks the rest once on
  * entry: CL_CLOSE_ASAP after each command anyway, and a worker backlog
  * reaching its cap always marks the connection being dispatched. */
-bool conn_may_parse(const struct conn *c);
 #define CONN_OUT_HIGH (64u * 1024 * 1024) /* stop parsing above this much unsent output */
 #define CONN_PENDING_HIGH 4096            /* or this many outstanding requests */
 static inline bool
@@ -283,6 +282,11 @@ conn_may_parse_next(const struct conn *c)
      * a 64 MB threshold, one load less per command. */
     return !c->closing && !c->mk_active && !c->paused && c->wait_peer < 0 && c->pending < CONN_PENDING_HIGH &&
            c->ob.list_bytes + c->ob.cur.len < CONN_OUT_HIGH;
+}
+static inline bool
+conn_may_parse(const struct conn *c)
+{
+    return conn_may_parse_next(c) && !(c->cl.flags & CL_CLOSE_ASAP) && !c->w->backlog_full;
 }
 
 /* fanout.c */

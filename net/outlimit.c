@@ -87,10 +87,18 @@ conn_out_check(struct conn *c)
         conn_out_over(c);
 }
 
-/* The obuf hook: the block list of a connection grew. */
+/* The obuf hook: the block list of a connection grew. Output that fits in
+ * two blocks is not checked: Redis too checks only once its reply list
+ * grows past the fixed 16 KB buffer, so a limit below that acts a little
+ * above it; this keeps the check off the path of a connection that flushes
+ * one small block per turn. */
 void
 conn_out_grew(struct obuf *o)
 {
     struct conn *c = (struct conn *)((char *)o - offsetof(struct conn, ob));
+    if (likely(obuf_mem(o) + c->fifo_bytes <= 2 * OBUF_BLOCK)) {
+        c->obuf_soft_ms = 0; /* under any soft limit Redis could see: its clock restarts */
+        return;
+    }
     conn_out_check(c);
 }
