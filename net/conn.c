@@ -32,7 +32,6 @@
 static uint64_t next_client_id = 1; /* atomic */
 static int nclients;                /* atomic: all workers' connections */
 
-
 static void
 format_addr(const struct sockaddr_storage *ss, char *out, size_t n)
 {
@@ -184,7 +183,6 @@ return_buffer(struct worker *w, unsigned bid)
                           io_uring_buf_ring_mask(w->br_count), 0);
     io_uring_buf_ring_advance(w->br, 1);
 }
-
 
 void
 conn_free_if_done(struct worker *w, struct conn *c)
@@ -391,10 +389,10 @@ conn_flush_all(struct worker *w)
     while (c) {
         struct conn *next = c->flush_next;
         c->in_dirty = false;
+        if ((!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY)) && !(c->cl.flags & CL_CLOSE_ASAP))
+            start_send(w, c); /* its seal may find the client over its output limit */
         if (unlikely(c->cl.flags & CL_CLOSE_ASAP) && !c->closing)
             conn_close(w, c); /* over its output limit: what it has is dropped */
-        if (!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY))
-            start_send(w, c);
         conn_out_publish(c);
         if (c->closing)
             conn_free_if_done(w, c);
