@@ -47,8 +47,12 @@ struct client {
     const char *last_sub; /* (any) its subcommand ("list" of CLIENT LIST), or NULL */
     size_t qbuf;        /* (any) bytes in the query buffer */
     size_t qbuf_cap;    /* (any) its capacity */
-    size_t obuf;        /* (any) bytes waiting in the output buffer */
-    size_t obuf_cap;    /* (any) its capacity */
+    /* Output, as CLIENT LIST shows it (published by the owner at each loop
+     * turn that touched it and whenever its block list grows): */
+    size_t obl;         /* (any) bytes in the current block (Redis: the fixed buffer) */
+    size_t oll;         /* (any) blocks queued in the list */
+    size_t omem;        /* (any) output memory: the list's blocks + finished replies held */
+    size_t obuf_cap;    /* (any) capacity of the current block */
     uint64_t tot_net_in, tot_net_out, tot_cmds; /* (any) */
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL until the first one */
     struct multi_state *multi;    /* MULTI queue and WATCHed keys (multi.c); NULL until used */

@@ -56,7 +56,9 @@ client_format_line(struct ts_buf *out, const struct client *cl, int64_t now_ms)
     client_flag_letters(cl, flags);
     size_t qbuf = __atomic_load_n(&cl->qbuf, __ATOMIC_RELAXED);
     size_t qcap = __atomic_load_n(&cl->qbuf_cap, __ATOMIC_RELAXED);
-    size_t obuf = __atomic_load_n(&cl->obuf, __ATOMIC_RELAXED);
+    size_t obl = __atomic_load_n(&cl->obl, __ATOMIC_RELAXED);
+    size_t oll = __atomic_load_n(&cl->oll, __ATOMIC_RELAXED);
+    size_t omem = __atomic_load_n(&cl->omem, __ATOMIC_RELAXED);
     size_t ocap = __atomic_load_n(&cl->obuf_cap, __ATOMIC_RELAXED);
     int64_t ctime = __atomic_load_n(&cl->ctime_ms, __ATOMIC_RELAXED);
     int64_t last = __atomic_load_n(&cl->last_ms, __ATOMIC_RELAXED);
@@ -69,15 +71,11 @@ client_format_line(struct ts_buf *out, const struct client *cl, int64_t now_ms)
     }
     int64_t age = ctime > 0 && now_ms > ctime ? (now_ms - ctime) / 1000 : 0;
     int64_t idle = last > 0 && now_ms > last ? (now_ms - last) / 1000 : age;
-    /* tot-mem: what this connection holds: both buffers plus its struct. */
-    size_t totmem = qcap + ocap + sizeof(*cl);
-    /* Redis keeps the first 16 KB of output in a fixed buffer (obl) and the
-     * rest in a list of 16 KB blocks (oll, omem); Tessera has one growable
-     * buffer, shown the same way so output-buffer monitoring reads alike. */
-    const size_t chunk = 16 * 1024;
-    size_t obl = obuf < chunk ? obuf : chunk;
-    size_t omem = obuf - obl;
-    size_t oll = (omem + chunk - 1) / chunk;
+    /* As Redis: obl is the bytes in the block replies are appended to (its
+     * fixed buffer), oll the blocks queued behind it, omem the output memory
+     * client-output-buffer-limit is checked against; tot-mem adds the query
+     * buffer, the current block and the client struct. */
+    size_t totmem = qcap + ocap + omem + sizeof(*cl);
     char line[1024];
     int n = snprintf(line, sizeof(line),
                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%u psub=%u "
@@ -88,7 +86,7 @@ client_format_line(struct ts_buf *out, const struct client *cl, int64_t now_ms)
                      __atomic_load_n(&cl->sub_channels, __ATOMIC_RELAXED),
                      __atomic_load_n(&cl->sub_patterns, __ATOMIC_RELAXED),
                      __atomic_load_n(&cl->sub_shard, __ATOMIC_RELAXED), qbuf, qcap > qbuf ? qcap - qbuf : 0, ocap,
-                     ocap, obl, oll, omem, totmem, obuf ? "rw" : "r", cmd ? cmd : "NULL", cl->resp ? cl->resp : 2);
+                     ocap, obl, oll, omem, totmem, (obl || oll) ? "rw" : "r", cmd ? cmd : "NULL", cl->resp ? cl->resp : 2);
     if (n < 0)
         return;
     ts_buf_append(out, line, TS_MIN((size_t)n, sizeof(line) - 1));

@@ -35,6 +35,10 @@ pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 /* A directive Redis knows that Tessera accepts but does not act on yet. */
 #define CFG_IGN(n, k, d, fl) \
     { .name = n, .type = CFG_STR, .flags = (fl), .def_str = d, .field = NULL, .kind = (k) }
+/* A multi-valued directive Tessera acts on whose text lives in the table
+ * (client-output-buffer-limit): no "has no effect" warning. */
+#define CFG_ACTS(n, k, d, fl) \
+    { .name = n, .type = CFG_STR, .flags = (fl), .def_str = d, .field = NULL, .kind = (k), .acts = true }
 #define IMM CFG_IMMUTABLE
 #define MOD CFG_MODIFIABLE
 #define SEN (CFG_MODIFIABLE | CFG_SENSITIVE)
@@ -71,8 +75,8 @@ struct cfg_opt cfg_opts[] = {
     CFG_IGN("bind-source-addr", 's', "", MOD),
     CFG_IGN("bio_cpulist", 's', "", IMM),
     CFG_IGN("busy-reply-threshold", 'i', "5000", MOD),
-    CFG_IGN("client-output-buffer-limit", 'C',
-            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", MOD),
+    CFG_ACTS("client-output-buffer-limit", 'C',
+             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", MOD),
     CFG_IGN("cluster-allow-pubsubshard-when-down", 'b', "yes", MOD),
     CFG_IGN("cluster-announce-tls-port", 'i', "0", MOD),
     CFG_IGN("crash-log-enabled", 'b', "yes", MOD),
@@ -696,10 +700,27 @@ cfg_retire(void *p, bool loading)
     cfg_retired[cfg_nretired++] = p;
 }
 
+/* client-output-buffer-limit's normalised text ("normal h s t slave h s t
+ * pubsub h s t", as cfg_stage_cobl writes it) into g_cfg.cobl, where the
+ * workers read it. */
+static void
+cfg_publish_cobl(const char *s)
+{
+    long long v[3][3];
+    if (sscanf(s, "normal %lld %lld %lld slave %lld %lld %lld pubsub %lld %lld %lld", &v[0][0], &v[0][1], &v[0][2],
+               &v[1][0], &v[1][1], &v[1][2], &v[2][0], &v[2][1], &v[2][2]) != 9)
+        return;
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 3; i++)
+            __atomic_store_n(&g_cfg.cobl[c][i], v[c][i], __ATOMIC_RELAXED);
+}
+
 static void
 cfg_store_str(struct cfg_opt *o, char *s, bool loading)
 {
     char **slot = o->field ? (char **)o->field : &o->sval;
+    if (o->kind == CFGK_COBL && s)
+        cfg_publish_cobl(s);
     char *old = __atomic_exchange_n(slot, s, __ATOMIC_ACQ_REL);
     cfg_retire(old, loading);
 }
@@ -815,7 +836,7 @@ config_apply(const char *name, int argc, char **args, bool at_runtime, char *err
     int rc = cfg_commit(&st, !at_runtime, err, errlen);
     if (at_runtime)
         pthread_mutex_unlock(&cfg_lock);
-    if (rc == 0 && o->kind != CFGK_NONE) {
+    if (rc == 0 && o->kind != CFGK_NONE && !o->acts) {
         if (at_runtime)
             log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", o->name);
         else

@@ -9,6 +9,9 @@
  * string fields are immutable after start-up unless marked MODIFIABLE, whose
  * old strings are kept alive (never freed while running).
  *
+ * client-output-buffer-limit keeps its Redis text form in the table and its
+ * parsed numbers in g_cfg.cobl.
+ *
  * Directives Redis accepts but Tessera does not act on yet are listed in
  * config_ignored_names (config.c): accepted with a logged warning. Anything
  * else unknown is refused at start-up the way Redis does:
@@ -133,6 +136,10 @@ struct ts_config {
     char **bind_addrs;   /* parsed "bind" list, NULL-terminated */
     int nbind;
     char *config_file;   /* absolute path of the config file, NULL if none */
+    /* client-output-buffer-limit, per class (enum obuf_class: normal,
+     * replica, pubsub) {hard bytes, soft bytes, soft seconds}; 0 = none.
+     * Parsed from the directive's value at every change (relaxed atomics). */
+    long long cobl[3][3];
     char *executable;    /* absolute path of the binary */
 };
 

@@ -45,6 +45,7 @@ struct cfg_opt {
     void *field;          /* the g_cfg field; NULL for not-implemented ones */
     char kind;            /* enum cfg_kind */
     bool seen;            /* not-implemented: named at start-up (warned once) */
+    bool acts;            /* kept as text like the others, but acted on (no warning) */
     char *sval;           /* not-implemented: current value */
 };
 

@@ -254,7 +254,7 @@ cfg_apply_line(int argc, char **argv, int depth, char *err, size_t errlen)
             return -1;
         if (cfg_commit(&st, true, err, errlen) != 0)
             return -1;
-        if (o->kind != CFGK_NONE)
+        if (o->kind != CFGK_NONE && !o->acts)
             o->seen = true;
         return 0;
     }

@@ -152,6 +152,7 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 "tracking_total_prefixes:0\r\nunexpected_error_replies:0\r\ntotal_error_replies:%llu\r\n"
                 "dump_payload_sanitizations:0\r\ntotal_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
                 "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n"
+                "client_output_buffer_limit_disconnections:%llu\r\n"
                 "tessera_forwarded_commands:%llu\r\n",
                 (unsigned long long)st->connections, (unsigned long long)st->commands, st->ops_per_sec,
                 (unsigned long long)st->net_in, (unsigned long long)st->net_out, st->input_kbps, st->output_kbps,
@@ -159,7 +160,8 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 (unsigned long long)st->evicted_keys, (unsigned long long)st->hits, (unsigned long long)st->misses,
                 (unsigned long long)st->pubsub[0], (unsigned long long)st->pubsub[1], (unsigned long long)st->pubsub[2],
                 (unsigned long long)st->errors, (unsigned long long)st->commands,
-                (unsigned long long)st->commands, (unsigned long long)st->forwarded);
+                (unsigned long long)st->commands, (unsigned long long)st->obuf_limit_disconnections,
+                (unsigned long long)st->forwarded);
 }
 
 static void
@@ -456,6 +458,7 @@ info_collect(struct info_stats *st, const struct info_fanout *f, int nworkers)
         st->expired_keys += TS_MAX(w->ss.expired_keys, w->ks.expired_keys);
         st->evicted_keys += w->ss.evicted_keys;
         st->forwarded += w->ss.forwarded;
+        st->obuf_limit_disconnections += w->ss.obuf_limit_disconnections;
         st->connected_clients += w->ss.connected_clients;
         st->blocked_clients += w->ss.blocked_clients;
         st->hits += w->ks.keyspace_hits;

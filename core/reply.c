@@ -12,6 +12,8 @@
  */
 #include "core/reply.h"
 
+#include "core/obuf.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,17 +98,53 @@ reply_hdr_write(char *dst, char type, long long v)
     return n + 2;
 }
 
+/* ---- Room in the output ---- */
+
+/* May the element about to be written start a new block? Not inside a
+ * deferred aggregate (its token is an offset in out) nor after an error
+ * (err_at is one). */
+static inline bool
+reply_may_seal(const struct reply *r)
+{
+    return r->sink != NULL && r->defer_open == 0 && !r->error;
+}
+
+/* Out of room: seal the full block into the list rather than grow it (a
+ * growth would copy every byte queued so far), then make room as usual. A
+ * small block (a new connection's, below OBUF_BLOCK) simply grows. */
+static char *
+reply_reserve_slow(struct reply *r, size_t n)
+{
+    struct ts_buf *b = r->out;
+    if (reply_may_seal(r) && b->cap >= OBUF_BLOCK && b->len > 0)
+        obuf_seal(r->sink);
+    return ts_buf_reserve(b, n);
+}
+
+static inline char *
+reply_reserve(struct reply *r, size_t n)
+{
+    struct ts_buf *b = r->out;
+    if (likely(b->cap - b->len >= n))
+        return b->data + b->len;
+    return reply_reserve_slow(r, n);
+}
+
 static inline void
 reply_hdr(struct reply *r, char type, long long v)
 {
-    char *dst = ts_buf_reserve(r->out, REPLY_HDR_MAX);
+    char *dst = reply_reserve(r, REPLY_HDR_MAX);
     r->out->len += reply_hdr_write(dst, type, v);
 }
 
 static inline void
 reply_put(struct reply *r, const char *s, size_t n)
 {
-    ts_buf_append(r->out, s, n);
+    if (unlikely(n == 0))
+        return;
+    char *dst = reply_reserve(r, n);
+    memcpy(dst, s, n);
+    r->out->len += n;
 }
 
 /* ---- Simple types ---- */
@@ -122,7 +160,7 @@ void
 reply_simple_len(struct reply *r, const char *s, size_t n)
 {
     r->count++;
-    char *dst = ts_buf_reserve(r->out, n + 3);
+    char *dst = reply_reserve(r, n + 3);
     dst[0] = '+';
     memcpy(dst + 1, s, n);
     dst[n + 1] = '\r';
@@ -144,10 +182,10 @@ reply_error(struct reply *r, const char *msg)
 {
     size_t n = strlen(msg);
     r->count++;
+    bool dash = n > 0 && msg[0] == '-';
+    char *dst = reply_reserve(r, n + 3); /* may start a new block: err_at after it */
     r->error = true;
     r->err_at = r->out->len;
-    bool dash = n > 0 && msg[0] == '-';
-    char *dst = ts_buf_reserve(r->out, n + 3);
     size_t o = 0;
     if (!dash)
         dst[o++] = '-';
@@ -236,11 +274,27 @@ reply_raw(struct reply *r, const void *p, size_t n)
 
 /* ---- Bulk strings ---- */
 
+/* A payload larger than a block, into an output block list: the header
+ * ends the current block's content, the payload is copied across fresh
+ * blocks, then the trailer. No realloc of a multi-megabyte buffer. */
+static void
+reply_bulk_spill(struct reply *r, const void *p, size_t n)
+{
+    char *dst = reply_reserve(r, REPLY_HDR_MAX);
+    r->out->len += reply_hdr_write(dst, '$', (long long)n);
+    obuf_append(r->sink, p, n);
+    obuf_append(r->sink, "\r\n", 2);
+}
+
 /* Header, payload and trailer in one reservation. */
 static inline void
 reply_bulk_write(struct reply *r, const void *p, size_t n)
 {
-    char *dst = ts_buf_reserve(r->out, REPLY_HDR_MAX + n + 2);
+    if (unlikely(n > OBUF_BLOCK) && reply_may_seal(r)) {
+        reply_bulk_spill(r, p, n);
+        return;
+    }
+    char *dst = reply_reserve(r, REPLY_HDR_MAX + n + 2);
     size_t o = reply_hdr_write(dst, '$', (long long)n);
     if (n)
         memcpy(dst + o, p, n);
@@ -336,7 +390,7 @@ reply_double(struct reply *r, double v)
     size_t n = reply_double_fmt(buf, sizeof(buf), v);
     r->count++;
     if (r->resp >= 3) {
-        char *dst = ts_buf_reserve(r->out, n + 3);
+        char *dst = reply_reserve(r, n + 3);
         dst[0] = ',';
         memcpy(dst + 1, buf, n);
         dst[n + 1] = '\r';
@@ -357,7 +411,7 @@ reply_verbatim(struct reply *r, const char *p, size_t n, const char *ext3)
         reply_bulk_write(r, p, n);
         return;
     }
-    char *dst = ts_buf_reserve(r->out, REPLY_HDR_MAX + 4 + n + 2);
+    char *dst = reply_reserve(r, REPLY_HDR_MAX + 4 + n + 2);
     size_t o = reply_hdr_write(dst, '=', (long long)n + 4);
     const char *ext = (ext3 && strlen(ext3) >= 3) ? ext3 : "txt";
     memcpy(dst + o, ext, 3);
@@ -404,6 +458,7 @@ size_t
 reply_defer(struct reply *r)
 {
     r->count++;
+    r->defer_open++; /* no new block until the header is set */
     return r->out->len;
 }
 
@@ -421,6 +476,8 @@ reply_defer_set(struct reply *r, size_t token, char kind, long n)
         kind = '*';
     }
     size_t hl = reply_hdr_write(hdr, kind, v);
+    if (r->defer_open)
+        r->defer_open--;
     struct ts_buf *b = r->out;
     if (token > b->len)
         token = b->len;

@@ -10,13 +10,23 @@
 #define TESSERA_REPLY_H
 
 #include "core/buf.h"
+#include "core/obuf.h"
 
+/* Where a reply may spill when its buffer is a connection's output block
+ * list (core/obuf.h): instead of growing `out` (a realloc that moves every
+ * byte already queued), the encoder seals the full block into the list and
+ * continues in a fresh one, and copies a large bulk payload across blocks.
+ * Only between elements, and never while a deferred header is open or
+ * after an error was written (their offsets point into `out`). NULL for a
+ * plain buffer (a forwarded request's reply), which just grows. */
 struct reply {
     struct ts_buf *out;
     uint8_t resp;   /* 2 or 3 */
     uint32_t count; /* number of top-level replies written (for CLIENT REPLY) */
     bool error;     /* the last top-level reply was an error (for stats) */
+    uint32_t defer_open; /* reply_defer tokens not yet set */
     size_t err_at;  /* offset in out of that error's '-' (errorstats) */
+    struct obuf *sink; /* out is sink->cur; see above */
 };
 
 static inline void
@@ -26,6 +36,16 @@ reply_init(struct reply *r, struct ts_buf *out, uint8_t resp)
     r->resp = resp;
     r->count = 0;
     r->error = false;
+    r->defer_open = 0;
+    r->sink = NULL;
+}
+
+/* Write into an output block list (out becomes &o->cur). */
+static inline void
+reply_init_obuf(struct reply *r, struct obuf *o, uint8_t resp)
+{
+    reply_init(r, &o->cur, resp);
+    r->sink = o;
 }
 
 void reply_ok(struct reply *r);                       /* +OK */

@@ -27,6 +27,7 @@ struct shard_stats {
     uint64_t expired_keys;
     uint64_t evicted_keys;
     uint64_t forwarded;           /* commands executed for another worker */
+    uint64_t obuf_limit_disconnections; /* clients closed for client-output-buffer-limit */
     uint64_t connected_clients;   /* current */
     uint64_t blocked_clients;
 };

@@ -4,9 +4,12 @@
  * buffer ring (no memory is pinned per idle connection); a completed recv is
  * parsed straight from that buffer when no partial command is pending, and
  * only a trailing partial command is copied to the connection's query
- * buffer. Replies accumulate in conn->out during a loop turn; at the end of
- * the turn every connection with output gets one send of everything it has
- * (double-buffered: new replies go to `out` while `sending` is in flight).
+ * buffer. Replies accumulate in conn->ob (a list of blocks, core/obuf.h)
+ * during a loop turn; at the end of the turn every connection with output
+ * gets one send of everything it has: the current block is sealed into the
+ * list and the list goes out with one send (one block) or sendmsg (several),
+ * while new replies go into a fresh block. Output limits
+ * (client-output-buffer-limit) are checked as the list grows (outlimit.c).
  *
  * Lifetime: a connection is freed only when no io_uring op and no request
  * (which another worker may be executing) refers to it. */
@@ -29,9 +32,6 @@
 
 static uint64_t next_client_id = 1; /* atomic */
 static int nclients;                /* atomic: all workers' connections */
-
-#define CONN_OUT_HIGH (64u * 1024 * 1024) /* stop parsing above this much unsent output */
-#define CONN_PENDING_HIGH 4096            /* or this many outstanding requests */
 
 static void
 format_addr(const struct sockaddr_storage *ss, char *out, size_t n)
@@ -132,6 +132,9 @@ conn_accepted(struct worker *w, int fd)
         runtime_local_ip_hook(ip);
     }
     resp_parser_init(&c->parser, g_cfg.proto_max_bulk_len);
+    obuf_init(&c->ob, &w->obuf_pool);
+    c->ob.grew = conn_out_grew;
+    c->wait_peer = -1;
 
     struct shard *sh = &w->shard;
     c->cl.next_in_worker = sh->clients;
@@ -182,18 +185,12 @@ return_buffer(struct worker *w, unsigned bid)
     io_uring_buf_ring_advance(w->br, 1);
 }
 
-bool
-conn_may_parse(const struct conn *c)
-{
-    return !c->closing && !c->tx_active && !c->paused && c->pending < CONN_PENDING_HIGH && c->out.len + c->sending.len < CONN_OUT_HIGH;
-}
-
 void
 conn_free_if_done(struct worker *w, struct conn *c)
 {
     if (!c->closing || c->inflight > 0 || c->pending > 0 || c->in_dirty)
         return;
-    if ((c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->out.len) /* the last replies still go out */
+    if ((c->cl.flags & CL_CLOSE_AFTER_REPLY) && obuf_pending(&c->ob)) /* the last replies still go out */
         return;
     if (!c->closed_fd) {
         close(c->fd);
@@ -201,8 +198,7 @@ conn_free_if_done(struct worker *w, struct conn *c)
     }
     resp_parser_deinit(&c->parser);
     ts_buf_free(&c->in);
-    ts_buf_free(&c->out);
-    ts_buf_free(&c->sending);
+    obuf_deinit(&c->ob);
     ts_free(c->cl.name);
     ts_free(c->cl.lib_name);
     ts_free(c->cl.lib_ver);
@@ -349,10 +345,12 @@ conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe)
     }
     if (!conn_may_parse(c)) {
         c->throttled = true;
-        /* Stop reading only when the client is far ahead of us; a wait for
-         * a cross-worker command or a CLIENT PAUSE is short, and its input
-         * is bounded by client-query-buffer-limit anyway. */
-        if (c->pending >= CONN_PENDING_HIGH || c->out.len + c->sending.len >= CONN_OUT_HIGH)
+        /* Stop reading only when the client is far ahead of us, or feeds a
+         * congested worker queue (worker.c); a wait for a cross-worker
+         * command or a CLIENT PAUSE is short, and its input is bounded by
+         * client-query-buffer-limit anyway. */
+        if (c->pending >= CONN_PENDING_HIGH || obuf_pending(&c->ob) >= CONN_OUT_HIGH || c->wait_peer >= 0 ||
+            w->backlog_full)
             conn_pause_recv(w, c);
     }
     conn_arm_recv(w, c);
@@ -369,28 +367,37 @@ conn_mark_output(struct worker *w, struct conn *c)
     w->flush_head = c;
 }
 
+/* Send what the list holds from its head: one block with send, several
+ * with sendmsg (the common case of a connection that keeps up is one block
+ * a turn, so it pays no msghdr). The blocks and c->smsg stay untouched
+ * until the completion. */
 static void
 submit_send(struct worker *w, struct conn *c)
 {
     struct io_uring_sqe *sqe = worker_sqe(w);
-    io_uring_prep_send(sqe, c->fd, c->sending.data + c->sending_off, c->sending.len - c->sending_off,
-                       MSG_NOSIGNAL);
+    const struct oblock *h = c->ob.head;
+    if (h->next == NULL) {
+        io_uring_prep_send(sqe, c->fd, h->b.data + c->ob.head_off, h->b.len - c->ob.head_off, MSG_NOSIGNAL);
+    } else {
+        memset(&c->smsg, 0, sizeof(c->smsg));
+        c->smsg.msg_iov = c->siov;
+        c->smsg.msg_iovlen = (size_t)obuf_iov(&c->ob, c->siov, CONN_SEND_IOV);
+        io_uring_prep_sendmsg(sqe, c->fd, &c->smsg, MSG_NOSIGNAL);
+    }
     io_uring_sqe_set_data64(sqe, ud_make(c, UD_SEND));
     c->send_armed = true;
     c->inflight++;
 }
 
-/* Hand `out` to the kernel (swapping in the drained `sending` buffer). */
+/* Seal the current block and hand the list to the kernel. */
 static void
 start_send(struct worker *w, struct conn *c)
 {
-    if (c->send_armed || c->out.len == 0 || c->closed_fd)
+    if (c->send_armed || c->closed_fd)
         return;
-    struct ts_buf t = c->sending;
-    c->sending = c->out;
-    c->out = t;
-    c->out.len = 0;
-    c->sending_off = 0;
+    obuf_seal(&c->ob);
+    if (c->ob.head == NULL)
+        return;
     submit_send(w, c);
 }
 
@@ -402,9 +409,11 @@ conn_flush_all(struct worker *w)
     while (c) {
         struct conn *next = c->flush_next;
         c->in_dirty = false;
-        if (!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY))
-            start_send(w, c);
-        c->cl.obuf = c->out.len + c->sending.len - c->sending_off;
+        if ((!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY)) && !(c->cl.flags & CL_CLOSE_ASAP))
+            start_send(w, c); /* its seal may find the client over its output limit */
+        if (unlikely(c->cl.flags & CL_CLOSE_ASAP) && !c->closing)
+            conn_close(w, c); /* over its output limit: what it has is dropped */
+        conn_out_publish(c);
         if (c->closing)
             conn_free_if_done(w, c);
         c = next;
@@ -418,28 +427,23 @@ conn_on_send(struct worker *w, struct conn *c, int res)
     if (res < 0) {
         if (!c->closing)
             conn_close(w, c);
-        c->sending.len = 0;
         conn_release(w, c);
         return;
     }
     w->shard.stats.net_output_bytes += (uint64_t)res;
     c->cl.tot_net_out += (uint64_t)res;
-    c->sending_off += (size_t)res;
-    if (c->sending_off < c->sending.len) {
+    obuf_consume(&c->ob, (size_t)res);
+    if (c->ob.head) {
         submit_send(w, c);
         conn_release(w, c);
         return;
     }
-    c->sending.len = 0;
-    c->sending_off = 0;
-    /* Idle connections should not keep a big buffer. */
-    if (c->sending.cap > 256 * 1024)
-        ts_buf_trim(&c->sending, 16 * 1024);
-    if (c->out.len) {
+    if (c->ob.cur.len && (!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY))) {
         start_send(w, c);
         conn_release(w, c);
         return;
     }
+    conn_out_publish(c);
     if (c->closing && (c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->pending == 0) {
         c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;
         shutdown(c->fd, SHUT_RDWR);
@@ -477,7 +481,7 @@ conn_close(struct worker *w, struct conn *c)
     if (c->cl.multi)
         multi_client_clear(sh, &c->cl);
     if (c->cl.flags & CL_CLOSE_AFTER_REPLY) {
-        if (c->out.len || c->send_armed || c->pending) {
+        if (obuf_pending(&c->ob) || c->send_armed || c->pending) {
             conn_mark_output(w, c);
             if (c->recv_armed)
                 shutdown(c->fd, SHUT_RD);

@@ -57,6 +57,8 @@ req_borrow(struct worker *w)
     r->argc = 0;
     r->argv = NULL;
     r->reply.len = 0;
+    r->acct = 0;
+    r->credit_dst = -1;
     r->argbuf.len = 0;
     return r;
 }
@@ -130,7 +132,7 @@ static void
 conn_drain_check(struct worker *w, struct conn *c)
 {
     (void)w;
-    if (c->closing && (c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->pending == 0 && c->out.len == 0 &&
+    if (c->closing && (c->cl.flags & CL_CLOSE_AFTER_REPLY) && c->pending == 0 && obuf_pending(&c->ob) == 0 &&
         !c->send_armed) {
         c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;
         shutdown(c->fd, SHUT_RDWR);
@@ -148,8 +150,9 @@ dispatch_deliver(struct worker *w, struct conn *c)
         if (!c->fifo_head)
             c->fifo_tail = NULL;
         c->pending--;
+        c->fifo_bytes -= r->acct;
         if (keep && !r->suppress && r->reply.len) {
-            ts_buf_append(&c->out, r->reply.data, r->reply.len);
+            obuf_adopt(&c->ob, &r->reply); /* a large reply moves as a block, uncopied */
             any = true;
         }
         req_return(w, r);
@@ -180,6 +183,20 @@ dispatch_deliver(struct worker *w, struct conn *c)
     conn_maybe_resume(w, c);
 }
 
+/* A finished request's reply counts as its connection's output while it
+ * waits in the FIFO (behind an unfinished one), so a client whose replies
+ * pile up there meets its output limit like one whose list grows. */
+void
+dispatch_finished(struct worker *w, struct conn *c, struct req *r)
+{
+    r->done = true;
+    r->acct = r->reply.len;
+    c->fifo_bytes += r->acct;
+    if (r->acct && c->fifo_head != r)
+        conn_out_check(c);
+    dispatch_deliver(w, c);
+}
+
 /* g_rt.client_push: bytes for a client of this worker that are not the
  * reply to one of its commands (Pub/Sub messages). They go after every
  * reply already produced and before the replies still being computed: a
@@ -192,14 +209,14 @@ dispatch_push(struct client *cl, const void *p, size_t n)
 {
     struct conn *c = (struct conn *)cl;
     struct worker *w = c->w;
-    if (c->closing)
-        return;
+    if (c->closing || (c->cl.flags & CL_CLOSE_ASAP))
+        return; /* closing (over its output limit, maybe): dropped */
     struct req *last_done = NULL;
     for (struct req *q = c->fifo_head; q; q = q->next)
         if (q->done)
             last_done = q;
     if (last_done == NULL) {
-        ts_buf_append(&c->out, p, n);
+        obuf_append(&c->ob, p, n);
         conn_mark_output(w, c);
         return;
     }
@@ -214,6 +231,9 @@ dispatch_push(struct client *cl, const void *p, size_t n)
     if (c->fifo_tail == last_done)
         c->fifo_tail = r;
     c->pending++;
+    r->acct = n;
+    c->fifo_bytes += n;
+    conn_out_check(c);
 }
 
 /* A request finished on another worker comes home. */
@@ -222,9 +242,8 @@ req_home(struct worker *w, struct wmsg *m)
 {
     struct req *r = (struct req *)m;
     struct conn *c = r->conn;
-    r->done = true;
     conn_hold(c);
-    dispatch_deliver(w, c);
+    dispatch_finished(w, c, r);
     conn_release(w, c);
 }
 
@@ -353,10 +372,9 @@ tx_req_done(void *arg, const char *reply, size_t len, bool error)
     struct conn *c = r->conn;
     struct worker *w = c->w;
     ts_buf_append(&r->reply, reply, len);
-    r->done = true;
     c->tx_active = false;
     conn_hold(c);
-    dispatch_deliver(w, c);
+    dispatch_finished(w, c, r);
     conn_release(w, c);
 }
 
@@ -468,19 +486,17 @@ start_fanout(struct worker *w, struct conn *c, struct cmd_ctx *ctx, bool suppres
 static void
 reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
 {
-    struct ts_buf *out;
     struct req *r = NULL;
+    struct reply rep;
     if (c->fifo_head) {
         r = req_borrow(w);
         r->conn = c;
         r->origin = w->id;
         fifo_push(c, r);
-        out = &r->reply;
+        reply_init(&rep, &r->reply, c->cl.resp);
     } else {
-        out = &c->out;
+        reply_init_obuf(&rep, &c->ob, c->cl.resp);
     }
-    struct reply rep;
-    reply_init(&rep, out, c->cl.resp);
     reply_error(&rep, msg);
     multi_flag_error(&c->cl); /* refused before it could be queued: EXEC will abort */
     w->shard.stats.errors++;
@@ -491,38 +507,52 @@ reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
         conn_mark_output(w, c);
 }
 
+/* Take back what the command being run wrote into the current block (its
+ * reply is dropped: CLIENT REPLY OFF, or it went elsewhere). Only commands
+ * with small replies (CLIENT REPLY, forwarding ones that wrote nothing) get
+ * here unsuppressed; if the block they wrote into was sealed first, their
+ * reply starts the fresh block, at 0. */
+static inline void
+out_rollback(struct conn *c, size_t mark, size_t nblocks)
+{
+    c->ob.cur.len = (c->ob.nblocks == nblocks && mark <= c->ob.cur.len) ? mark : 0;
+}
+
 /* Inside MULTI: queue the command, answering +QUEUED (or the error that
  * flags the transaction) in order. */
 static void
 multi_queue_ordered(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, const struct sv *argv,
                     bool multi_worker, bool suppress)
 {
-    struct ts_buf *out;
     struct req *r = NULL;
+    struct reply rep;
+    size_t mark = 0, nblocks = c->ob.nblocks;
     if (c->fifo_head) {
         r = req_borrow(w);
         r->conn = c;
         r->origin = w->id;
         fifo_push(c, r);
-        out = &r->reply;
+        reply_init(&rep, &r->reply, c->cl.resp);
+        r->suppress = suppress;
+    } else if (suppress) { /* a small reply in the current block, taken back below */
+        mark = c->ob.cur.len;
+        reply_init(&rep, &c->ob.cur, c->cl.resp);
     } else {
-        out = &c->out;
+        reply_init_obuf(&rep, &c->ob, c->cl.resp);
     }
-    size_t mark = out->len;
-    struct reply rep;
-    reply_init(&rep, out, c->cl.resp);
     multi_queue(&c->cl, cmd, argc, argv, &rep, multi_worker);
     if (rep.error) {
         w->shard.stats.errors++;
-        cmdstats_error(&w->shard.cstats, out->data + rep.err_at + 1, out->len - rep.err_at - 1);
+        cmdstats_error(&w->shard.cstats, rep.out->data + rep.err_at + 1, rep.out->len - rep.err_at - 1);
         cmdstats_rejected(&w->shard.cstats, cmd);
     }
-    if (suppress)
-        out->len = mark;
-    if (r)
+    if (r) {
         r->done = true;
-    else
+    } else {
+        if (suppress)
+            out_rollback(c, mark, nblocks);
         conn_mark_output(w, c);
+    }
 }
 
 /* A command prepared a transaction (cmd_tx): it starts once the
@@ -625,7 +655,10 @@ dispatch_pause_release(struct worker *w)
         if (!c->closing) {
             if (r->skip_reply)
                 c->cl.reply_mode = REPLY_SKIP_NEXT;
+            struct conn *prev_feeder = w->feeder;
+            w->feeder = c;
             process_command(w, c, r->argc, r->argv);
+            w->feeder = prev_feeder;
             dispatch_deliver(w, c);
         }
         req_return(w, r);
@@ -646,6 +679,7 @@ reply_dropped(struct client *cl, bool skip_this)
     }
     return skip_this || cl->reply_mode == REPLY_OFF;
 }
+
 
 /* Route and run one command of connection c. */
 static void
@@ -847,33 +881,39 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         return;
     }
     if (target == w->id && c->fifo_head == NULL) {
-        /* Fast path: run now, reply straight into the output buffer. */
-        size_t mark = c->out.len;
+        /* Fast path: run now, reply straight into the output block. A
+         * reply that will be dropped (CLIENT REPLY OFF/SKIP) stays in the
+         * current block, so the mark can take it back; otherwise a full
+         * block may be sealed into the list as the reply grows. */
+        size_t mark = c->ob.cur.len, nblocks = c->ob.nblocks;
         struct reply rep;
-        reply_init(&rep, &c->out, cl->resp);
+        if (unlikely(suppress))
+            reply_init(&rep, &c->ob.cur, cl->resp);
+        else
+            reply_init_obuf(&rep, &c->ob, cl->resp);
         struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = argc, .argv = argv, .r = &rep,
                               .cflags = cl->flags | (c->asking_now ? CL_ASKING : 0),
                               .client_id = cl->id, .slot = slot};
         int fwd = exec_here(w, &ctx, cl);
         if (unlikely(ctx.fanout != NULL)) {
-            c->out.len = mark;
+            out_rollback(c, mark, nblocks);
             start_fanout(w, c, &ctx, suppress);
             return;
         }
         if (unlikely(ctx.tx != NULL)) {
-            c->out.len = mark;
+            out_rollback(c, mark, nblocks);
             launch_cmd_tx(w, c, make_req(w, c, cmd, 0, NULL, -1, suppress), ctx.tx);
             return;
         }
         if (unlikely(fwd >= 0 && fwd != w->id)) {
-            c->out.len = mark;
+            out_rollback(c, mark, nblocks);
             struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
             send_req(w, r, fwd);
             return;
         }
         if (unlikely(skip_this || cl->reply_mode != REPLY_ON) && reply_dropped(cl, skip_this) &&
             !replies_are_pushes(cmd))
-            c->out.len = mark;
+            out_rollback(c, mark, nblocks);
         if (cl->resp != rep.resp) /* HELLO switched protocol */
             cl->resp = rep.resp;
         conn_mark_output(w, c);
@@ -919,19 +959,34 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         cl->resp = rep.resp;
     r->suppress = (skip_this || cl->reply_mode != REPLY_ON) && reply_dropped(cl, skip_this) &&
                   !replies_are_pushes(cmd);
-    r->done = true;
-    dispatch_deliver(w, c);
+    dispatch_finished(w, c, r);
 }
+
+static inline __attribute__((always_inline)) long dispatch_input_loop(struct worker *w, struct conn *c,
+                                                                      const char *buf, size_t len, char *err,
+                                                                      size_t errlen);
 
 long
 dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len)
 {
-    size_t pos = 0;
     char err[160];
     c->parser.max_bulk_len = g_cfg.proto_max_bulk_len;
-    while (pos < len && conn_may_parse(c)) {
+    /* Messages this input makes go to other workers' queues: a congested
+     * one makes this connection wait (worker.c). */
+    struct conn *prev_feeder = w->feeder;
+    w->feeder = c;
+    long r = dispatch_input_loop(w, c, buf, len, err, sizeof(err));
+    w->feeder = prev_feeder;
+    return r;
+}
+
+static inline __attribute__((always_inline)) long
+dispatch_input_loop(struct worker *w, struct conn *c, const char *buf, size_t len, char *err, size_t errlen)
+{
+    size_t pos = 0;
+    while (pos < len && conn_may_parse_next(c)) { /* callers checked conn_may_parse */
         size_t used = 0;
-        int st = resp_parse(&c->parser, buf + pos, len - pos, &used, err, sizeof(err));
+        int st = resp_parse(&c->parser, buf + pos, len - pos, &used, err, errlen);
         if (st == RESP_NEED_MORE) {
             size_t want = resp_want(&c->parser);
             if (want > c->in.cap && (long long)want <= g_cfg.client_query_buffer_limit)

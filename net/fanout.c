@@ -41,9 +41,8 @@ fanout_complete(struct worker *w, struct fanout *f)
     if (f->free_state)
         f->free_state(f->state);
     ts_free(f);
-    r->done = true;
     conn_hold(c);
-    dispatch_deliver(w, c);
+    dispatch_finished(w, c, r);
     conn_release(w, c);
 }
 
@@ -125,7 +124,9 @@ deliver_to_client(struct worker *w, uint64_t id, const void *p, size_t n)
         if (cl->id != id)
             continue;
         struct conn *c = (struct conn *)cl;
-        ts_buf_append(&c->out, p, n);
+        if (cl->flags & CL_CLOSE_ASAP)
+            return; /* over its output limit: closing, output dropped */
+        obuf_append(&c->ob, p, n); /* checks the limit as the list grows */
         conn_mark_output(w, c);
         return;
     }

@@ -16,8 +16,11 @@
 
 #include <ck_ring.h>
 #include <liburing.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "core/buf.h"
+#include "core/obuf.h"
 #include "core/client.h"
 #include "core/cmd.h"
 #include "core/shard.h"
@@ -32,7 +35,7 @@ typedef void (*wmsg_run_fn)(struct worker *w, struct wmsg *m);
 
 struct wmsg {
     wmsg_run_fn run;
-    struct wmsg *next; /* overflow list when the ring is full */
+    struct wmsg *next; /* in the sender's backlog while the ring is full */
 };
 
 /* ---- user_data encoding: pointer | op in the low 3 bits ---- */
@@ -82,11 +85,15 @@ struct req {
     int argv_heap_cap;
     struct ts_buf argbuf;      /* copies of the argument bytes */
     struct ts_buf reply;
+    size_t acct;               /* reply bytes counted in conn->fifo_bytes */
+    int credit_dst;            /* worker whose request credit this holds, -1 if none */
     void *fanout;              /* fan-out state when this req waits for one */
     struct req *wait_next;     /* key-lock / pause wait lists */
 };
 
 /* ---- Connections ---- */
+#define CONN_SEND_IOV 16 /* blocks per send (16 x 16 KB) */
+
 struct conn {
     struct client cl;          /* first: core sees &conn->cl */
     struct worker *w;
@@ -106,22 +113,47 @@ struct conn {
     bool tx_active;            /* a cross-worker transaction of this connection runs: parse nothing more */
     int self_queued;           /* its requests and fan-out parts waiting in this worker's own ring */
     bool eof;                  /* the client shut down its write side: answer, then close */
+    int wait_peer;             /* fed that worker's queue past its watermark: parse nothing until it drains (-1: none) */
     struct ts_buf in;          /* unconsumed query bytes */
     struct resp_parser parser;
-    struct ts_buf out;         /* replies being accumulated */
-    struct ts_buf sending;     /* the buffer handed to the kernel */
-    size_t sending_off;
+    struct obuf ob;            /* replies: a block list; the kernel sends from its head */
+    size_t fifo_bytes;         /* reply bytes of finished requests held in the FIFO */
+    int64_t obuf_soft_ms;      /* since when output is over the soft limit (0: it is not) */
     struct req *fifo_head;     /* requests awaiting replies, in order */
     struct req *fifo_tail;
     int pending;               /* requests in the FIFO */
     struct conn *flush_next;   /* worker's list of connections with output */
+    struct msghdr smsg;        /* a send of several blocks (untouched while in flight) */
+    struct iovec siov[CONN_SEND_IOV];
 };
 
-/* ---- Workers ---- */
+/* ---- Workers ----
+ *
+ * Bounded hand-offs (worker.c has the full argument). A message goes into
+ * the ring to its destination, or, when the ring is full, into a backlog
+ * kept by the sender in order. No sender ever waits for space, so no cycle
+ * of workers can wait on each other; instead the work that feeds a queue
+ * is throttled at its source, the client connections:
+ *
+ *   ring occupancy >= WRING_HIGH, or any backlog  -> the peer is congested:
+ *       a connection whose command sends to it stops parsing (wait_peer)
+ *       and reading (its recv is cancelled) until the peer drains
+ *   ring occupancy <= WRING_LOW and no backlog    -> not congested; its
+ *       waiting connections resume
+ *   backlog total >= WBACKLOG_MAX                 -> every connection of
+ *       the worker stops parsing until the backlogs are empty
+ *
+ * Replies, fan-out acks and forwarded requests are never throttled: they
+ * finish work already admitted, so every queue keeps draining. */
 #define WRING_SIZE 4096
+#define WRING_HIGH (WRING_SIZE * 3 / 4)
+#define WRING_LOW (WRING_SIZE / 4)
+#define WBACKLOG_MAX 1024
 
 struct peer_out {
-    struct wmsg *ovf_head, *ovf_tail; /* messages waiting for ring space */
+    struct wmsg *ovf_head, *ovf_tail; /* backlog: messages waiting for ring space, in order */
+    uint32_t novf;                    /* its length */
+    bool congested;                   /* past WRING_HIGH (or backlogged) and not yet back to WRING_LOW */
     bool dirty;                       /* something was sent this turn: maybe wake */
 };
 
@@ -151,7 +183,15 @@ struct worker {
     /* messaging */
     int sleeping;              /* atomic: 1 while blocked in io_uring_enter */
     struct peer_out out[MAX_WORKERS];
+    int ncongested;            /* peers with .congested set */
+    uint32_t backlog_total;    /* sum of out[].novf */
+    bool backlog_full;         /* backlog_total reached WBACKLOG_MAX: no connection parses */
+    bool resume_conns;         /* congestion ended: resume the connections that waited */
+    struct conn *feeder;       /* the connection whose input is being dispatched (or NULL) */
+    uint32_t backlog_peak;     /* largest backlog_total seen (tests, diagnostics) */
+    uint64_t congestions;      /* times a peer became congested */
     struct conn *flush_head;   /* connections with output to send */
+    struct obuf_pool obuf_pool; /* spare output blocks of this worker's connections */
     struct req *req_pool;      /* free requests (origin-owned) */
     struct prefetch_hints hints; /* slots of the keys of the window being run */
     struct wmsg *tx_wait_head; /* messages waiting for transactions' intents here (dispatch.c) */
@@ -188,6 +228,7 @@ wring_at(int src, int dst)
 
 /* worker.c */
 void worker_send(struct worker *w, int dst, struct wmsg *m);
+void worker_resume_waiting(struct worker *w);
 struct worker *worker_self(void);
 struct io_uring_sqe *worker_sqe(struct worker *w);
 
@@ -217,17 +258,44 @@ conn_release(struct worker *w, struct conn *c)
     conn_free_if_done(w, c);
 }
 
+/* outlimit.c */
+size_t conn_out_used(const struct conn *c);
+void conn_out_publish(struct conn *c);
+void conn_out_check(struct conn *c);
+void conn_out_grew(struct obuf *o);
+
 /* dispatch.c */
 void dispatch_push(struct client *cl, const void *p, size_t n);
 /* Process every complete command in buf; returns bytes consumed, or -1 if
  * the connection must close (protocol error already replied). */
 long dispatch_input(struct worker *w, struct conn *c, const char *buf, size_t len);
 void dispatch_deliver(struct worker *w, struct conn *c);
+/* r (in c's FIFO) has its reply: count it as c's output, then deliver. */
+void dispatch_finished(struct worker *w, struct conn *c, struct req *r);
 struct req *req_borrow(struct worker *w);
 void req_return(struct worker *w, struct req *r);
 void req_exec_remote(struct worker *w, struct wmsg *m);
 void dispatch_pause_release(struct worker *w);
-bool conn_may_parse(const struct conn *c);
+/* May c's next command be parsed now? conn_may_parse is the whole rule;
+ * conn_may_parse_next the part that can change while a batch of input is
+ * dispatched, for the per-command loop, which checks the rest once on
+ * entry: CL_CLOSE_ASAP after each command anyway, and a worker backlog
+ * reaching its cap always marks the connection being dispatched. */
+#define CONN_OUT_HIGH (64u * 1024 * 1024) /* stop parsing above this much unsent output */
+#define CONN_PENDING_HIGH 4096            /* or this many outstanding requests */
+static inline bool
+conn_may_parse_next(const struct conn *c)
+{
+    /* list_bytes counts the head block's sent part too: close enough for
+     * a 64 MB threshold, one load less per command. */
+    return !c->closing && !c->tx_active && !c->paused && c->wait_peer < 0 && c->pending < CONN_PENDING_HIGH &&
+           c->ob.list_bytes + c->ob.cur.len < CONN_OUT_HIGH;
+}
+static inline bool
+conn_may_parse(const struct conn *c)
+{
+    return conn_may_parse_next(c) && !(c->cl.flags & CL_CLOSE_ASAP) && !c->w->backlog_full;
+}
 void dispatch_tx_park(struct worker *w, struct wmsg *m);
 void dispatch_tx_released(struct shard *sh);
 

@@ -306,30 +306,125 @@ runtime_setup(void)
     return 0;
 }
 
-/* ---- Messaging ---- */
+/* ---- Messaging ----
+ *
+ * Bounded hand-offs between workers. Each ordered pair of workers has one
+ * SPSC ring of WRING_SIZE messages. What a worker sends is either
+ *
+ *   new work, admitted from a client connection's input: a command for the
+ *   worker that owns its slot, the parts of a fan-out, multi-key lock
+ *   requests, MONITOR lines; or
+ *   the completion of admitted work: a reply going home, a fan-out ack, a
+ *   request forwarded because its slot moved, lock releases.
+ *
+ * worker_send never waits: a message that finds the ring full joins the
+ * sender's backlog for that peer (in order: once a backlog exists, later
+ * messages queue behind it) and flush_peers moves it into the ring as the
+ * peer drains. So no worker ever waits for another, and two workers each
+ * feeding the other cannot deadlock; completions in particular always
+ * make progress, since the peer drains its rings every loop turn whatever
+ * its own state.
+ *
+ * What bounds the queues is that new work is admitted only from client
+ * input, and input is throttled at the source:
+ *
+ *   - a send that leaves the ring at or past WRING_HIGH, or that goes to the
+ *     backlog, marks the peer congested, and the connection whose input is
+ *     being dispatched (w->feeder) waits for that peer (conn->wait_peer):
+ *     it parses no further command and its recv is cancelled;
+ *   - the peer is uncongested once its backlog is empty and the ring is at
+ *     or below WRING_LOW; the connections that waited for it resume;
+ *   - if the backlogs reach WBACKLOG_MAX in total, no connection of this
+ *     worker parses until they are empty.
+ *
+ * A connection stops at the next command boundary after the mark, so at
+ * most one command's messages per connection pass the mark, and none once
+ * the backlog cap is reached; completions are bounded by the admitted work
+ * they finish (one reply per request, at most MAX_HOPS forwards). The
+ * backlog is therefore bounded by WBACKLOG_MAX plus one command's messages
+ * plus the completions of work already in flight; there is no unbounded
+ * overflow list. */
+
+static void
+peer_congest(struct worker *w, int dst)
+{
+    struct peer_out *po = &w->out[dst];
+    if (!po->congested) {
+        po->congested = true;
+        w->ncongested++;
+        w->congestions++;
+    }
+    struct conn *c = w->feeder;
+    if (c && c->wait_peer < 0)
+        c->wait_peer = dst;
+}
 
 /* Queue message m for worker dst. Called by the current worker only (the
- * ring is single-producer per source). Keeps order: once something has
- * overflowed, later messages queue behind it. */
+ * ring is single-producer per source). Keeps order: once something is in
+ * the backlog, later messages queue behind it. */
 void
 worker_send(struct worker *w, int dst, struct wmsg *m)
 {
     struct peer_out *po = &w->out[dst];
     m->next = NULL;
     po->dirty = true;
-    if (po->ovf_head == NULL) {
+    if (likely(po->ovf_head == NULL)) {
         struct wring *r = wring_at(w->id, dst);
-        if (likely(ck_ring_enqueue_spsc(&r->ring, r->buf, m)))
+        unsigned int size;
+        if (likely(ck_ring_enqueue_spsc_size(&r->ring, r->buf, m, &size))) {
+            if (unlikely(size + 1 >= WRING_HIGH))
+                peer_congest(w, dst);
             return;
+        }
     }
     if (po->ovf_tail)
         po->ovf_tail->next = m;
     else
         po->ovf_head = m;
     po->ovf_tail = m;
+    po->novf++;
+    if (++w->backlog_total >= WBACKLOG_MAX)
+        w->backlog_full = true;
+    if (w->backlog_total > w->backlog_peak)
+        w->backlog_peak = w->backlog_total;
+    peer_congest(w, dst);
 }
 
-/* Move overflowed messages into rings and wake sleeping peers that were
+/* Is dst's queue drained enough to admit new work again? */
+static void
+peer_check_drained(struct worker *w, int dst)
+{
+    struct peer_out *po = &w->out[dst];
+    if (po->ovf_head || ck_ring_size(&wring_at(w->id, dst)->ring) > WRING_LOW)
+        return;
+    po->congested = false;
+    w->ncongested--;
+    w->resume_conns = true;
+}
+
+/* Resume the connections that waited for a peer that is no longer
+ * congested (or for the backlog cap). Walks the worker's clients: this
+ * runs only after congestion, never on the normal path. */
+void
+worker_resume_waiting(struct worker *w)
+{
+    w->resume_conns = false;
+    struct client *cl = w->shard.clients;
+    while (cl) {
+        struct client *next = cl->next_in_worker;
+        struct conn *c = (struct conn *)cl;
+        if (c->wait_peer >= 0 && !w->out[c->wait_peer].congested)
+            c->wait_peer = -1;
+        if (c->throttled && c->wait_peer < 0) {
+            conn_hold(c);
+            conn_maybe_resume(w, c);
+            conn_release(w, c);
+        }
+        cl = next;
+    }
+}
+
+/* Move backlogged messages into rings and wake sleeping peers that were
  * sent something this turn. */
 static void
 flush_peers(struct worker *w)
@@ -337,7 +432,7 @@ flush_peers(struct worker *w)
     bool any = false;
     for (int d = 0; d < g_nworkers; d++) {
         struct peer_out *po = &w->out[d];
-        if (!po->dirty)
+        if (!po->dirty && !po->congested)
             continue;
         while (po->ovf_head) {
             struct wring *r = wring_at(w->id, d);
@@ -346,8 +441,17 @@ flush_peers(struct worker *w)
             po->ovf_head = po->ovf_head->next;
             if (!po->ovf_head)
                 po->ovf_tail = NULL;
+            po->novf--;
+            w->backlog_total--;
+            po->dirty = true;
         }
-        any = true;
+        if (po->congested)
+            peer_check_drained(w, d);
+        any |= po->dirty;
+    }
+    if (w->backlog_full && w->backlog_total == 0) {
+        w->backlog_full = false;
+        w->resume_conns = true;
     }
     if (!any)
         return;
@@ -642,6 +746,8 @@ worker_main(void *arg)
             busy |= drain_inbox(w);
         if (unlikely(w->paused_head != NULL))
             dispatch_pause_release(w);
+        if (unlikely(w->resume_conns))
+            worker_resume_waiting(w);
         conn_flush_all(w);
         flush_peers(w);
         rcu_read_end();
@@ -652,8 +758,10 @@ worker_main(void *arg)
             period_us = cron_period_us(); /* CONFIG SET hz applies at once */
             w->next_cron_us = now_us + period_us;
         }
-        /* More work may already be waiting: don't sleep if so. */
-        if (busy || io_uring_cq_ready(&w->ring)) {
+        /* More work may already be waiting: don't sleep if so. A worker
+         * with congested peers looks again soon (the peer's draining sends
+         * us nothing when no reply is due, e.g. MONITOR lines). */
+        if (busy || w->resume_conns || io_uring_cq_ready(&w->ring)) {
             io_uring_submit(&w->ring);
             continue;
         }
@@ -665,6 +773,8 @@ worker_main(void *arg)
             continue;
         }
         uint64_t wait_us = w->next_cron_us > now_us ? w->next_cron_us - now_us : 0;
+        if (unlikely(w->ncongested > 0 || w->backlog_full) && wait_us > 1000)
+            wait_us = 1000;
         struct __kernel_timespec ts = {.tv_sec = (long long)(wait_us / 1000000),
                                        .tv_nsec = (long long)(wait_us % 1000000) * 1000};
         struct io_uring_cqe *dummy;

@@ -2,6 +2,7 @@
 #include "tests/shim/net_shim.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "core/commands.h"
 #include "core/config.h"
@@ -13,6 +14,7 @@
 #include "core/slot.h"
 #include "core/slotmap.h"
 #include "cluster/cluster.h"
+#include "net/net_int.h"
 #include "net/runtime.h"
 
 int
@@ -58,4 +60,60 @@ int
 net_shim_key_worker(const char *key)
 {
     return slotmap_worker(slot_of(key, strlen(key)));
+}
+
+struct find_client {
+    uint64_t id;
+    int found;   /* atomic: worker index + 1 */
+    int done;    /* atomic */
+};
+
+static void
+find_client_task(void *arg, int worker)
+{
+    struct find_client *f = arg;
+    for (struct client *cl = g_shards[worker]->clients; cl; cl = cl->next_in_worker)
+        if (cl->id == f->id)
+            __atomic_store_n(&f->found, worker + 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&f->done, 1, __ATOMIC_ACQ_REL);
+}
+
+int
+net_shim_client_worker(uint64_t id)
+{
+    static struct find_client f; /* one question at a time; never freed under a late task */
+    f.id = id;
+    f.found = 0;
+    f.done = 0;
+    int n = runtime_nworkers();
+    for (int i = 0; i < n; i++)
+        runtime_post(i, find_client_task, &f);
+    for (int t = 0; t < 5000 && __atomic_load_n(&f.done, __ATOMIC_ACQUIRE) < n; t++)
+        usleep(1000);
+    return __atomic_load_n(&f.found, __ATOMIC_ACQUIRE) - 1;
+}
+
+static void
+stall_task(void *arg, int worker)
+{
+    (void)worker;
+    usleep((useconds_t)(uintptr_t)arg * 1000);
+}
+
+void
+net_shim_stall_worker(int w, int ms)
+{
+    runtime_post(w, stall_task, (void *)(uintptr_t)ms);
+}
+
+uint32_t
+net_shim_backlog_peak(int w)
+{
+    return __atomic_load_n(&g_workers[w]->backlog_peak, __ATOMIC_RELAXED);
+}
+
+uint64_t
+net_shim_congestions(int w)
+{
+    return __atomic_load_n(&g_workers[w]->congestions, __ATOMIC_RELAXED);
 }

@@ -18,6 +18,16 @@ int net_shim_nworkers(void);
 uint64_t net_shim_worker_keys(int w);
 /* Worker owning the slot of key. */
 int net_shim_key_worker(const char *key);
+/* Worker that owns the connection with CLIENT ID id, -1 if none (asked on
+ * the workers themselves). */
+int net_shim_client_worker(uint64_t id);
+/* Make worker w busy for ms milliseconds (a posted task that sleeps), as a
+ * slow worker would be; returns at once. */
+void net_shim_stall_worker(int w, int ms);
+/* Worker w's largest backlog of messages waiting for ring space, and how
+ * often one of its peers became congested (net_int.h). */
+uint32_t net_shim_backlog_peak(int w);
+uint64_t net_shim_congestions(int w);
 
 #ifdef __cplusplus
 }

@@ -175,3 +175,97 @@ TEST(Dispatch, ErrorsKeepTheirPlaceInAPipeline)
     EXPECT_EQ(c.Reply(), "-ERR wrong number of arguments for 'get' command");
     EXPECT_EQ(c.Reply(), "$2");
 }
+
+namespace {
+
+// A key owned by worker w.
+std::string
+KeyOnWorker(int w, const std::string &prefix)
+{
+    for (int i = 0; i < 100000; i++) {
+        std::string k = prefix + std::to_string(i);
+        if (net_shim_key_worker(k.c_str()) == w)
+            return k;
+    }
+    return prefix;
+}
+
+int
+ClientWorker(Client &c)
+{
+    std::string id = c.Call({"CLIENT", "ID"});
+    return net_shim_client_worker(std::stoull(id.substr(1)));
+}
+
+} // namespace
+
+// A connection pipelining far more commands for a stalled worker than a ring
+// holds: the queue to that worker stops at its watermark (the connection
+// waits, nothing piles up in a backlog), and once the worker runs again
+// every reply arrives, in order.
+TEST(Dispatch, QueueToASlowWorkerIsBounded)
+{
+    StartServer(23111);
+    Client c;
+    int mine = ClientWorker(c);
+    ASSERT_GE(mine, 0);
+    int other = 1 - mine;
+    std::string key = KeyOnWorker(other, "slow:");
+    ASSERT_EQ(c.Call({"SET", key, "v"}), "+OK");
+    uint64_t congested_before = net_shim_congestions(mine);
+
+    const int n = 20000; // five times the ring
+    std::string pipe;
+    for (int i = 0; i < n; i++)
+        pipe += Client::Encode({"INCR", key + ":n"}) ;
+    net_shim_stall_worker(other, 400);
+    usleep(20000); // the stall has begun
+    c.Send(pipe);
+    for (int i = 0; i < n; i++)
+        ASSERT_EQ(c.Reply(), ":" + std::to_string(i + 1)) << i;
+    EXPECT_GT(net_shim_congestions(mine), congested_before) << "the watermark was reached";
+    EXPECT_LT(net_shim_backlog_peak(mine), 64u) << "the connection stopped, not the queue";
+    EXPECT_EQ(c.Call({"PING"}), "+PONG");
+}
+
+// Two connections on different workers, each flooding the other worker
+// while both workers are stalled in turn: neither can wait for the other
+// forever (replies always go home), and every reply arrives.
+TEST(Dispatch, CrossFloodingWorkersDoNotDeadlock)
+{
+    StartServer(23112);
+    std::vector<Client *> cs;
+    Client *on[2] = {nullptr, nullptr};
+    for (int tries = 0; tries < 64 && (!on[0] || !on[1]); tries++) {
+        Client *c = new Client();
+        cs.push_back(c);
+        int w = ClientWorker(*c);
+        if (w >= 0 && !on[w])
+            on[w] = c;
+    }
+    ASSERT_TRUE(on[0] && on[1]) << "connections on both workers";
+    const int n = 15000;
+    std::string k0 = KeyOnWorker(1, "flood0:"), k1 = KeyOnWorker(0, "flood1:");
+    std::string p0, p1;
+    for (int i = 0; i < n; i++) {
+        p0 += Client::Encode({"INCR", k0});
+        p1 += Client::Encode({"INCR", k1});
+    }
+    net_shim_stall_worker(0, 200);
+    std::thread t0([&] {
+        on[0]->Send(p0);
+        for (int i = 0; i < n; i++)
+            ASSERT_EQ(on[0]->Reply(), ":" + std::to_string(i + 1)) << i;
+    });
+    std::thread t1([&] {
+        on[1]->Send(p1);
+        for (int i = 0; i < n; i++)
+            ASSERT_EQ(on[1]->Reply(), ":" + std::to_string(i + 1)) << i;
+    });
+    usleep(100000);
+    net_shim_stall_worker(1, 200);
+    t0.join();
+    t1.join();
+    for (Client *c : cs)
+        delete c;
+}
