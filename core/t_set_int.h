@@ -115,4 +115,9 @@ void tset_cmd_sdiff(struct cmd_ctx *c);
 void tset_cmd_sdiffstore(struct cmd_ctx *c);
 int tset_sintercard_keys(int argc, struct sv *argv, int *idx, int n);
 
+/* Their cross-worker parts (t_set_tx.c), the table's .tx. */
+struct tx_ops;
+extern const struct tx_ops tset_smove_tx, tset_sinter_tx, tset_sintercard_tx, tset_sinterstore_tx,
+    tset_sunion_tx, tset_sunionstore_tx, tset_sdiff_tx, tset_sdiffstore_tx;
+
 #endif
