@@ -315,8 +315,7 @@ def main():
         t.run(run_all, tess, red)
         t.run(run_pipelined, tess, red)
         t.run(diff_set.run, t, tess, red)
-        if not H.is_dry_run():
-            t.run(diff_set.run_cross_worker, t, tess)
+        t.run(diff_set.run_cross_worker, t, tess, red)
 
     H.against_redis(t, PORT_T, PORT_R, body)
 
