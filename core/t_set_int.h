@@ -1,9 +1,10 @@
-/* t_set_int.h: what the two halves of the set commands share: t_set.c
+/* t_set_int.h: what the parts of the set commands share: t_set.c
  * (commands on one key: SADD, SREM, SISMEMBER, SMISMEMBER, SCARD, SPOP,
  * SRANDMEMBER, SSCAN, and the command table) and t_set_multi.c (SMOVE and
  * the set algebra: SINTER, SINTERCARD, SINTERSTORE, SUNION, SUNIONSTORE,
- * SDIFF, SDIFFSTORE; SMEMBERS is SINTER of one key, as in Redis 7.0).
- * Private to those two files. */
+ * SDIFF, SDIFFSTORE; SMEMBERS is SINTER of one key, as in Redis 7.0) and
+ * t_set_tx.c (the cross-worker parts of the latter). Private to those
+ * files. */
 #ifndef TESSERA_T_SET_INT_H
 #define TESSERA_T_SET_INT_H
 
@@ -63,6 +64,46 @@ void tset_reply_members(struct reply *r, const void *o);
  * says otherwise), so its order and encoding match. */
 void *tset_union_of(void *const *sets, int n);
 
+/* ---- The set algebra (t_set_multi.c) ----
+ * One implementation for both ways of getting the sets: looked up in place
+ * by the procs (keys on one worker), or copied from every owning worker by
+ * the cross-worker parts (t_set_tx.c). */
+enum tset_op {
+    TSET_INTER,     /* SINTER, SMEMBERS (one key), SINTERSTORE */
+    TSET_INTERCARD, /* SINTERCARD */
+    TSET_UNION,     /* SUNION, SUNIONSTORE */
+    TSET_DIFF,      /* SDIFF, SDIFFSTORE */
+};
+/* op over sets[0..n), in key order; NULL entries are missing keys (empty
+ * sets; one makes an intersection empty at once). Repeated keys should be
+ * the same pointer (a shortcut, not needed for the result). r NULL: return
+ * the result as a new set (caller owns it; never NULL), for the STORE
+ * forms. Otherwise write the command's reply into r (members as a set, or
+ * the size for TSET_INTERCARD, counting up to limit when not 0) and
+ * return NULL. Reads the sets only. */
+void *tset_algebra(int op, void *const *sets, int n, unsigned long long limit, struct reply *r);
+/* Store res (owned, consumed) into dst, as SINTERSTORE & co. do: a
+ * non-empty set replaces any value and TTL and is signalled with event;
+ * an empty one deletes dst ("del" if it existed). Replies with the size
+ * into r when r is not NULL (before the events, as Redis). Returns the
+ * size. */
+long long tset_store(struct shard *sh, uint16_t slot, struct sv dst, void *res, const char *event,
+                     struct reply *r);
+/* The keyspace event of op's STORE form ("sinterstore"...). */
+const char *tset_store_event(int op);
+/* SINTERCARD's arguments: numkeys, then every option, checked as Redis
+ * checks them before any key is read. False after the error reply. */
+bool tset_sintercard_parse(int argc, const struct sv *argv, int *nkeys, unsigned long long *limit,
+                           struct reply *r);
+
+/* SMOVE's two halves, on the worker owning each key. tset_move_out
+ * removes member from the set of entry e (key), signalling "srem" and,
+ * when it emptied, deleting the key with "del"; false when it was not a
+ * member. tset_move_in adds member to the set of entry e, or creates key
+ * (slot) when e is NULL, signalling "sadd" when it was new there. */
+bool tset_move_out(struct shard *sh, struct kv *e, struct sv key, struct sv member);
+void tset_move_in(struct shard *sh, uint16_t slot, struct sv key, struct kv *e, struct sv member);
+
 /* The multi-key procs (t_set_multi.c), for the command table. */
 void tset_cmd_smove(struct cmd_ctx *c);
 void tset_cmd_sinter(struct cmd_ctx *c);
@@ -73,5 +114,10 @@ void tset_cmd_sunionstore(struct cmd_ctx *c);
 void tset_cmd_sdiff(struct cmd_ctx *c);
 void tset_cmd_sdiffstore(struct cmd_ctx *c);
 int tset_sintercard_keys(int argc, struct sv *argv, int *idx, int n);
+
+/* Their cross-worker parts (t_set_tx.c), the table's .tx. */
+struct tx_ops;
+extern const struct tx_ops tset_smove_tx, tset_sinter_tx, tset_sintercard_tx, tset_sinterstore_tx,
+    tset_sunion_tx, tset_sunionstore_tx, tset_sdiff_tx, tset_sdiffstore_tx;
 
 #endif

@@ -6,10 +6,13 @@
  * size says otherwise, hence the order and encoding of SUNION/SDIFF and of
  * stored results), which DIFF algorithm runs, and the keyspace events.
  *
- * Every key of these commands is on this worker: in cluster mode they
- * share a slot (CROSSSLOT otherwise); in standalone mode the dispatcher
- * refuses a call whose keys span workers until the transaction seam lands
- * (DESIGN.md, seam 3). Each key's slot is computed here. */
+ * The algorithms work on arrays of set objects (tset_algebra) and the
+ * SMOVE mutation on entries (tset_move_out / tset_move_in), so one
+ * implementation serves both ways of getting at the keys: the procs here,
+ * for keys all on this worker (cluster mode: one slot; standalone: one
+ * worker), look the sets up in place; the cross-worker parts (t_set_tx.c,
+ * DESIGN.md seam 3) gather copies of them from every owning worker. Each
+ * key's slot is computed here. */
 #include "core/t_set_int.h"
 
 #include "core/reply.h"
@@ -21,11 +24,11 @@
 
 /* Look up every key of keys[0..n) as a set for reading; a missing key is
  * NULL (an empty set). Returns false after replying WRONGTYPE, as Redis
- * does at the first key of another type. */
+ * does at the first key of another type (the keys after it are not looked
+ * up, so not counted as hits or misses). */
 static bool
-lookup_sets(struct cmd_ctx *c, const struct sv *keys, int n, void **sets, int *missing)
+lookup_sets(struct cmd_ctx *c, const struct sv *keys, int n, void **sets)
 {
-    *missing = 0;
     for (int j = 0; j < n; j++) {
         bool wrong;
         struct kv *e = tset_lookup(c, &keys[j], true, &wrong);
@@ -34,7 +37,6 @@ lookup_sets(struct cmd_ctx *c, const struct sv *keys, int n, void **sets, int *m
             return false;
         }
         sets[j] = e ? kv_obj(e) : NULL;
-        *missing += e == NULL;
     }
     return true;
 }
@@ -52,25 +54,29 @@ sets_release(void **sets, void **stackbuf)
         ts_free(sets);
 }
 
-/* Store a result into dst (SINTERSTORE & co.): a non-empty set replaces
- * any value and TTL and is signalled with the command's own event; an
- * empty one deletes dst (a "del" event if it existed). Replies with the
- * result's size. Takes ownership of res. */
-static void
-store_result(struct cmd_ctx *c, const struct sv *dst, void *res, const char *event)
+long long
+tset_store(struct shard *sh, uint16_t slot, struct sv dst, void *res, const char *event, struct reply *r)
 {
-    struct ks *ks = c->sh->ks;
-    size_t n = tset_size(res);
+    long long n = (long long)tset_size(res);
     if (n > 0) {
-        ks_set_obj(ks, tset_slot_of(c, dst), *dst, OBJ_SET, res, KS_EXPIRE_NONE);
-        reply_int(c->r, (long long)n);
-        fx_key(c->sh, FX_SET, event, *dst);
-        return;
+        ks_set_obj(sh->ks, slot, dst, OBJ_SET, res, KS_EXPIRE_NONE);
+        if (r)
+            reply_int(r, n);
+        fx_key(sh, FX_SET, event, dst);
+        return n;
     }
     tset_free(res);
-    reply_int(c->r, 0);
-    if (ks_delete(ks, tset_slot_of(c, dst), *dst))
-        fx_key(c->sh, FX_GENERIC, "del", *dst);
+    if (r)
+        reply_int(r, 0);
+    if (ks_delete(sh->ks, slot, dst))
+        fx_key(sh, FX_GENERIC, "del", dst);
+    return 0;
+}
+
+const char *
+tset_store_event(int op)
+{
+    return op == TSET_UNION ? "sunionstore" : op == TSET_DIFF ? "sdiffstore" : "sinterstore";
 }
 
 void *
@@ -93,10 +99,43 @@ tset_union_of(void *const *sets, int n)
 
 /* ---- SMOVE ---- */
 
+bool
+tset_move_out(struct shard *sh, struct kv *e, struct sv key, struct sv member)
+{
+    void *o = kv_obj(e), *old;
+    size_t before = tset_mem(o);
+    if (!tset_remove(&o, member, &old))
+        return false;
+    tset_commit(sh->ks, e, o, old, before);
+    fx_key(sh, FX_SET, "srem", key);
+    if (tset_size(o) == 0) {
+        ks_delete_entry(sh->ks, e);
+        fx_key(sh, FX_GENERIC, "del", key);
+    }
+    return true;
+}
+
+void
+tset_move_in(struct shard *sh, uint16_t slot, struct sv key, struct kv *e, struct sv member)
+{
+    if (e == NULL) {
+        void *n = tset_new_for(member);
+        tset_add_owned(&n, member);
+        ks_set_obj(sh->ks, slot, key, OBJ_SET, n, KS_EXPIRE_NONE);
+        fx_key(sh, FX_SET, "sadd", key);
+        return;
+    }
+    void *d = kv_obj(e), *old;
+    size_t before = tset_mem(d);
+    if (tset_add(&d, member, &old)) {
+        tset_commit(sh->ks, e, d, old, before);
+        fx_key(sh, FX_SET, "sadd", key);
+    }
+}
+
 /* SMOVE source destination member: both keys are checked for type before
  * anything changes (a missing source answers 0 first); moving within one
- * key only tests membership. Events: "srem" on the source (then "del" if
- * it emptied), "sadd" on the destination when the member was new there. */
+ * key only tests membership. */
 void
 tset_cmd_smove(struct cmd_ctx *c)
 {
@@ -118,34 +157,14 @@ tset_cmd_smove(struct cmd_ctx *c)
         reply_int(c->r, tset_contains(kv_obj(se), member));
         return;
     }
-    void *o = kv_obj(se), *old;
-    size_t before = tset_mem(o);
-    if (!tset_remove(&o, member, &old)) {
+    if (!tset_move_out(c->sh, se, *src, member)) {
         reply_int(c->r, 0);
         return;
-    }
-    tset_commit(ks, se, o, old, before);
-    fx_key(c->sh, FX_SET, "srem", *src);
-    if (tset_size(o) == 0) {
-        ks_delete_entry(ks, se);
-        fx_key(c->sh, FX_GENERIC, "del", *src);
     }
     /* The source's deletion may have moved entries: find dst again. */
     uint16_t dslot = tset_slot_of(c, dst);
     de = de ? ks_lookup(ks, dslot, *dst, c->now_ms, KS_LOOKUP_NOTOUCH) : NULL;
-    if (de == NULL) {
-        void *n = tset_new_for(member);
-        tset_add_owned(&n, member);
-        ks_set_obj(ks, dslot, *dst, OBJ_SET, n, KS_EXPIRE_NONE);
-        fx_key(c->sh, FX_SET, "sadd", *dst);
-    } else {
-        void *d = kv_obj(de);
-        before = tset_mem(d);
-        if (tset_add(&d, member, &old)) {
-            tset_commit(ks, de, d, old, before);
-            fx_key(c->sh, FX_SET, "sadd", *dst);
-        }
-    }
+    tset_move_in(c->sh, dslot, *dst, de, member);
     reply_int(c->r, 1);
 }
 
@@ -180,42 +199,37 @@ in_all_others(struct card_ix *sets, int n, struct sv m, bool is_int, int64_t iv)
     return true;
 }
 
-/* SINTER / SINTERSTORE / SINTERCARD over keys[0..nkeys). dst: store the
- * result there (SINTERSTORE); card_only: reply with the size, stopping at
- * limit when it is not 0 (SINTERCARD). A missing key makes the result
- * empty at once. The smallest set is walked, so its order is the reply's
- * (an intset's ascending order when it is one). */
-static void
-sinter_generic(struct cmd_ctx *c, const struct sv *keys, int nkeys, const struct sv *dst, bool card_only,
-               unsigned long long limit)
+/* The intersection of raw[0..n) (NULL: a missing key, which makes it
+ * empty at once). r NULL: build and return it as a set (SINTERSTORE);
+ * otherwise reply with its members (SINTER, and SMEMBERS as the set as it
+ * is) or, for TSET_INTERCARD, its size, stopping at limit when that is
+ * not 0. The smallest set is walked, so its order is the reply's (an
+ * intset's ascending order when it is one). */
+static void *
+inter_of(int op, void *const *raw, int n, unsigned long long limit, struct reply *r)
 {
-    void *stackbuf[16];
-    void **raw = sets_alloc(nkeys, stackbuf, 16);
-    int missing;
-    if (!lookup_sets(c, keys, nkeys, raw, &missing))
-        goto out;
-    if (missing) {
-        if (dst) {
-            reply_int(c->r, 0);
-            if (ks_delete(c->sh->ks, tset_slot_of(c, dst), *dst))
-                fx_key(c->sh, FX_GENERIC, "del", *dst);
-        } else if (card_only) {
-            reply_int(c->r, 0);
-        } else {
-            reply_set(c->r, 0);
-        }
-        goto out;
+    bool card_only = op == TSET_INTERCARD;
+    for (int j = 0; j < n; j++) {
+        if (raw[j])
+            continue;
+        if (!r)
+            return tset_new_intset();
+        if (card_only)
+            reply_int(r, 0);
+        else
+            reply_set(r, 0);
+        return NULL;
     }
-    if (nkeys == 1 && !dst && !card_only) { /* SMEMBERS: the set as it is */
-        tset_reply_members(c->r, raw[0]);
-        goto out;
+    if (n == 1 && r && !card_only) { /* SMEMBERS: the set as it is */
+        tset_reply_members(r, raw[0]);
+        return NULL;
     }
-    struct card_ix *sets = ts_malloc(sizeof(*sets) * (size_t)nkeys);
-    for (int j = 0; j < nkeys; j++)
+    struct card_ix *sets = ts_malloc(sizeof(*sets) * (size_t)n);
+    for (int j = 0; j < n; j++)
         sets[j] = (struct card_ix){raw[j], tset_size(raw[j]), j};
-    qsort(sets, (size_t)nkeys, sizeof(*sets), card_cmp);
-    void *res = dst ? tset_new_intset() : NULL;
-    size_t tok = (!dst && !card_only) ? reply_defer(c->r) : 0;
+    qsort(sets, (size_t)n, sizeof(*sets), card_cmp);
+    void *res = r ? NULL : tset_new_intset();
+    size_t tok = (r && !card_only) ? reply_defer(r) : 0;
     unsigned long long card = 0;
     struct tset_iter it;
     struct sv m;
@@ -223,39 +237,24 @@ sinter_generic(struct cmd_ctx *c, const struct sv *keys, int nkeys, const struct
     int64_t iv;
     tset_iter_init(&it, sets[0].set);
     while (tset_iter_next(&it, &m, &is_int, &iv)) {
-        if (!in_all_others(sets, nkeys, m, is_int, iv))
+        if (!in_all_others(sets, n, m, is_int, iv))
             continue;
         card++;
         if (card_only) {
             if (limit && card >= limit)
                 break;
-        } else if (dst) {
+        } else if (!r) {
             tset_add_owned(&res, m);
         } else {
-            reply_bulk(c->r, m.ptr, m.len);
+            reply_bulk(r, m.ptr, m.len);
         }
     }
     ts_free(sets);
     if (card_only)
-        reply_int(c->r, (long long)card);
-    else if (dst)
-        store_result(c, dst, res, "sinterstore");
-    else
-        reply_defer_set(c->r, tok, '~', (long)card);
-out:
-    sets_release(raw, stackbuf);
-}
-
-void
-tset_cmd_sinter(struct cmd_ctx *c)
-{
-    sinter_generic(c, &c->argv[1], c->argc - 1, NULL, false, 0);
-}
-
-void
-tset_cmd_sinterstore(struct cmd_ctx *c)
-{
-    sinter_generic(c, &c->argv[2], c->argc - 2, &c->argv[1], false, 0);
+        reply_int(r, (long long)card);
+    else if (r)
+        reply_defer_set(r, tok, '~', (long)card);
+    return res;
 }
 
 /* numkeys of SINTERCARD: 1..LONG_MAX and at most the arguments left. */
@@ -282,40 +281,38 @@ tset_sintercard_keys(int argc, struct sv *argv, int *idx, int n)
     return k;
 }
 
-/* SINTERCARD numkeys key [key ...] [LIMIT limit]: arguments are checked
- * (numkeys, then every option) before any key is read. */
-void
-tset_cmd_sintercard(struct cmd_ctx *c)
+bool
+tset_sintercard_parse(int argc, const struct sv *argv, int *nkeys, unsigned long long *limit, struct reply *r)
 {
-    long long nk = sintercard_numkeys(c->argc, c->argv);
+    long long nk = sintercard_numkeys(argc, argv);
     if (nk == -1) {
-        reply_error(c->r, "ERR numkeys should be greater than 0");
-        return;
+        reply_error(r, "ERR numkeys should be greater than 0");
+        return false;
     }
     if (nk == -2) {
-        reply_error(c->r, "ERR Number of keys can't be greater than number of args");
-        return;
+        reply_error(r, "ERR Number of keys can't be greater than number of args");
+        return false;
     }
-    long long limit = 0;
-    for (int j = 2 + (int)nk; j < c->argc; j++) {
-        bool more = c->argc - 1 - j > 0;
-        if (more && sv_eq_ci(c->argv[j], "limit")) {
+    long long lim = 0;
+    for (int j = 2 + (int)nk; j < argc; j++) {
+        bool more = argc - 1 - j > 0;
+        if (more && sv_eq_ci(argv[j], "limit")) {
             j++;
-            if (!ts_str_to_ll(c->argv[j].ptr, c->argv[j].len, &limit) || limit < 0) {
-                reply_error(c->r, "ERR LIMIT can't be negative");
-                return;
+            if (!ts_str_to_ll(argv[j].ptr, argv[j].len, &lim) || lim < 0) {
+                reply_error(r, "ERR LIMIT can't be negative");
+                return false;
             }
         } else {
-            reply_error(c->r, ERR_SYNTAX);
-            return;
+            reply_error(r, ERR_SYNTAX);
+            return false;
         }
     }
-    sinter_generic(c, &c->argv[2], (int)nk, NULL, true, (unsigned long long)limit);
+    *nkeys = (int)nk;
+    *limit = (unsigned long long)lim;
+    return true;
 }
 
 /* ---- SUNION / SDIFF ---- */
-
-enum { OP_UNION, OP_DIFF };
 
 static int
 rev_card_cmp(const void *a, const void *b)
@@ -330,7 +327,7 @@ rev_card_cmp(const void *a, const void *b)
  * set holds (others sorted by decreasing size, so a member is usually
  * found early). */
 static void *
-diff_walk(void **sets, int n)
+diff_walk(void *const *sets, int n)
 {
     void *res = tset_new_intset();
     struct card_ix *others = ts_malloc(sizeof(*others) * (size_t)(n > 1 ? n - 1 : 1));
@@ -360,7 +357,7 @@ diff_walk(void **sets, int n)
 /* DIFF, algorithm 2: copy the first set, remove every member of the
  * others, stopping once nothing is left. */
 static void *
-diff_remove(void **sets, int n)
+diff_remove(void *const *sets, int n)
 {
     void *res = tset_union_of(sets, 1);
     for (int j = 1; j < n && tset_size(res) > 0; j++) {
@@ -377,63 +374,101 @@ diff_remove(void **sets, int n)
     return res;
 }
 
-/* SUNION / SDIFF and their STORE forms over keys[0..n). DIFF picks Redis's
- * cheaper algorithm from the set sizes; both build the result as a new
- * set, so the reply follows the result's own order. */
+/* sets[0] minus the others, with Redis's cheaper algorithm for the set
+ * sizes (which decides the result's build order, hence its order). */
+static void *
+diff_of(void *const *sets, int n)
+{
+    if (!sets[0])
+        return tset_new_intset();
+    long long one = 0, two = 0;
+    for (int j = 0; j < n; j++) {
+        if (!sets[j])
+            continue;
+        one += (long long)tset_size(sets[0]);
+        two += (long long)tset_size(sets[j]);
+    }
+    one /= 2; /* algorithm 1 has the better constants */
+    return one <= two ? diff_walk(sets, n) : diff_remove(sets, n);
+}
+
+/* ---- The algebra, and the procs on one worker ---- */
+
+void *
+tset_algebra(int op, void *const *sets, int n, unsigned long long limit, struct reply *r)
+{
+    if (op == TSET_INTER || op == TSET_INTERCARD)
+        return inter_of(op, sets, n, limit, r);
+    void *res = op == TSET_UNION ? tset_union_of(sets, n) : diff_of(sets, n);
+    if (!r)
+        return res;
+    tset_reply_members(r, res);
+    tset_free(res);
+    return NULL;
+}
+
+/* Every key of keys[0..n) is here: look the sets up, then reply with the
+ * result of op or store it into dst (the STORE forms). */
 static void
-sunion_diff_generic(struct cmd_ctx *c, const struct sv *keys, int n, const struct sv *dst, int op)
+algebra_here(struct cmd_ctx *c, int op, const struct sv *keys, int n, const struct sv *dst,
+             unsigned long long limit)
 {
     void *stackbuf[16];
     void **sets = sets_alloc(n, stackbuf, 16);
-    int missing;
-    if (!lookup_sets(c, keys, n, sets, &missing))
-        goto out;
-    void *res;
-    if (op == OP_UNION) {
-        res = tset_union_of(sets, n);
-    } else if (!sets[0]) {
-        res = tset_new_intset();
-    } else {
-        long long one = 0, two = 0;
-        for (int j = 0; j < n; j++) {
-            if (!sets[j])
-                continue;
-            one += (long long)tset_size(sets[0]);
-            two += (long long)tset_size(sets[j]);
+    if (lookup_sets(c, keys, n, sets)) {
+        if (dst) {
+            void *res = tset_algebra(op, sets, n, 0, NULL);
+            tset_store(c->sh, tset_slot_of(c, dst), *dst, res, tset_store_event(op), c->r);
+        } else {
+            tset_algebra(op, sets, n, limit, c->r);
         }
-        one /= 2; /* algorithm 1 has the better constants */
-        res = one <= two ? diff_walk(sets, n) : diff_remove(sets, n);
     }
-    if (dst) {
-        store_result(c, dst, res, op == OP_UNION ? "sunionstore" : "sdiffstore");
-    } else {
-        tset_reply_members(c->r, res);
-        tset_free(res);
-    }
-out:
     sets_release(sets, stackbuf);
+}
+
+void
+tset_cmd_sinter(struct cmd_ctx *c)
+{
+    algebra_here(c, TSET_INTER, &c->argv[1], c->argc - 1, NULL, 0);
+}
+
+void
+tset_cmd_sinterstore(struct cmd_ctx *c)
+{
+    algebra_here(c, TSET_INTER, &c->argv[2], c->argc - 2, &c->argv[1], 0);
+}
+
+/* SINTERCARD numkeys key [key ...] [LIMIT limit]: arguments are checked
+ * (numkeys, then every option) before any key is read. */
+void
+tset_cmd_sintercard(struct cmd_ctx *c)
+{
+    int nk;
+    unsigned long long limit;
+    if (tset_sintercard_parse(c->argc, c->argv, &nk, &limit, c->r))
+        algebra_here(c, TSET_INTERCARD, &c->argv[2], nk, NULL, limit);
 }
 
 void
 tset_cmd_sunion(struct cmd_ctx *c)
 {
-    sunion_diff_generic(c, &c->argv[1], c->argc - 1, NULL, OP_UNION);
+    algebra_here(c, TSET_UNION, &c->argv[1], c->argc - 1, NULL, 0);
 }
 
 void
 tset_cmd_sunionstore(struct cmd_ctx *c)
 {
-    sunion_diff_generic(c, &c->argv[2], c->argc - 2, &c->argv[1], OP_UNION);
+    algebra_here(c, TSET_UNION, &c->argv[2], c->argc - 2, &c->argv[1], 0);
 }
 
 void
 tset_cmd_sdiff(struct cmd_ctx *c)
 {
-    sunion_diff_generic(c, &c->argv[1], c->argc - 1, NULL, OP_DIFF);
+    algebra_here(c, TSET_DIFF, &c->argv[1], c->argc - 1, NULL, 0);
 }
 
 void
 tset_cmd_sdiffstore(struct cmd_ctx *c)
 {
-    sunion_diff_generic(c, &c->argv[2], c->argc - 2, &c->argv[1], OP_DIFF);
+    algebra_here(c, TSET_DIFF, &c->argv[2], c->argc - 2, &c->argv[1], 0);
 }

@@ -263,6 +263,11 @@ tx_unref(struct tx *t)
         ts_free(p->offs);
         if (p->val)
             kvval_free(&p->val);
+        for (int k = 0; p->kobj && k < p->nkeys; k++)
+            if (p->kobj[k])
+                p->kobj_free(p->kobj[k]);
+        ts_free(p->kobj);
+        ts_free(p->kstate);
     }
     ts_free(t->parts);
     ts_free(t->keyidx);

@@ -59,6 +59,18 @@ struct tx_part {
     int64_t expire;
     struct ts_buf out;   /* encoded replies (MGET) */
     size_t *offs;        /* start of each key's reply in out, nkeys + 1 entries */
+    /* Per key (nkeys entries, in keys order), for a part that hands values
+     * to the coordinator (the set algebra gathers copies of its sets);
+     * NULL when unused. The part function allocates them (ts_malloc):
+     *   kstate[i]  what the part found at key i, in the command's terms
+     *   kobj[i]    an object for the coordinator (a deep copy, obj.h dup)
+     *              or NULL; the coordinator may take one (it then sets the
+     *              slot to NULL) or put one there for a later phase
+     * kobj_free frees the objects still in kobj when the transaction ends
+     * (on whichever thread drops it last: mimalloc frees anywhere). */
+    int *kstate;
+    void **kobj;
+    void (*kobj_free)(void *o);
     /* the worker's queue (private to tx.c) */
     struct tx_part *qnext, *qprev;
     int run_phase;       /* phase requested and not yet run, 0 if none */
@@ -105,8 +117,9 @@ struct tx {
     int nkeys;
     int *keyidx;         /* key number -> argv index, argv order */
     int *kpart;          /* key number -> part index */
+    int origin;          /* the coordinator's worker: check, next_phase and
+                          * reply run on its thread (g_shards[origin]) */
     /* private */
-    int origin;
     int pending;
     bool rejected;
     int refs;            /* atomic */

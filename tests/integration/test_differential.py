@@ -360,8 +360,7 @@ def main():
         t.run(run_all, tess, red)
         t.run(run_pipelined, tess, red)
         t.run(diff_set.run, t, tess, red)
-        if not H.is_dry_run():
-            t.run(diff_set.run_cross_worker, t, tess)
+        t.run(diff_set.run_cross_worker, t, tess, red)
         t.run(run_hash_random, tess, red)
         t.run(run_hash_cluster, tess, red)
 

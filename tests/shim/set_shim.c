@@ -9,6 +9,7 @@
 #include "core/obj_set.h"
 #include "core/rdb_codec.h"
 #include "core/slot.h"
+#include "core/t_set_int.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -58,6 +59,14 @@ sets_new_for(const char *m, size_t n)
 {
     ensure_registered();
     return tset_new_for(mk(m, n));
+}
+
+void *
+sets_algebra(int op, void *const *sets, int n)
+{
+    ensure_registered();
+    int top = op == SETS_INTER ? TSET_INTER : op == SETS_UNION ? TSET_UNION : TSET_DIFF;
+    return tset_algebra(top, sets, n, 0, NULL);
 }
 
 void sets_free(void *o) { tset_free(o); }

@@ -57,6 +57,13 @@ void *sets_rdb_load(int type, const uint8_t *p, size_t n, char err[128]);
 /* The type's RDB types accept list contains t. */
 bool sets_rdb_accepts(int t);
 
+/* ---- The set algebra (t_set_multi.c's tset_algebra) ---- */
+enum { SETS_INTER = 0, SETS_UNION = 1, SETS_DIFF = 2 };
+/* The result of op over sets[0..n) (NULL entries: missing keys) as a new
+ * set the caller frees: what the STORE forms store, computed by the code
+ * both the single-worker procs and the cross-worker parts run. */
+void *sets_algebra(int op, void *const *sets, int n);
+
 /* ---- Keyspace accounting ---- */
 typedef struct ks sets_ks_t;
 sets_ks_t *sets_ks_create(void);
