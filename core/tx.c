@@ -18,6 +18,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slot.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 
 uint64_t tx_started, tx_retried;
@@ -256,6 +257,8 @@ tx_unref(struct tx *t)
 {
     if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    if (t->admitted)
+        slot_move_exit(); /* every part released its intents */
     for (int i = 0; i < t->nparts; i++) {
         struct tx_part *p = &t->parts[i];
         ts_free(p->keys);
@@ -356,8 +359,8 @@ msg_phase_done(void *arg, int worker)
     tx_finish(t, worker);
 }
 
-/* Copy argv, group the keys by owning worker (parts in ascending worker
- * order, keys in argv order within a part). */
+/* Copy argv and the key indexes; the keys are grouped by worker later
+ * (tx_group), once the transaction may start. */
 static struct tx *
 tx_build(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx, int nk)
 {
@@ -377,6 +380,19 @@ tx_build(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv 
     t->keyidx = ts_malloc(sizeof(int) * (size_t)nk);
     t->kpart = ts_malloc(sizeof(int) * (size_t)nk);
     memcpy(t->keyidx, idx, sizeof(int) * (size_t)nk);
+    t->refs = 1;
+    return t;
+}
+
+/* Group the keys by owning worker (parts in ascending worker order, keys
+ * in argv order within a part). Runs once the slot hand-off admitted the
+ * transaction (slot_move_enter), so the table cannot change until every
+ * part has released its intents. */
+static void
+tx_group(struct tx *t)
+{
+    int nk = t->nkeys;
+    const int *idx = t->keyidx;
     int part_of[MAX_WORKERS];
     for (int i = 0; i < MAX_WORKERS; i++)
         part_of[i] = -1;
@@ -405,7 +421,17 @@ tx_build(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv 
     }
     ts_free(kw);
     t->refs = t->nparts + 1;
-    return t;
+}
+
+/* Admitted: group and schedule (on the coordinator). */
+static void
+tx_admitted(void *arg, int worker)
+{
+    struct tx *t = arg;
+    t->admitted = true;
+    tx_group(t);
+    __atomic_add_fetch(&tx_started, 1, __ATOMIC_RELAXED);
+    tx_schedule(t);
 }
 
 void
@@ -431,12 +457,12 @@ tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv 
             cmdstats_call(&sh->cstats, cmd, 0, true);
             done(done_arg, out.data, out.len, true);
             ts_buf_free(&out);
-            t->refs = 1;
             tx_unref(t);
             return;
         }
         ts_buf_free(&out);
     }
-    __atomic_add_fetch(&tx_started, 1, __ATOMIC_RELAXED);
-    tx_schedule(t);
+    /* A slot move in flight: start when it is over (slot_move.h). */
+    if (slot_move_enter(sh->id, tx_admitted, t))
+        tx_admitted(t, sh->id);
 }

@@ -106,6 +106,7 @@ struct tx {
     int origin;
     int pending;
     bool rejected;
+    bool admitted;       /* counted by the slot hand-off (slot_move_enter) */
     int refs;            /* atomic */
     uint64_t t0;
     tx_done_fn done;

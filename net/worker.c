@@ -39,6 +39,7 @@
 #include "core/rcu.h"
 #include "core/server.h"
 #include "core/shard.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 #include "core/tx.h"
 #include "net/net_int.h"
@@ -275,6 +276,8 @@ runtime_setup(void)
     g_rt.post = runtime_post;
     g_rt.worker_call = worker_call_impl;
     tx_locks_released = dispatch_tx_released;
+    g_slot_move_rt.release_held = dispatch_slot_arrived;
+    fanout_setup();
     g_wrings = ts_calloc((size_t)n * n, sizeof(struct wring));
     for (int i = 0; i < n * n; i++) {
         g_wrings[i].buf = ts_calloc(WRING_SIZE, sizeof(ck_ring_buffer_t));
@@ -698,6 +701,7 @@ runtime_start(void)
             pthread_join(g_workers[i]->thread, NULL);
         return -EIO;
     }
+    slot_move_set_running(true);
     return 0;
 }
 
@@ -709,6 +713,7 @@ runtime_stop(void)
     __atomic_store_n(&g_server.shutdown_requested, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < g_nworkers; i++)
         pthread_join(g_workers[i]->thread, NULL);
+    slot_move_set_running(false);
 }
 
 int
