@@ -19,6 +19,7 @@
 #include "core/reply.h"
 #include "core/shard.h"
 #include "core/slot.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 
 #include <errno.h>
@@ -363,9 +364,8 @@ cluster_cmd_countkeysinslot(struct cmd_ctx *c)
         reply_error(c->r, "ERR Invalid slot");
         return;
     }
-    int w = slotmap_worker((uint16_t)slot);
-    if (c->sh->id != w) {
-        cmd_forward(c, w);
+    if (slot_move_where(c->sh->id, (uint16_t)slot) != SLOT_MOVE_RUN) {
+        cmd_forward_slot(c, (int)slot);
         return;
     }
     reply_int(c->r, (long long)ks_count_slot(c->sh->ks, (uint16_t)slot));
@@ -400,9 +400,8 @@ cluster_cmd_getkeysinslot(struct cmd_ctx *c)
         reply_error(c->r, "ERR Invalid slot or number of keys");
         return;
     }
-    int w = slotmap_worker((uint16_t)slot);
-    if (c->sh->id != w) {
-        cmd_forward(c, w);
+    if (slot_move_where(c->sh->id, (uint16_t)slot) != SLOT_MOVE_RUN) {
+        cmd_forward_slot(c, (int)slot);
         return;
     }
     struct getkeys_arg a = {c->r, 0};

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/reply.h"
 #include "core/shard.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 
 #define ERR_SETSLOT_SYNTAX "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"
@@ -36,9 +37,8 @@ cluster_cmd_setslot(struct cmd_ctx *c)
         reply_error(c->r, ERR_SETSLOT_SYNTAX);
         return;
     }
-    int w = slotmap_worker((uint16_t)slot);
-    if (c->sh->id != w) {
-        cmd_forward(c, w);
+    if (slot_move_where(c->sh->id, (uint16_t)slot) != SLOT_MOVE_RUN) {
+        cmd_forward_slot(c, (int)slot);
         return;
     }
     uint64_t keys = ks_count_slot(c->sh->ks, (uint16_t)slot);

@@ -3,6 +3,8 @@
  * the workers start. Lookup is on the path of every request, so names are
  * hashed and compared case-insensitively in one pass, with no allocation. */
 #include "core/cmd.h"
+
+#include "core/slotmap.h"
 #include "core/cmdstats.h"
 
 #include "core/server.h"
@@ -174,9 +176,41 @@ cmd_forward(struct cmd_ctx *c, int worker)
 }
 
 void
+cmd_forward_slot(struct cmd_ctx *c, int slot)
+{
+    c->forward_to = slotmap_worker((uint16_t)slot);
+    c->forward_slot = slot;
+}
+
+void (*cmd_deferred_ready)(struct cmd_deferred *d);
+
+struct cmd_deferred *
+cmd_defer(struct cmd_ctx *c)
+{
+    struct cmd_deferred *d = ts_calloc(1, sizeof(*d));
+    d->resp = c->r->resp;
+    d->origin = -1;
+    struct cmd_fanout *f = ts_calloc(1, sizeof(*f));
+    f->deferred = d;
+    c->fanout = f;
+    return d;
+}
+
+/* The replier and the runtime's binding race: whoever comes second hands
+ * the reply to the origin worker. */
+void
+cmd_deferred_reply(struct cmd_deferred *d, const char *bytes, size_t len, bool error)
+{
+    ts_buf_append(&d->reply, bytes, len);
+    d->error = error;
+    if (__atomic_exchange_n(&d->state, 2, __ATOMIC_ACQ_REL) == 1)
+        cmd_deferred_ready(d);
+}
+
+void
 cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done, void (*free_state)(void *))
 {
-    struct cmd_fanout *f = ts_malloc(sizeof(*f));
+    struct cmd_fanout *f = ts_calloc(1, sizeof(*f));
     f->state = state;
     f->each = each;
     f->done = done;

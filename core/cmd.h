@@ -17,6 +17,7 @@
 #ifndef TESSERA_CMD_H
 #define TESSERA_CMD_H
 
+#include "core/buf.h"
 #include "core/client.h"
 #include "core/common.h"
 #include "core/reply.h"
@@ -73,7 +74,8 @@ struct cmd_ctx {
     int slot;                  /* slot of the first key, -1 for keyless */
     /* Set by cmd_forward/cmd_fanout; read by the dispatcher after proc. */
     int forward_to;            /* >= 0: run proc again on this worker */
-    void *fanout;              /* non-NULL: a fan-out was started */
+    int forward_slot;          /* >= 0: ... as a request about this slot (cmd_forward_slot) */
+    void *fanout;              /* non-NULL: a fan-out (or a deferred reply) was started */
     struct tx *tx;             /* non-NULL: a prepared transaction to launch (cmd_tx) */
 };
 
@@ -147,6 +149,14 @@ void cmd_reply_unknown_sub(struct cmd_ctx *c);
  * cursor's slot). The proc must return right after calling it. */
 void cmd_forward(struct cmd_ctx *c, int worker);
 
+/* Re-run this command's proc where slot's keys are (its owner in the
+ * table), going through the slot hand-off's gate there like a keyed
+ * command: while the slot moves between workers it waits until its keys
+ * have arrived (slot_move.h). For procs that act on a slot's keys
+ * (COUNTKEYSINSLOT, SCAN, DEBUG OBJECT...), when slot_move_where says the
+ * slot does not run here. The proc must return right after calling it. */
+void cmd_forward_slot(struct cmd_ctx *c, int slot);
+
 /* Fan-out: run each(sh, state, worker) on every worker (concurrently: each
  * call may only write its own worker's part of state), then done(state, r,
  * cl) on the client's worker, which writes the reply; then free_state(state).
@@ -163,8 +173,33 @@ void cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done
 #define CMD_FANOUT_MASK_WORDS (MAX_WORKERS / 64)
 void cmd_fanout_some(struct cmd_ctx *c, void *state, const uint64_t *mask, fanout_each_fn each,
                      fanout_done_fn done, void (*free_state)(void *state));
+/* ---- Answering later ----
+ * A proc that hands its work to another thread (a slot move, the cluster
+ * thread) calls cmd_defer and returns at once; the reply comes later,
+ * from any thread, through cmd_deferred_reply (complete RESP bytes, built
+ * for cmd_deferred_resp's protocol version), and the runtime releases it
+ * in request order. The handle is freed by the runtime after the reply. */
+struct cmd_deferred {
+    int state;        /* atomic: 0 new, 1 bound to its request, 2 replied */
+    int origin;       /* the client's worker */
+    void *req;        /* the runtime's request waiting for the reply */
+    uint8_t resp;
+    bool error;
+    struct ts_buf reply;
+};
+struct cmd_deferred *cmd_defer(struct cmd_ctx *c);
+static inline uint8_t
+cmd_deferred_resp(const struct cmd_deferred *d)
+{
+    return d->resp;
+}
+void cmd_deferred_reply(struct cmd_deferred *d, const char *bytes, size_t len, bool error);
+/* Set by the runtime: deliver d (replied, and bound) to its origin. */
+extern void (*cmd_deferred_ready)(struct cmd_deferred *d);
+
 /* What cmd_fanout leaves in ctx->fanout for the runtime to launch. */
 struct cmd_fanout {
+    struct cmd_deferred *deferred;            /* non-NULL: not a fan-out, a reply that comes later */
     void *state;
     fanout_each_fn each;
     fanout_done_fn done;

@@ -17,6 +17,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slot.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 
 #include <signal.h>
@@ -366,6 +367,9 @@ static const char *const debug_help[] = {
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
+    "MOVESLOT <slot> <worker>",
+    "    (Tessera) Move a hash slot with its keys to a worker thread; replies",
+    "    [keys moved, microseconds] once it is there.",
     "    Output a hex signature of the values of all the specified keys.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
@@ -382,6 +386,8 @@ static const char *const debug_help[] = {
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "SLOTWORKER <slot>",
+    "    (Tessera) The worker thread that owns a hash slot.",
     NULL,
 };
 
@@ -412,9 +418,8 @@ static void
 debug_object(struct cmd_ctx *c)
 {
     uint16_t slot = slot_of_sv(c->argv[2]);
-    int owner = slotmap_worker(slot);
-    if (owner != c->sh->id) {
-        cmd_forward(c, owner);
+    if (slot_move_where(c->sh->id, slot) != SLOT_MOVE_RUN) {
+        cmd_forward_slot(c, slot);
         return;
     }
     struct kv *e = ks_lookup(c->sh->ks, slot, c->argv[2], c->now_ms, KS_LOOKUP_NOTOUCH);
@@ -633,6 +638,52 @@ debug_populate(struct cmd_ctx *c)
     cmd_fanout(c, st, populate_each, populate_done, populate_free);
 }
 
+/* DEBUG MOVESLOT (Tessera's; Redis has no worker threads): the reply
+ * comes when the slot and its keys are on the worker (slot_move.h). */
+static void
+debug_moveslot_done(void *arg, uint64_t keys, uint64_t usec)
+{
+    struct cmd_deferred *d = arg;
+    struct ts_buf out = {0};
+    struct reply r;
+    reply_init(&r, &out, cmd_deferred_resp(d));
+    reply_array(&r, 2);
+    reply_int(&r, (long long)keys);
+    reply_int(&r, (long long)usec);
+    cmd_deferred_reply(d, out.data, out.len, false);
+    ts_buf_free(&out);
+}
+
+static bool
+debug_parse_slot(struct cmd_ctx *c, struct sv a, uint16_t *slot)
+{
+    long long v;
+    if (!ts_str_to_ll(a.ptr, a.len, &v) || v < 0 || v >= CLUSTER_SLOTS) {
+        reply_error(c->r, "ERR Invalid or out of range slot");
+        return false;
+    }
+    *slot = (uint16_t)v;
+    return true;
+}
+
+static void
+debug_moveslot(struct cmd_ctx *c)
+{
+    uint16_t slot;
+    long long w;
+    if (!debug_parse_slot(c, c->argv[2], &slot))
+        return;
+    if (!ts_str_to_ll(c->argv[3].ptr, c->argv[3].len, &w) || w < 0 || w >= cmd_nworkers()) {
+        reply_errorf(c->r, "ERR Invalid worker: this server has %d worker thread(s)", cmd_nworkers());
+        return;
+    }
+    struct cmd_deferred *d = cmd_defer(c);
+    if (slot_move_submit(&slot, 1, (int)w, debug_moveslot_done, d) < 0) {
+        const char *e = "-ERR slot move refused\r\n";
+        cmd_deferred_reply(d, e, strlen(e), true);
+    }
+}
+
 static void
 cmd_debug(struct cmd_ctx *c)
 {
@@ -667,6 +718,12 @@ cmd_debug(struct cmd_ctx *c)
         debug_object(c);
     } else if (sv_eq_ci(sub, "populate") && c->argc >= 3 && c->argc <= 5) {
         debug_populate(c);
+    } else if (sv_eq_ci(sub, "moveslot") && c->argc == 4) {
+        debug_moveslot(c);
+    } else if (sv_eq_ci(sub, "slotworker") && c->argc == 3) {
+        uint16_t slot;
+        if (debug_parse_slot(c, c->argv[2], &slot))
+            reply_int(c->r, slotmap_worker(slot));
     } else {
         reply_errorf(c->r, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG HELP.",
                      (int)TS_MIN(sub.len, 128), sub.ptr);

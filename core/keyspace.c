@@ -521,6 +521,178 @@ ks_random(struct ks *ks, int64_t now_ms)
     return NULL;
 }
 
+/* ---- Moving a slot to another keyspace ---- */
+
+struct ks_slot {
+    struct kvdict *d;
+    uint16_t slot;
+    uint64_t keys;
+    size_t mem; /* what the slot added to its keyspace's memory figure */
+};
+
+/* Bytes an entry contributes to ks->mem: its block and what its value
+ * owns outside it (the same sum kv_free subtracts). */
+static inline size_t
+entry_bytes(const struct kv *e)
+{
+    return ts_usable_size((void *)e) + kv_value_ext_bytes(e);
+}
+
+static size_t
+dict_struct_bytes(const struct kvdict *d)
+{
+    size_t n = ts_usable_size((void *)d);
+    for (int t = 0; t < 2; t++)
+        if (d->t[t])
+            n += ts_usable_size(d->t[t]);
+    return n;
+}
+
+/* Call fn on every entry of d (both tables while rehashing). fn must not
+ * relink entries. */
+static void
+dict_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, size_t *), struct ks *ks, size_t *acc)
+{
+    for (int t = 0; t < 2; t++) {
+        if (!d->t[t])
+            continue;
+        uint64_t size = (uint64_t)1 << d->exp[t];
+        for (uint64_t b = 0; b < size; b++)
+            for (struct kv *e = d->t[t][b]; e; e = e->next)
+                fn(ks, e, acc);
+    }
+}
+
+static void
+detach_entry(struct ks *ks, struct kv *e, size_t *acc)
+{
+    *acc += entry_bytes(e);
+    if (e->flags & KV_F_TTL)
+        ks_vol_remove(ks, e);
+}
+
+static void
+attach_entry(struct ks *ks, struct kv *e, size_t *acc)
+{
+    (void)acc;
+    if (e->flags & KV_F_TTL)
+        ks_vol_add(ks, e);
+}
+
+struct ks_slot *
+ks_slot_detach(struct ks *ks, uint16_t slot)
+{
+    struct kvdict *d = ks->slots[slot];
+    if (!d)
+        return NULL;
+    struct ks_slot *t = ts_malloc(sizeof(*t));
+    t->d = d;
+    t->slot = slot;
+    t->keys = d->used;
+    t->mem = dict_struct_bytes(d);
+    dict_each(d, detach_entry, ks, &t->mem);
+    /* unlist the slot without freeing its table */
+    ks->slots[slot] = NULL;
+    uint16_t p = ks->ne_pos[slot];
+    uint16_t last = ks->ne_list[--ks->ne_n];
+    ks->ne_list[p] = last;
+    ks->ne_pos[last] = p;
+    if (ks->cron_pos >= ks->ne_n)
+        ks->cron_pos = 0;
+    ks->count -= t->keys;
+    ks->mem -= t->mem;
+    return t;
+}
+
+/* The rare merge: move each arriving entry into the resident table. */
+static void
+attach_merge(struct ks *ks, struct ks_slot *t)
+{
+    struct kvdict *in = t->d;
+    for (int i = 0; i < 2; i++) {
+        if (!in->t[i])
+            continue;
+        uint64_t size = (uint64_t)1 << in->exp[i];
+        for (uint64_t b = 0; b < size; b++) {
+            struct kv *e = in->t[i][b];
+            while (e) {
+                struct kv *next = e->next;
+                struct sv k = kv_key(e);
+                uint64_t h = ks_hash(k.ptr, k.len);
+                struct kvdict *d = ks->slots[t->slot];
+                struct kv *old = d ? kvd_find(d, k, h) : NULL;
+                if (old)
+                    unlink_free_h(ks, d, old, h); /* may release d */
+                d = slot_dict_get(ks, t->slot);
+                kvd_insert(ks, d, e, h);
+                ks->count++;
+                ks->mem += entry_bytes(e);
+                if (e->flags & KV_F_TTL)
+                    ks_vol_add(ks, e);
+                e = next;
+            }
+            in->t[i][b] = NULL;
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        ts_free(in->t[i]);
+    ts_free(in);
+}
+
+void
+ks_slot_attach(struct ks *ks, struct ks_slot **tp)
+{
+    struct ks_slot *t = *tp;
+    *tp = NULL;
+    if (!t)
+        return;
+    if (ks->slots[t->slot]) {
+        attach_merge(ks, t);
+    } else {
+        ks->slots[t->slot] = t->d;
+        ks->ne_pos[t->slot] = (uint16_t)ks->ne_n;
+        ks->ne_list[ks->ne_n++] = t->slot;
+        ks->count += t->keys;
+        ks->mem += t->mem;
+        dict_each(t->d, attach_entry, ks, NULL);
+    }
+    ts_free(t);
+}
+
+uint16_t
+ks_slot_id(const struct ks_slot *t)
+{
+    return t->slot;
+}
+
+uint64_t
+ks_slot_keys_count(const struct ks_slot *t)
+{
+    return t->keys;
+}
+
+size_t
+ks_slot_mem(const struct ks_slot *t)
+{
+    return t->mem;
+}
+
+void
+ks_slot_free(struct ks_slot **tp)
+{
+    struct ks_slot *t = *tp;
+    if (!t)
+        return;
+    *tp = NULL;
+    /* A scratch keyspace absorbs the figures; the entries are not in any
+     * volatile set any more, so clear them without touching one. */
+    struct ks *scratch = ts_calloc(1, sizeof(*scratch));
+    kvd_clear(scratch, t->d, NULL);
+    kvd_destroy(scratch, t->d);
+    ts_free(scratch);
+    ts_free(t);
+}
+
 /* ---- Flushing ---- */
 
 void

@@ -207,6 +207,31 @@ struct ks_table_info {
 };
 bool ks_slot_table_info(const struct ks *ks, uint16_t slot, struct ks_table_info *out);
 
+/* ---- Moving a slot to another keyspace (slot hand-off, slot_move.h) ----
+ * A slot's table leaves one worker's keyspace and joins another's whole:
+ * no key or value is copied or re-hashed, and a table in the middle of an
+ * incremental resize moves as it is. Detach and attach each walk the
+ * slot's entries once (pointer reads only) to move the figures the
+ * keyspace keeps for all its slots: the key count, the memory figure
+ * (entries, their strings and collection objects, the table itself) and
+ * the volatile set, whose entries store their index in it. Entries keep
+ * their slot, TTL, LRU/LFU stamps and encoding. Memory may be freed by
+ * the receiving worker (mimalloc frees on any thread). */
+struct ks_slot;
+/* Take slot's table out of ks; NULL when the slot has no keys there. The
+ * caller owns the result until ks_slot_attach (or ks_slot_free). */
+struct ks_slot *ks_slot_detach(struct ks *ks, uint16_t slot);
+/* Add a detached table to ks, taking ownership (*t is set to NULL). If
+ * ks already holds keys in that slot (never, in the hand-off protocol),
+ * the entries are merged one by one, an arriving key replacing a
+ * resident one of the same name. */
+void ks_slot_attach(struct ks *ks, struct ks_slot **t);
+uint16_t ks_slot_id(const struct ks_slot *t);
+uint64_t ks_slot_keys_count(const struct ks_slot *t);
+size_t ks_slot_mem(const struct ks_slot *t);
+/* Free a detached table and its entries (shutdown with a move in flight). */
+void ks_slot_free(struct ks_slot **t);
+
 /* ---- Flushing ---- */
 void ks_flush(struct ks *ks);                   /* delete every key */
 uint64_t ks_flush_slot(struct ks *ks, uint16_t slot); /* returns keys deleted */

@@ -361,7 +361,7 @@ struct exec_state {
     int n;
     struct multi_cmd *cmds;  /* taken over from the client's queue */
     int *base;               /* argv index in the tx's argv of each command's argv[0] */
-    int *worker;             /* worker of each command's keys, -1 for keyless */
+    int *key0;               /* tx argv index of each command's first key, -1 for keyless */
     size_t *start, *end;     /* a keyed command's reply in its part's out */
     int nwatch;
     int watch_base;          /* tx argv index of the first watched key */
@@ -378,7 +378,7 @@ exec_free(void *arg)
     }
     ts_free(x->cmds);
     ts_free(x->base);
-    ts_free(x->worker);
+    ts_free(x->key0);
     ts_free(x->start);
     ts_free(x->end);
     if (x->ws) {
@@ -388,6 +388,15 @@ exec_free(void *arg)
     }
     ts_free(x->wkeys);
     ts_free(x);
+}
+
+/* The worker that runs queued command i: its keys' owner, read while the
+ * transaction holds its intents (slots cannot move then), -1 for a
+ * keyless command. */
+static int
+cmd_worker(const struct tx *t, const struct exec_state *x, int i)
+{
+    return x->key0[i] < 0 ? -1 : slotmap_worker(slot_of_sv(t->argv[x->key0[i]]));
 }
 
 static void
@@ -409,7 +418,7 @@ exec_part(struct shard *sh, struct tx *t, struct tx_part *p, int phase)
     struct reply r;
     reply_init(&r, &p->out, t->resp);
     for (int i = 0; i < x->n; i++) {
-        if (x->worker[i] != p->worker)
+        if (cmd_worker(t, x, i) != p->worker)
             continue;
         x->start[i] = p->out.len;
         run_queued(sh, NULL, x->cmds[i].cmd, x->cmds[i].argc, t->argv + x->base[i], &r, t->cflags, x->client_id);
@@ -439,10 +448,11 @@ exec_reply(struct tx *t, struct reply *r)
     }
     reply_array(r, x->n);
     for (int i = 0; i < x->n; i++) {
-        if (x->worker[i] >= 0) {
+        int wk = cmd_worker(t, x, i);
+        if (wk >= 0) {
             struct tx_part *p = &t->parts[0];
             for (int j = 0; j < t->nparts; j++)
-                if (t->parts[j].worker == x->worker[i])
+                if (t->parts[j].worker == wk)
                     p = &t->parts[j];
             reply_raw(r, p->out.data + x->start[i], x->end[i] - x->start[i]);
             continue;
@@ -507,7 +517,7 @@ cmd_exec(struct cmd_ctx *c)
     x->n = ms->n;
     x->cmds = ms->cmds;
     x->base = ts_malloc(sizeof(int) * (size_t)(ms->n + 1));
-    x->worker = ts_malloc(sizeof(int) * (size_t)(ms->n + 1));
+    x->key0 = ts_malloc(sizeof(int) * (size_t)(ms->n + 1));
     x->start = ts_calloc((size_t)ms->n + 1, sizeof(size_t));
     x->end = ts_calloc((size_t)ms->n + 1, sizeof(size_t));
     int total = ms->nwatch, nk = 0;
@@ -524,7 +534,7 @@ cmd_exec(struct cmd_ctx *c)
         x->base[i] = pos;
         int kidx[256];
         int k = q->cmd->route == ROUTE_KEYS ? cmd_get_keys(q->cmd, q->argc, q->argv, kidx, 256) : 0;
-        x->worker[i] = k > 0 ? slotmap_worker(slot_of_sv(q->argv[kidx[0]])) : -1;
+        x->key0[i] = k > 0 ? pos + kidx[0] : -1;
         for (int j = 0; j < k; j++)
             idx[nk++] = pos + kidx[j];
         for (int j = 0; j < q->argc; j++)

@@ -4,12 +4,18 @@
 #include "core/keyspace.h"
 #include "core/rcu.h"
 #include "core/shard.h"
+#include "core/slot_move.h"
+
+#include <pthread.h>
 
 struct slotmap *g_slotmap_current;
 static int slotmap_nworkers = 1;
 static bool owned_prev[CLUSTER_SLOTS]; /* last ownership applied (writer side) */
 static bool owned_pending[CLUSTER_SLOTS];
 static bool have_pending;
+/* Serializes table writers (a move's publish, start-up assignments); never
+ * taken by readers. */
+static pthread_mutex_t slotmap_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void spread_owned(const bool *owned);
 
@@ -51,6 +57,21 @@ slotmap_publish(const struct slotmap *table)
 }
 
 void
+slotmap_assign(const uint64_t *slots, int worker)
+{
+    pthread_mutex_lock(&slotmap_mu);
+    const struct slotmap *cur = __atomic_load_n(&g_slotmap_current, __ATOMIC_ACQUIRE);
+    struct slotmap next;
+    memcpy(&next, cur, sizeof(next));
+    for (int s = 0; s < CLUSTER_SLOTS; s++)
+        if ((slots[s / 64] >> (s % 64)) & 1)
+            next.worker[s] = (uint8_t)worker;
+    if (memcmp(&next, cur, sizeof(next)) != 0)
+        slotmap_publish(&next);
+    pthread_mutex_unlock(&slotmap_mu);
+}
+
+void
 slotmap_rebalance(const bool *owned, const bool *has_keys)
 {
     const struct slotmap *cur = __atomic_load_n(&g_slotmap_current, __ATOMIC_ACQUIRE);
@@ -74,22 +95,14 @@ slotmap_rebalance(const bool *owned, const bool *has_keys)
         slotmap_publish(&next);
 }
 
-/* Does slot hold keys on its current worker? Only asked about slots this
- * node did not own, which receive no writes (they are redirected), so the
- * read of another worker's counter cannot race with an insert. */
-static bool
-slot_has_keys(const struct slotmap *m, int slot)
-{
-    struct shard *sh = g_shards[m->worker[slot]];
-    return sh && sh->ks && ks_count_slot(sh->ks, (uint16_t)slot) > 0;
-}
-
+/* Newly owned slots (keys or not: an import may have filled them) go to
+ * the least-loaded workers in contiguous runs; slots already owned stay.
+ * The changes are handed to the slot hand-off (slot_move.h), which moves
+ * each slot with its keys and publishes the table as it goes. */
 static void
 spread_owned(const bool *owned)
 {
     const struct slotmap *cur = __atomic_load_n(&g_slotmap_current, __ATOMIC_ACQUIRE);
-    struct slotmap next;
-    memcpy(&next, cur, sizeof(next));
     int n = slotmap_nworkers;
     long load[MAX_WORKERS] = {0};
     long total = 0;
@@ -97,13 +110,16 @@ spread_owned(const bool *owned)
         if (!owned[s])
             continue;
         total++;
-        if (owned_prev[s] || slot_has_keys(cur, s))
+        if (owned_prev[s])
             load[cur->worker[s]]++;
     }
     long target = (total + n - 1) / n;
     int w = -1;
+    uint16_t *moves = ts_malloc(sizeof(uint16_t) * CLUSTER_SLOTS);
+    uint8_t *to = ts_malloc(CLUSTER_SLOTS);
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
-        if (!owned[s] || owned_prev[s] || slot_has_keys(cur, s))
+        to[s] = cur->worker[s];
+        if (!owned[s] || owned_prev[s])
             continue;
         if (w < 0 || load[w] >= target) {
             /* next run goes to the least-loaded worker */
@@ -112,12 +128,20 @@ spread_owned(const bool *owned)
                 if (load[i] < load[w])
                     w = i;
         }
-        next.worker[s] = (uint8_t)w;
+        to[s] = (uint8_t)w;
         load[w]++;
     }
     memcpy(owned_prev, owned, sizeof(owned_prev));
-    if (memcmp(&next, cur, sizeof(next)) != 0)
-        slotmap_publish(&next);
+    for (int d = 0; d < n; d++) {
+        int k = 0;
+        for (int s = 0; s < CLUSTER_SLOTS; s++)
+            if (to[s] == d && cur->worker[s] != d)
+                moves[k++] = (uint16_t)s;
+        if (k)
+            slot_move_submit(moves, k, d, NULL, NULL);
+    }
+    ts_free(to);
+    ts_free(moves);
 }
 
 void

@@ -32,17 +32,24 @@ slotmap_worker(uint16_t slot)
 /* Publish a copy of table (ownership stays with the caller). */
 void slotmap_publish(const struct slotmap *table);
 
+/* Give the slots whose bit is set in slots[] (bit s of slots[s / 64]) to
+ * worker and publish: the hand-off's step 1 (slot_move.c) and start-up.
+ * Table writers are serialized by a mutex no reader takes. */
+void slotmap_assign(const uint64_t *slots, int worker);
+
 /* Spread the slots marked in owned[] evenly over the workers in contiguous
  * runs, keeping slots for which has_keys[slot] is true on their current
  * worker; unowned slots keep the default range split. Publishes. */
 void slotmap_rebalance(const bool *owned, const bool *has_keys);
 
 /* Cluster mode: the node now owns exactly the slots marked in owned[].
- * Slots it already owned stay on their worker (their keys live there);
- * newly owned slots that hold no keys go to the least-loaded workers in
- * contiguous runs, so a node owning 0-5460 still uses every worker.
- * Writers are serialized by the caller (the cluster lock). Before
- * slotmap_setup the ownership is remembered and applied there. */
+ * Slots it already owned stay on their worker; newly owned slots, with
+ * their keys if they have any (an import, keys loaded before ADDSLOTS),
+ * go to the least-loaded workers in contiguous runs, so a node owning
+ * 0-5460 still uses every worker. The moves go through the slot hand-off
+ * (slot_move.h): asynchronous once the workers run, immediate before.
+ * Callers are serialized by the cluster lock. Before slotmap_setup the
+ * ownership is remembered and applied there. */
 void slotmap_set_owned(const bool *owned);
 
 #endif

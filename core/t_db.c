@@ -16,6 +16,7 @@
 #include "core/obj.h"
 #include "core/shard.h"
 #include "core/slot.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 #include "core/server.h"
 #include "core/t_commands.h"
@@ -291,9 +292,8 @@ scan_proc(struct cmd_ctx *c)
     }
     int slot = (int)(cursor & (CLUSTER_SLOTS - 1));
     uint64_t inner = cursor >> 14;
-    int owner = slotmap_worker((uint16_t)slot);
-    if (owner != c->sh->id) {
-        cmd_forward(c, owner);
+    if (slot_move_where(c->sh->id, (uint16_t)slot) != SLOT_MOVE_RUN) {
+        cmd_forward_slot(c, slot);
         return;
     }
     reply_array(c->r, 2);
@@ -303,7 +303,7 @@ scan_proc(struct cmd_ctx *c)
     reply_init(&kr, &keys, c->r->resp);
     v.r = &kr;
     long long work = 0;
-    while (slot < CLUSTER_SLOTS && slotmap_worker((uint16_t)slot) == c->sh->id && v.n < count &&
+    while (slot < CLUSTER_SLOTS && slot_move_where(c->sh->id, (uint16_t)slot) == SLOT_MOVE_RUN && v.n < count &&
            work < count * 100) {
         if (ks_count_slot(c->sh->ks, (uint16_t)slot) == 0) {
             inner = 0;

@@ -18,6 +18,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slot.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 
 uint64_t tx_started, tx_retried;
@@ -256,6 +257,8 @@ tx_unref(struct tx *t)
 {
     if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    if (t->admitted)
+        slot_move_exit(); /* every part released its intents */
     for (int i = 0; i < t->nparts; i++) {
         struct tx_part *p = &t->parts[i];
         ts_free(p->keys);
@@ -363,8 +366,8 @@ msg_phase_done(void *arg, int worker)
     tx_finish(t, worker);
 }
 
-/* Copy argv, group the keys by owning worker (parts in ascending worker
- * order, keys in argv order within a part). */
+/* Copy argv and the key indexes; the keys are grouped by worker later
+ * (tx_group), once the transaction may start. */
 struct tx *
 tx_prepare(struct shard *sh, const struct cmd_def *cmd, const struct tx_ops *ops, int argc, const struct sv *argv,
            const int *idx, int nk, uint8_t resp, uint32_t cflags)
@@ -388,6 +391,19 @@ tx_prepare(struct shard *sh, const struct cmd_def *cmd, const struct tx_ops *ops
     t->kpart = ts_malloc(sizeof(int) * (size_t)(nk ? nk : 1));
     if (nk)
         memcpy(t->keyidx, idx, sizeof(int) * (size_t)nk);
+    t->refs = 1;
+    return t;
+}
+
+/* Group the keys by owning worker (parts in ascending worker order, keys
+ * in argv order within a part). Runs once the slot hand-off admitted the
+ * transaction (slot_move_enter), so the table cannot change until every
+ * part has released its intents. */
+static void
+tx_group(struct tx *t)
+{
+    int nk = t->nkeys;
+    const int *idx = t->keyidx;
     int part_of[MAX_WORKERS];
     for (int i = 0; i < MAX_WORKERS; i++)
         part_of[i] = -1;
@@ -416,7 +432,22 @@ tx_prepare(struct shard *sh, const struct cmd_def *cmd, const struct tx_ops *ops
     }
     ts_free(kw);
     t->refs = t->nparts + 1;
-    return t;
+}
+
+/* Admitted: group and schedule (on the coordinator). With no keys at all
+ * nothing is locked and no worker is involved: the reply is made at once. */
+static void
+tx_admitted(void *arg, int worker)
+{
+    struct tx *t = arg;
+    t->admitted = true;
+    tx_group(t);
+    if (t->nparts == 0) {
+        tx_finish(t, t->origin);
+        return;
+    }
+    __atomic_add_fetch(&tx_started, 1, __ATOMIC_RELAXED);
+    tx_schedule(t);
 }
 
 void
@@ -439,19 +470,14 @@ tx_launch(struct tx *t, tx_done_fn done, void *done_arg)
             cmdstats_call(&sh->cstats, t->cmd, 0, true);
             done(done_arg, out.data, out.len, true);
             ts_buf_free(&out);
-            t->refs = 1;
             tx_unref(t);
             return;
         }
         ts_buf_free(&out);
     }
-    if (t->nparts == 0) { /* no keys: nothing to lock, nothing to run on a worker */
-        t->stopped = false;
-        tx_finish(t, t->origin);
-        return;
-    }
-    __atomic_add_fetch(&tx_started, 1, __ATOMIC_RELAXED);
-    tx_schedule(t);
+    /* A slot move in flight: start when it is over (slot_move.h). */
+    if (slot_move_enter(sh->id, tx_admitted, t))
+        tx_admitted(t, sh->id);
 }
 
 void

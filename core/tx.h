@@ -122,6 +122,7 @@ struct tx {
     /* private */
     int pending;
     bool rejected;
+    bool admitted;       /* counted by the slot hand-off (slot_move_enter) */
     int refs;            /* atomic */
     uint64_t t0;
     tx_done_fn done;

@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "core/slot.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 #include "core/multi.h"
 #include "core/tx.h"
@@ -309,6 +310,7 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     ctx->sh = &w->shard;
     ctx->now_ms = w->shard.now_ms;
     ctx->forward_to = -1;
+    ctx->forward_slot = -1;
     ctx->fanout = NULL;
     ctx->tx = NULL;
     if (unlikely(g_server.cluster_mode) && ctx->slot >= 0 && ctx->cmd->route == ROUTE_KEYS &&
@@ -400,6 +402,92 @@ tx_req_start(struct worker *w, struct conn *c, struct req *r)
         ts_free(idx);
 }
 
+/* ---- Slots moving between workers (core/slot_move.h) ----
+ *
+ * A keyed request runs only on the worker holding its slot's keys. While
+ * a move is in flight (rare), every key's slot is asked: a slot on its way
+ * here holds the request, one elsewhere sends it on. Held requests run in
+ * arrival order as soon as the keys arrive (dispatch_slot_arrived), before
+ * anything that arrives later. */
+static int
+gate_slots(int worker, const struct cmd_def *cmd, int argc, struct sv *argv, int slot)
+{
+    int g = slot_move_where(worker, (uint16_t)slot);
+    if (cmd->route != ROUTE_KEYS || g == SLOT_MOVE_HOLD || g_server.cluster_mode)
+        return g; /* cluster mode: every key is in that slot */
+    int idxbuf[MAX_KEYS_ON_STACK];
+    int *idx = argc <= MAX_KEYS_ON_STACK ? idxbuf : ts_malloc(sizeof(int) * (size_t)argc);
+    int nk = cmd_get_keys(cmd, argc, argv, idx, TS_MAX(argc, MAX_KEYS_ON_STACK));
+    for (int i = 1; i < nk && g == SLOT_MOVE_RUN; i++)
+        g = slot_move_where(worker, slot_of_sv(argv[idx[i]]));
+    if (idx != idxbuf)
+        ts_free(idx);
+    return g;
+}
+
+/* Where request r may run, seen from this worker. The common case (no
+ * move in flight) is one load and the table check the dispatcher always
+ * made. */
+static inline int
+req_gate(struct worker *w, struct req *r)
+{
+    if (likely(!slot_move_active())) {
+        int owner = slotmap_worker((uint16_t)r->slot);
+        return owner == w->id ? SLOT_MOVE_RUN : owner;
+    }
+    return gate_slots(w->id, r->cmd, r->argc, r->argv, r->slot);
+}
+
+static void
+slot_hold(struct worker *w, struct wmsg *m)
+{
+    m->next = NULL;
+    if (w->sm_held_tail)
+        w->sm_held_tail->next = m;
+    else
+        w->sm_held_head = m;
+    w->sm_held_tail = m;
+}
+
+/* g_slot_move_rt.release_held: the keys are here; run what waited for
+ * them, in arrival order (each passes the gate again and now runs). */
+void
+dispatch_slot_arrived(int worker)
+{
+    struct worker *w = g_workers[worker];
+    struct wmsg *m = w->sm_held_head;
+    w->sm_held_head = w->sm_held_tail = NULL;
+    while (m) {
+        struct wmsg *next = m->next;
+        m->run(w, m);
+        m = next;
+    }
+}
+
+/* A deferred command (cmd_defer) executed for another worker's client:
+ * the reply goes straight to the client's worker when it comes. */
+static void
+req_remote_deferred(struct worker *w, struct req *r, struct cmd_ctx *ctx)
+{
+    struct cmd_fanout *cf = ctx->fanout;
+    if (cf->deferred) {
+        struct cmd_deferred *d = cf->deferred;
+        ts_free(cf);
+        deferred_bind(w, r, d);
+        return;
+    }
+    /* fan-outs start on the client's worker only; not reached today */
+    if (cf->free_state)
+        cf->free_state(cf->state);
+    ts_free(cf);
+    r->reply.len = 0;
+    struct reply rep;
+    reply_init(&rep, &r->reply, r->resp);
+    reply_error(&rep, "ERR internal: fan-out from a forwarded command");
+    r->msg.run = req_home;
+    worker_send(w, r->origin, &r->msg);
+}
+
 /* Executed on the target worker: run, then send the request home. */
 void
 req_exec_remote(struct worker *w, struct wmsg *m)
@@ -413,14 +501,30 @@ req_exec_remote(struct worker *w, struct wmsg *m)
         dispatch_tx_park(w, m); /* re-run when this worker's intents change */
         return;
     }
+    /* The slot's keys: here, on their way here, or elsewhere. A request
+     * is never executed where they are not. */
+    int gate = r->slot >= 0 ? req_gate(w, r) : SLOT_MOVE_RUN;
+    if (unlikely(gate == SLOT_MOVE_HOLD)) {
+        slot_hold(w, m); /* still counted in self_queued: nothing of its connection overtakes it */
+        return;
+    }
     if (r->self_queued) {
         r->self_queued = false;
         r->conn->self_queued--;
     }
-    if (r->slot >= 0 && slotmap_worker((uint16_t)r->slot) != w->id && r->hops < MAX_HOPS) {
+    if (unlikely(gate >= 0)) {
         /* The slot moved to another worker while this was in flight. */
+        if (r->hops >= MAX_HOPS) {
+            struct reply er;
+            r->reply.len = 0;
+            reply_init(&er, &r->reply, r->resp);
+            reply_error(&er, "TRYAGAIN Hash slot moved between worker threads while the command was in flight");
+            r->msg.run = req_home;
+            worker_send(w, r->origin, &r->msg);
+            return;
+        }
         r->hops++;
-        r->target = slotmap_worker((uint16_t)r->slot);
+        r->target = gate;
         worker_send(w, r->target, &r->msg);
         return;
     }
@@ -431,9 +535,14 @@ req_exec_remote(struct worker *w, struct wmsg *m)
                           .cflags = r->cflags, .client_id = r->client_id, .slot = r->slot};
     int fwd = exec_here(w, &ctx, NULL);
     w->shard.stats.forwarded++;
-    if (fwd >= 0 && fwd != w->id && r->hops < MAX_HOPS) {
+    if (unlikely(ctx.fanout != NULL)) {
+        req_remote_deferred(w, r, &ctx);
+        return;
+    }
+    if (fwd >= 0 && (fwd != w->id || ctx.forward_slot >= 0) && r->hops < MAX_HOPS) {
         r->hops++;
         r->target = fwd;
+        r->slot = ctx.forward_slot >= 0 ? ctx.forward_slot : r->slot;
         r->reply.len = 0;
         worker_send(w, fwd, &r->msg);
         return;
@@ -880,6 +989,16 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         send_req(w, r, w->id);
         return;
     }
+    if (unlikely(slot_move_active()) && !local_cmd && target == w->id && slot >= 0) {
+        /* A slot move is in flight: the keys may be on their way here
+         * (hold) or gone (pass on); the request path asks the gate. */
+        int g = gate_slots(w->id, cmd, argc, argv, slot);
+        if (g != SLOT_MOVE_RUN) {
+            struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+            send_req(w, r, g >= 0 ? g : w->id);
+            return;
+        }
+    }
     if (target == w->id && c->fifo_head == NULL) {
         /* Fast path: run now, reply straight into the output block. A
          * reply that will be dropped (CLIENT REPLY OFF/SKIP) stays in the
@@ -905,9 +1024,9 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
             launch_cmd_tx(w, c, make_req(w, c, cmd, 0, NULL, -1, suppress), ctx.tx);
             return;
         }
-        if (unlikely(fwd >= 0 && fwd != w->id)) {
+        if (unlikely(fwd >= 0 && (fwd != w->id || ctx.forward_slot >= 0))) {
             out_rollback(c, mark, nblocks);
-            struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
+            struct req *r = make_req(w, c, cmd, argc, argv, ctx.forward_slot, suppress);
             send_req(w, r, fwd);
             return;
         }
@@ -949,9 +1068,9 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         launch_cmd_tx(w, c, r, ctx.tx);
         return;
     }
-    if (unlikely(fwd >= 0 && fwd != w->id)) {
+    if (unlikely(fwd >= 0 && (fwd != w->id || ctx.forward_slot >= 0))) {
         r->reply.len = 0;
-        r->slot = -1;
+        r->slot = ctx.forward_slot;
         send_req(w, r, fwd);
         return;
     }

@@ -6,9 +6,12 @@
  * own shard and sends the message back; when the last one is home, done()
  * writes the reply into the waiting request and the connection releases it
  * in order. Only the origin worker touches the counter. */
+#include "core/log.h"
 #include "core/server.h"
+#include "core/slot_move.h"
 #include "core/tx.h"
 #include "net/net_int.h"
+#include "net/runtime.h"
 
 struct fanout_msg {
     struct wmsg msg; /* first */
@@ -41,6 +44,7 @@ fanout_complete(struct worker *w, struct fanout *f)
     if (f->free_state)
         f->free_state(f->state);
     ts_free(f);
+    slot_move_exit(); /* every worker ran its part */
     conn_hold(c);
     dispatch_finished(w, c, r);
     conn_release(w, c);
@@ -74,10 +78,9 @@ fanout_run_each(struct worker *w, struct wmsg *m)
     worker_send(w, f->origin, &fm->msg);
 }
 
-void
-fanout_launch(struct worker *w, struct req *r, void *request)
+static void
+fanout_start(struct worker *w, struct req *r, struct cmd_fanout *cf)
 {
-    struct cmd_fanout *cf = request;
     struct fanout *f = ts_calloc(1, sizeof(*f) + sizeof(struct fanout_msg) * (size_t)g_nworkers);
     f->state = cf->state;
     f->each = cf->each;
@@ -106,6 +109,88 @@ fanout_launch(struct worker *w, struct req *r, void *request)
     ts_free(cf);
     if (f->remaining == 0) /* an empty mask: nothing to wait for */
         fanout_complete(w, f);
+}
+
+/* A slot move ended (slot_move_enter): start the fan-out that waited, and
+ * let its connection parse again. */
+static void
+fanout_resume(void *arg, int worker)
+{
+    struct req *r = arg;
+    struct worker *w = g_workers[worker];
+    struct conn *c = r->conn;
+    c->tx_active = false;
+    fanout_start(w, r, r->fanout);
+    conn_hold(c);
+    dispatch_deliver(w, c);
+    conn_release(w, c);
+}
+
+/* ---- Deferred replies (cmd_defer) ---- */
+
+/* On the origin worker: the reply of a deferred command is in. */
+static void
+deferred_finish(void *arg, int worker)
+{
+    struct cmd_deferred *d = arg;
+    struct worker *w = g_workers[worker];
+    struct req *r = d->req;
+    struct conn *c = r->conn;
+    ts_buf_append(&r->reply, d->reply.data, d->reply.len);
+    ts_buf_free(&d->reply);
+    ts_free(d);
+    r->done = true;
+    conn_hold(c);
+    dispatch_deliver(w, c);
+    conn_release(w, c);
+}
+
+/* cmd_deferred_ready: from any thread, to the origin worker. */
+static void
+deferred_ready(struct cmd_deferred *d)
+{
+    if (worker_self())
+        worker_call_impl(d->origin, deferred_finish, d);
+    else if (runtime_post(d->origin, deferred_finish, d) < 0)
+        log_verbose("Deferred reply dropped: shutting down");
+}
+
+void
+deferred_bind(struct worker *w, struct req *r, struct cmd_deferred *d)
+{
+    d->req = r;
+    d->origin = r->origin;
+    r->reply.len = 0;
+    if (__atomic_exchange_n(&d->state, 1, __ATOMIC_ACQ_REL) == 2) /* already answered */
+        deferred_ready(d);
+}
+
+void
+fanout_setup(void)
+{
+    cmd_deferred_ready = deferred_ready;
+}
+
+void
+fanout_launch(struct worker *w, struct req *r, void *request)
+{
+    struct cmd_fanout *cf = request;
+    if (cf->deferred) {
+        struct cmd_deferred *d = cf->deferred;
+        ts_free(cf);
+        deferred_bind(w, r, d);
+        return;
+    }
+    if (!slot_move_enter(w->id, fanout_resume, r)) {
+        /* A slot move is in flight: the fan-out starts after it, and the
+         * connection sends nothing more until then (its later commands
+         * must not overtake it). */
+        r->fanout = cf;
+        if (r->conn)
+            r->conn->tx_active = true;
+        return;
+    }
+    fanout_start(w, r, cf);
 }
 
 /* ---- Pushing bytes to a client on any worker ---- */

@@ -196,6 +196,8 @@ struct worker {
     struct prefetch_hints hints; /* slots of the keys of the window being run */
     struct wmsg *tx_wait_head; /* messages waiting for transactions' intents here (dispatch.c) */
     struct wmsg *tx_wait_tail;
+    struct wmsg *sm_held_head; /* requests held for slots moving here (slot_move.h), in arrival order */
+    struct wmsg *sm_held_tail;
     struct req *paused_head;   /* commands held by CLIENT PAUSE, in arrival order */
     struct req *paused_tail;
     int nconns;
@@ -298,9 +300,14 @@ conn_may_parse(const struct conn *c)
 }
 void dispatch_tx_park(struct worker *w, struct wmsg *m);
 void dispatch_tx_released(struct shard *sh);
+void dispatch_slot_arrived(int worker);
 
 /* fanout.c */
 void fanout_launch(struct worker *w, struct req *r, void *fanout);
+/* A deferred command's reply (cmd_defer) goes to request r when it comes. */
+struct cmd_deferred;
+void deferred_bind(struct worker *w, struct req *r, struct cmd_deferred *d);
+void fanout_setup(void); /* installs cmd_deferred_ready */
 void client_send_impl(int worker, uint64_t client_id, const void *p, size_t n);
 void worker_call_impl(int worker, void (*fn)(void *arg, int worker), void *arg);
 

@@ -39,6 +39,7 @@
 #include "core/rcu.h"
 #include "core/server.h"
 #include "core/shard.h"
+#include "core/slot_move.h"
 #include "core/slotmap.h"
 #include "core/tx.h"
 #include "net/net_int.h"
@@ -275,6 +276,8 @@ runtime_setup(void)
     g_rt.post = runtime_post;
     g_rt.worker_call = worker_call_impl;
     tx_locks_released = dispatch_tx_released;
+    g_slot_move_rt.release_held = dispatch_slot_arrived;
+    fanout_setup();
     g_wrings = ts_calloc((size_t)n * n, sizeof(struct wring));
     for (int i = 0; i < n * n; i++) {
         g_wrings[i].buf = ts_calloc(WRING_SIZE, sizeof(ck_ring_buffer_t));
@@ -808,6 +811,7 @@ runtime_start(void)
             pthread_join(g_workers[i]->thread, NULL);
         return -EIO;
     }
+    slot_move_set_running(true);
     return 0;
 }
 
@@ -839,6 +843,8 @@ runtime_stop(void)
         }
     }
     workers_left_running = rc != 0;
+    if (rc == 0)
+        slot_move_set_running(false);
     return rc;
 }
 

@@ -2,8 +2,11 @@
 #include "tests/shim/keyspace_shim.h"
 
 #include "core/keyspace.h"
+#include "core/obj.h"
+#include "core/obj_set.h"
 
 #include <assert.h>
+#include <stdio.h>
 
 static_assert(KSS_ENC_RAW == ENC_RAW && KSS_ENC_INT == ENC_INT && KSS_ENC_EMBSTR == ENC_EMBSTR,
               "encoding mirror");
@@ -328,4 +331,40 @@ void
 kss_note_hit(kss_t *ks, bool hit)
 {
     ks_note_hit(ks, hit);
+}
+
+uint64_t
+kss_move_slot(kss_t *src, kss_t *dst, uint16_t slot)
+{
+    struct ks_slot *t = ks_slot_detach(src, slot);
+    if (!t)
+        return 0;
+    uint64_t n = ks_slot_keys_count(t);
+    ks_slot_attach(dst, &t);
+    return n;
+}
+
+uint64_t
+kss_detach_free(kss_t *ks, uint16_t slot)
+{
+    struct ks_slot *t = ks_slot_detach(ks, slot);
+    if (!t)
+        return 0;
+    uint64_t n = ks_slot_keys_count(t);
+    ks_slot_free(&t);
+    return n;
+}
+
+void
+kss_set_set(kss_t *ks, uint16_t slot, const char *k, size_t klen, int n, int64_t expire_ms)
+{
+    if (!obj_ops_of(OBJ_SET))
+        obj_setup();
+    void *o = tset_new_hashtable();
+    for (int i = 0; i < n; i++) {
+        char m[24];
+        int l = snprintf(m, sizeof(m), "m%d", i);
+        tset_add_owned(&o, mk(m, (size_t)l));
+    }
+    ks_set_obj(ks, slot, mk(k, klen), OBJ_SET, o, expire_ms);
 }

@@ -83,6 +83,15 @@ void kss_cron(kss_t *ks, size_t budget);
 /* Table shape of a slot: false if it has none. */
 bool kss_table(kss_t *ks, uint16_t slot, uint64_t *used, uint64_t *buckets0, uint64_t *buckets1);
 
+/* Slot hand-off: detach slot from src and attach it to dst; returns the
+ * keys moved (0 when the slot was empty). */
+uint64_t kss_move_slot(kss_t *src, kss_t *dst, uint16_t slot);
+/* Detach and free (the path of a move abandoned at shutdown). */
+uint64_t kss_detach_free(kss_t *ks, uint16_t slot);
+/* A set value with n members "m0".."m{n-1}" (hashtable encoding when
+ * members are not integers). */
+void kss_set_set(kss_t *ks, uint16_t slot, const char *k, size_t klen, int n, int64_t expire_ms);
+
 void kss_stats(kss_t *ks, uint64_t *expired, uint64_t *hits, uint64_t *misses);
 void kss_reset_stats(kss_t *ks);
 void kss_note_hit(kss_t *ks, bool hit);
