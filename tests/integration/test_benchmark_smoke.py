@@ -49,6 +49,33 @@ def test_redis_benchmark(srv):
     r.close()
 
 
+def test_redis_benchmark_types(srv):
+    """HSET, SADD and SPOP pipelined (issue 9: no errors); SPOP pops what
+    SADD added, so the set ends no bigger than the number of SADDs."""
+    cmd = [H.REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(srv.port), "-t", "hset,sadd,spop",
+           "-P", "16", "-c", "50", "-n", str(N), "-q"]
+    p = H.tool(cmd, timeout=400)
+    out = p.stdout.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    finals = {}
+    for line in re.split(r"[\r\n]", out):
+        m = re.match(r"^\s*(HSET|SADD|SPOP): ([\d.]+) requests per second", line)
+        if m:
+            finals[m.group(1)] = float(m.group(2))
+    print("    redis-benchmark: %s" % ", ".join("%s %.0f/s" % kv for kv in finals.items()))
+    t.eq(p.returncode, 0, "redis-benchmark exit code (stderr: %s)" % err[-300:])
+    t.eq(sorted(finals), ["HSET", "SADD", "SPOP"], "a final rate for each test (output tail: %r)" % out[-300:])
+    low = (out + err).lower()
+    t.check("error" not in low, "no error in redis-benchmark output: %r" %
+            [l for l in re.split(r"[\r\n]", out + err) if "rror" in l][:3])
+    r = srv.client()
+    t.eq(r.type("myhash"), b"hash", "HSET wrote myhash")
+    v = r.hget("myhash", "element:__rand_int__")
+    t.check(v is not None and len(v) == 3, "HSET's field holds the 3-byte value: %r" % v)
+    t.check(r.scard("myset") <= 1, "SPOP emptied what SADD added (SCARD %d)" % r.scard("myset"))
+    r.close()
+
+
 def test_benchmark_random_keys(srv):
     """-r spreads keys over all slots, so both workers serve and forward."""
     r = srv.client()
@@ -85,6 +112,7 @@ def main():
     try:
         srv = H.tessera(PORT, threads=2)
         t.run(test_redis_benchmark, srv)
+        t.run(test_redis_benchmark_types, srv)
         t.run(test_benchmark_random_keys, srv)
         t.run(test_pipe_mass_insert, srv)
         t.current = "alive"
