@@ -387,7 +387,7 @@ t_copy_options(int argc, const struct sv *argv, bool *replace)
                 return ERR_NOT_INT;
             if (dbid < INT_MIN || dbid > INT_MAX)
                 return "ERR value is out of range, value must between -2147483648 and 2147483647";
-            if (dbid < 0 || dbid >= g_cfg.databases)
+            if (dbid != 0 && (dbid < 0 || dbid >= g_cfg.databases)) /* database 0 always exists */
                 return "ERR DB index is out of range";
             j++;
         } else {

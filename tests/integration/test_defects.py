@@ -32,8 +32,17 @@ t = H.Runner("test_defects")
 ONLY = set(x for x in os.environ.get("DEFECTS_ONLY", "").split(",") if x)
 
 
+TESS = []  # every Tessera started, for the sanitizer check at the end
+
+
 def wanted(n):
     return not ONLY or str(n) in ONLY
+
+
+def tessera(port, **kw):
+    srv = H.tessera(port, **kw)
+    TESS.append(srv)
+    return srv
 
 
 def cluster_args(port, extra=()):
@@ -76,7 +85,7 @@ def test_fresh_node_ok_time():
     (its 2 s writable delay); Tessera took 5 s (the rejoin delay, as if the
     start-up had been a minority partition)."""
     extra = ["--cluster-require-full-coverage", "no"]
-    tess = H.tessera(BASE_T + 1, threads=2, extra=cluster_args(BASE_T + 1, extra))
+    tess = tessera(BASE_T + 1, threads=2, extra=cluster_args(BASE_T + 1, extra))
     try:
         dt = time_to_ok(tess)
     finally:
@@ -139,7 +148,7 @@ def half_close_rounds(srv, label, rounds=50):
 
 def test_half_close():
     for threads in (1, 2):
-        srv = H.tessera(BASE_T + 2, threads=threads)
+        srv = tessera(BASE_T + 2, threads=threads)
         try:
             half_close_rounds(srv, "Tessera --threads %d" % threads)
             t.check(srv.alive(), "server alive after half-closed clients")
@@ -193,7 +202,7 @@ def check_migrating_mget(a, b, label):
 def test_migrating_mget():
     a = b = None
     try:
-        a, b = migrating_pair(lambda p, x: H.tessera(p, threads=2, extra=x), BASE_T + 3, BASE_T + 4)
+        a, b = migrating_pair(lambda p, x: tessera(p, threads=2, extra=x), BASE_T + 3, BASE_T + 4)
         check_migrating_mget(a, b, "Tessera")
     finally:
         for s in (a, b):
@@ -248,7 +257,7 @@ def test_persistence_refused():
     refused_at_start("redis.conf with appendonly yes", [], "appendonly yes\n",
                      want=">>> 'appendonly yes'\n" + NO_AOF)
 
-    srv = H.tessera(BASE_T + 5, threads=2)
+    srv = tessera(BASE_T + 5, threads=2)
     try:
         with srv.raw() as c:
             t.eq(c.cmd("CONFIG", "GET", "save"), b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n", "CONFIG GET save is empty")
@@ -270,7 +279,7 @@ def test_persistence_refused():
         t.eq(srv.wait_exit(5), 0, "plain SHUTDOWN exits 0")
     finally:
         srv.stop()
-    srv = H.tessera(BASE_T + 5, threads=2)
+    srv = tessera(BASE_T + 5, threads=2)
     try:
         with srv.raw() as c:
             c.send(H.encode("SHUTDOWN", "NOSAVE"))
@@ -392,7 +401,7 @@ def check_pathological(srv, label):
 def test_glob():
     tess = red = None
     try:
-        tess = H.tessera(BASE_T + 6, threads=2)
+        tess = tessera(BASE_T + 6, threads=2)
         red = H.redis_server(BASE_R + 6)
         check_glob_differential(tess, red)
         check_pathological(tess, "Tessera")
@@ -416,7 +425,7 @@ def test_sigterm_while_busy():
     DEBUG SLEEP (the bounded wait for workers)."""
     if H.is_dry_run():
         raise H.Skip("Tessera-only behaviour (Redis finishes the command first)")
-    srv = H.tessera(BASE_T + 7, threads=2)
+    srv = tessera(BASE_T + 7, threads=2)
     try:
         with srv.raw(timeout=60) as c:
             t.eq(c.cmd("DEBUG", "POPULATE", "200000", "a" * 200, "1"), b"+OK\r\n", "DEBUG POPULATE 200000 long keys")
@@ -430,7 +439,7 @@ def test_sigterm_while_busy():
         t.check(rc is not None and dt < 5.0, "SIGTERM during a long KEYS: exit %r after %.2f s" % (rc, dt))
     finally:
         srv.stop()
-    srv = H.tessera(BASE_T + 7, threads=2)
+    srv = tessera(BASE_T + 7, threads=2)
     try:
         with srv.raw(timeout=60) as c:
             c.send(H.encode("DEBUG", "SLEEP", "60"))
@@ -544,7 +553,7 @@ def check_latency_reset(c, label):
 def test_client_and_command():
     tess = red = None
     try:
-        tess = H.tessera(BASE_T + 8, threads=2)
+        tess = tessera(BASE_T + 8, threads=2)
         red = H.redis_server(BASE_R + 8, extra=["--enable-debug-command", "yes"])
         for case in REPLY_CASES:
             with tess.raw() as ct, red.raw() as cr:
@@ -585,7 +594,7 @@ def scan_outcome(rep):
 def test_parsing_as_redis():
     tess = red = None
     try:
-        tess = H.tessera(BASE_T + 9, threads=2)
+        tess = tessera(BASE_T + 9, threads=2)
         red = H.redis_server(BASE_R + 9)
         with tess.raw() as ct, red.raw() as cr:
             for args in UNKNOWN_CASES:
@@ -611,7 +620,7 @@ def test_parsing_as_redis():
                 s.stop()
     tess = red = None
     try:
-        tess = H.tessera(BASE_T + 9, threads=2, extra=cluster_args(BASE_T + 9))
+        tess = tessera(BASE_T + 9, threads=2, extra=cluster_args(BASE_T + 9))
         red = H.redis_server(BASE_R + 9, extra=cluster_args(BASE_R + 9))
         with tess.raw() as ct, red.raw() as cr:
             for c in (ct, cr):
@@ -642,6 +651,9 @@ def main():
     for n, fn in SECTIONS:
         if wanted(n):
             t.run(fn)
+    for srv in TESS:
+        srv.stop()
+    t.server_checks(*TESS)  # an ASan/UBSan report in any Tessera log fails
     t.finish()
 
 
