@@ -371,9 +371,14 @@ info_cron(int64_t now_ms)
     if (info_inst.last_ms > 0) {
         double dt = (double)(now_ms - info_inst.last_ms);
         int i = info_inst.idx;
-        info_inst.ops[i] = (long long)((double)(ops - info_inst.last_ops) * 1000.0 / dt);
-        info_inst.in_kbps[i] = (double)(in - info_inst.last_in) * 1000.0 / dt / 1024.0;
-        info_inst.out_kbps[i] = (double)(out - info_inst.last_out) * 1000.0 / dt / 1024.0;
+        /* CONFIG RESETSTAT may have zeroed the counters since the last
+         * sample: a counter that went back counts as no traffic. */
+        uint64_t d_ops = ops >= info_inst.last_ops ? ops - info_inst.last_ops : 0;
+        uint64_t d_in = in >= info_inst.last_in ? in - info_inst.last_in : 0;
+        uint64_t d_out = out >= info_inst.last_out ? out - info_inst.last_out : 0;
+        info_inst.ops[i] = (long long)((double)d_ops * 1000.0 / dt);
+        info_inst.in_kbps[i] = (double)d_in * 1000.0 / dt / 1024.0;
+        info_inst.out_kbps[i] = (double)d_out * 1000.0 / dt / 1024.0;
         info_inst.idx = (i + 1) % INFO_SAMPLES;
         long long so = 0;
         double si = 0, sout = 0;
