@@ -134,6 +134,16 @@ void bus_pubsub_drain(void);
 void bus_pubsub_receive(const struct bus_msg *m);
 void bus_pubsub_discard(void);
 
+/* ---- cluster_post.c: admin commands posted by workers ---- */
+/* Create one ring per worker and start accepting posts (before the thread). */
+void bus_post_start(int nworkers);
+/* Under cluster_lock: apply every queued command; replies wait. */
+void bus_post_drain(void);
+/* After the turn's save (its result, 0 if none): send the replies. */
+void bus_post_finish(int save_rc);
+/* After the thread stopped: refuse what is queued, free the rings. */
+void bus_post_stop(void);
+
 /* ---- bus_cron.c ---- */
 void bus_cron(void);
 /* The peer entry of a node ID (created when missing). */
