@@ -27,7 +27,8 @@ typedef void (*cl_apply_fn)(struct cmd_ctx *c, uint64_t arg);
 /* Run apply for this command on the cluster thread, with argv copied, and
  * answer later (cmd_defer); the reply is sent after the new snapshot is
  * published and nodes.conf written. Without a running cluster thread (unit
- * tests) apply runs inline under cluster_lock. The proc returns right after. */
+ * tests), or inside EXEC (c->in_exec: the reply cannot wait), apply runs
+ * inline under cluster_lock. The proc returns right after. */
 void cl_post(struct cmd_ctx *c, cl_apply_fn apply, uint64_t arg);
 /* The same from a fan-out's done() on the client's worker (after every
  * worker counted its keys): argv is copied; worker is the one running

@@ -117,7 +117,9 @@ post_enqueue(int worker, struct post_item *it)
 void
 cl_post(struct cmd_ctx *c, cl_apply_fn apply, uint64_t arg)
 {
-    if (!c->sh || !post_running(c->sh->id)) {
+    if (!c->sh || c->in_exec || !post_running(c->sh->id)) {
+        /* No cluster thread, or inside EXEC, whose replies cannot wait:
+         * run here under the lock, as Redis runs it inside the transaction. */
         cluster_lock();
         apply(c, arg);
         cluster_unlock();

@@ -75,6 +75,7 @@ struct cmd_ctx {
     /* Set by cmd_forward/cmd_fanout; read by the dispatcher after proc. */
     int forward_to;            /* >= 0: run proc again on this worker */
     int forward_slot;          /* >= 0: ... as a request about this slot (cmd_forward_slot) */
+    bool in_exec;              /* run by EXEC: the proc must answer now (no cmd_defer, fan-out, forward) */
     void *fanout;              /* non-NULL: a fan-out (or a deferred reply) was started */
     struct tx *tx;             /* non-NULL: a prepared transaction to launch (cmd_tx) */
 };

@@ -149,6 +149,20 @@ def test_errors_in_pipeline(srv):
     r.close()
 
 
+def test_in_multi(srv):
+    """Inside MULTI/EXEC the command runs inline (its reply cannot wait)."""
+    r = srv.client()
+    p = r.pipeline(transaction=True)
+    p.execute_command("CLUSTER", "ADDSLOTS", 7000)
+    p.execute_command("CLUSTER", "KEYSLOT", "x")
+    p.execute_command("CLUSTER", "ADDSLOTS", 7000)
+    p.execute_command("CLUSTER", "DELSLOTS", 7000)
+    got = [err_text(x) for x in p.execute(raise_on_error=False)]
+    t.eq(got, [b"OK", key_slot(b"x"), "Slot 7000 is already busy", b"OK"], "CLUSTER ADDSLOTS/DELSLOTS inside MULTI")
+    t.eq(r.execute_command("PING"), True, "connection usable after EXEC")
+    r.close()
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * p))]
@@ -216,6 +230,7 @@ def main():
         t.run(test_concurrent_order, srv)
         t.run(test_reply_after_save, srv)
         t.run(test_errors_in_pipeline, srv)
+        t.run(test_in_multi, srv)
         srv.stop()
         # One worker: the GET client and the SAVECONFIG clients share it.
         srv1 = H.tessera(PORT, threads=1, extra=ARGS)
