@@ -270,6 +270,10 @@ bus_post_finish(int save_rc)
 void
 bus_post_start(int nworkers)
 {
+    if (post_rings) { /* started before (the rings are kept, see bus_post_stop) */
+        __atomic_store_n(&post_ready, 1, __ATOMIC_RELEASE);
+        return;
+    }
     post_nrings = nworkers > 0 ? nworkers : 1;
     post_rings = ts_calloc((size_t)post_nrings, sizeof(*post_rings));
     for (int i = 0; i < post_nrings; i++) {
@@ -279,8 +283,9 @@ bus_post_start(int nworkers)
     __atomic_store_n(&post_ready, 1, __ATOMIC_RELEASE);
 }
 
-/* After the thread stopped: answer what is still queued (shutting down)
- * and free the rings. Workers are stopped by then. */
+/* After the thread stopped: answer what is still queued (shutting down).
+ * The rings stay allocated: a worker stuck in a command past the shutdown
+ * deadline may still look at them (it then runs its command inline). */
 void
 bus_post_stop(void)
 {
@@ -294,10 +299,6 @@ bus_post_stop(void)
                 cmd_deferred_reply(it->d, err, sizeof(err) - 1, true);
             ts_free(it);
         }
-        ts_free(post_rings[w].buf);
     }
     bus_post_finish(-ESHUTDOWN);
-    ts_free(post_rings);
-    post_rings = NULL;
-    post_nrings = 0;
 }
