@@ -9,12 +9,13 @@
  *                expiry, failure reports, cluster state and its delays
  *
  * Everything here is touched only by the cluster thread while it holds
- * cluster_lock() (it takes the lock for each loop turn), or by an admin
- * command holding the same lock (CLUSTER LINKS, COUNT-FAILURE-REPORTS,
- * FORGET). Node references across loop turns are node IDs, never indexes:
- * an admin command may delete nodes (FORGET, RESET) between two turns.
- * Within one turn, under the lock, indexes into cluster_mc()->nodes are
- * stable. */
+ * cluster_lock() (it takes the lock for each loop turn). Admin commands
+ * (CLUSTER LINKS, FORGET, RESET...) run on this thread too, posted by the
+ * workers (cluster_post.c) and applied in bus_post_drain, after the
+ * completions and the cron of a turn. Node references across loop turns
+ * are node IDs, never indexes: an admin command may delete nodes (FORGET,
+ * RESET). Between two drains, under the lock, indexes into
+ * cluster_mc()->nodes are stable. */
 #ifndef TESSERA_BUS_INT_H
 #define TESSERA_BUS_INT_H
 
