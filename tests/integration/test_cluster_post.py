@@ -14,7 +14,10 @@ what a client must still see:
   * a worker is not held up by the cluster thread's fsyncs: GET latency on
     a one-worker server while other clients hammer CLUSTER SAVECONFIG
     (figures printed; the bound is loose, the figures are for the report).
-Ports: 23100 (client), 23150 (cluster bus).
+  * FLUSHSLOTS, RESET, REPLICATE, SETSLOT (key counts first), FORGET,
+    LINKS answer as Debian's redis-server 7.0 does.
+Ports: 23100 (client), 23150 (cluster bus); redis-server 23120, bus
+23170; a second Tessera 23130, bus 23180.
 """
 import os
 import sys
@@ -163,6 +166,49 @@ def test_in_multi(srv):
     r.close()
 
 
+def key_ops_script(myid):
+    """Commands whose checks need key counts from the workers (a fan-out
+    before the post), and the other posted ones, on a node holding keys."""
+    other = "b" * 40
+    return [("SET", key_for(9000), "1"),
+            ("CLUSTER", "FLUSHSLOTS"), ("CLUSTER", "RESET", "SOFT"), ("CLUSTER", "RESET", "bogus"),
+            ("CLUSTER", "REPLICATE", other), ("CLUSTER", "REPLICATE", "short"), ("CLUSTER", "REPLICATE", myid),
+            ("CLUSTER", "SETSLOT", 9000, "NODE", myid), ("CLUSTER", "SETSLOT", 9000, "MIGRATING", other),
+            ("CLUSTER", "FORGET", myid), ("CLUSTER", "LINKS"), ("CLUSTER", "COUNTKEYSINSLOT", 9000),
+            ("DEL", key_for(9000)), ("CLUSTER", "DELSLOTS", 9000), ("CLUSTER", "FLUSHSLOTS")]
+
+
+def run_key_ops(srv):
+    r = srv.client()
+    myid = r.execute_command("CLUSTER", "MYID").decode()
+    r.execute_command("CLUSTER", "ADDSLOTS", 9000)
+    wait_ok(r)
+    got = [err_text(x) for x in run_pipe(r, key_ops_script(myid))]
+    r.close()
+    return [g.replace(myid, "<myid>") if isinstance(g, str) else g for g in got]
+
+
+def test_key_ops_vs_redis():
+    """The same pipeline on a fresh Tessera and a fresh redis-server 7.0
+    (Debian's), both cluster nodes with one slot and one key: same replies."""
+    if H.is_dry_run() or not os.path.exists(H.REDIS):
+        raise H.Skip("needs Tessera and redis-server")
+    cl = lambda conf, bus: ["--cluster-enabled", "yes", "--cluster-config-file", conf,  # noqa: E731
+                            "--cluster-port", str(bus), "--cluster-require-full-coverage", "no"]
+    red = H.redis_server(H.port(23120), extra=cl("nodes-r.conf", H.port(23170)))
+    try:
+        want = run_key_ops(red)
+    finally:
+        red.stop()
+    tes = H.tessera(H.port(23130), threads=2, extra=cl("nodes-t.conf", H.port(23180)))
+    try:
+        got = run_key_ops(tes)
+    finally:
+        tes.stop()
+    t.eq(got, want, "FLUSHSLOTS/RESET/REPLICATE/SETSLOT/FORGET/LINKS replies as redis-server's")
+    t.server_checks(tes)
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * p))]
@@ -231,6 +277,7 @@ def main():
         t.run(test_reply_after_save, srv)
         t.run(test_errors_in_pipeline, srv)
         t.run(test_in_multi, srv)
+        t.run(test_key_ops_vs_redis)
         srv.stop()
         # One worker: the GET client and the SAVECONFIG clients share it.
         srv1 = H.tessera(PORT, threads=1, extra=ARGS)
