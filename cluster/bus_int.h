@@ -9,12 +9,13 @@
  *                expiry, failure reports, cluster state and its delays
  *
  * Everything here is touched only by the cluster thread while it holds
- * cluster_lock() (it takes the lock for each loop turn), or by an admin
- * command holding the same lock (CLUSTER LINKS, COUNT-FAILURE-REPORTS,
- * FORGET). Node references across loop turns are node IDs, never indexes:
- * an admin command may delete nodes (FORGET, RESET) between two turns.
- * Within one turn, under the lock, indexes into cluster_mc()->nodes are
- * stable. */
+ * cluster_lock() (it takes the lock for each loop turn). Admin commands
+ * (CLUSTER LINKS, FORGET, RESET...) run on this thread too, posted by the
+ * workers (cluster_post.c) and applied in bus_post_drain, after the
+ * completions and the cron of a turn. Node references across loop turns
+ * are node IDs, never indexes: an admin command may delete nodes (FORGET,
+ * RESET). Between two drains, under the lock, indexes into
+ * cluster_mc()->nodes are stable. */
 #ifndef TESSERA_BUS_INT_H
 #define TESSERA_BUS_INT_H
 
@@ -133,6 +134,16 @@ void bus_pubsub_install(void);
 void bus_pubsub_drain(void);
 void bus_pubsub_receive(const struct bus_msg *m);
 void bus_pubsub_discard(void);
+
+/* ---- cluster_post.c: admin commands posted by workers ---- */
+/* Create one ring per worker and start accepting posts (before the thread). */
+void bus_post_start(int nworkers);
+/* Under cluster_lock: apply every queued command; replies wait. */
+void bus_post_drain(void);
+/* After the turn's save (its result, 0 if none): send the replies. */
+void bus_post_finish(int save_rc);
+/* After the thread stopped: refuse what is queued, free the rings. */
+void bus_post_stop(void);
 
 /* ---- bus_cron.c ---- */
 void bus_cron(void);

@@ -14,6 +14,7 @@
  * connect, and the link is freed when nothing is in flight any more. */
 #include "cluster/bus_int.h"
 
+#include "core/cmd.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/rcu.h"
@@ -444,6 +445,7 @@ bus_main(void *arg)
             bus_cron();
             next_cron = g_bus.now + 100;
         }
+        bus_post_drain(); /* admin commands posted by workers */
         if (__atomic_exchange_n(&bus_pong_request, 0, __ATOMIC_ACQ_REL))
             broadcast_pong();
         bus_pubsub_drain();
@@ -455,8 +457,13 @@ bus_main(void *arg)
         cluster_unlock();
         /* fsync outside the writer mutex: admin commands on workers never
          * wait for the disk on our behalf. */
-        if (save && cluster_mc_save_finish(&save_text, save) < 0)
+        int save_rc = save ? cluster_mc_save_finish(&save_text, save) : 0;
+        if (save_rc < 0)
             log_warn("Cluster bus: can't update cluster config file");
+        /* Replies to posted admin commands leave after the publish and the
+         * fsync, so a client that got +OK routes by the new state and finds
+         * it on disk. */
+        bus_post_finish(save_rc);
         rcu_poll();
     }
     ts_buf_free(&save_text);
@@ -504,11 +511,14 @@ cluster_bus_start(void)
         return -errno;
     }
     __atomic_store_n(&g_bus_wake_fd, wfd, __ATOMIC_RELEASE);
+    bus_post_start(cmd_nworkers());
     arm_wake();
     io_uring_submit(&bus_ring);
     ret = pthread_create(&bus_thread, NULL, bus_main, NULL);
-    if (ret != 0)
+    if (ret != 0) {
+        bus_post_stop();
         return -ret;
+    }
     pthread_setname_np(bus_thread, "tessera-bus");
     bus_running = true;
     log_notice("Cluster bus listening on port %d", cport);
@@ -539,6 +549,7 @@ cluster_bus_stop(void)
     if (wfd >= 0)
         close(wfd);
     bus_pubsub_discard();
+    bus_post_stop();
     io_uring_queue_exit(&bus_ring);
 }
 

@@ -2,10 +2,11 @@
  *
  * The cluster state has one writable "master copy" (a struct cluster_snap,
  * core/cluster_state.h) owned by whoever holds the cluster writer mutex: the
- * worker running an admin CLUSTER command today, the cluster thread once the
- * bus exists. Every change is followed by cluster_mc_publish(), which freezes
- * a copy for the lock-free readers; the mutex is never taken on the request
- * path (workers only read snapshots).
+ * cluster thread, which also runs the admin CLUSTER commands workers post
+ * to it (cluster_post.c); setup, and tests without a cluster thread. Every
+ * change is followed by cluster_mc_publish(), which freezes a copy for the
+ * lock-free readers; the mutex is never taken on the request path (workers
+ * only read snapshots).
  *
  *   cluster_lock();
  *   struct cluster_snap *mc = cluster_mc();

@@ -420,7 +420,7 @@ cluster_cmd_getkeysinslot(struct cmd_ctx *c)
 void
 cl_commit_locked(void)
 {
-    cluster_mc_save();
+    cl_save_locked();
     cluster_mc_publish();
     cluster_bus_request_pong();
 }
@@ -475,8 +475,59 @@ cl_apply_slots(struct cluster_snap *mc, const uint8_t *seen, bool del)
     }
 }
 
-/* ADDSLOTS / DELSLOTS and the RANGE forms: all arguments are validated
+/* Parse the slot arguments of ADDSLOTS / DELSLOTS (range: pairs) into
+ * lo[i]..hi[i]; false after replying with Redis's error. */
+static bool
+cl_slots_parse(struct cmd_ctx *c, bool range, int nr, int *lo, int *hi)
+{
+    for (int i = 0; i < nr; i++) {
+        if (range) {
+            if (!cl_parse_slot(c, c->argv[2 + 2 * i], &lo[i]) || !cl_parse_slot(c, c->argv[3 + 2 * i], &hi[i]))
+                return false;
+            if (lo[i] > hi[i]) {
+                reply_errorf(c->r, "ERR start slot number %d is greater than end slot number %d", lo[i], hi[i]);
+                return false;
+            }
+        } else {
+            if (!cl_parse_slot(c, c->argv[2 + i], &lo[i]))
+                return false;
+            hi[i] = lo[i];
+        }
+    }
+    return true;
+}
+
+#define CL_SLOTS_DEL 1u
+#define CL_SLOTS_RANGE 2u
+
+/* The locked part of ADDSLOTS / DELSLOTS (cl_post): the arguments were
+ * checked on the worker; every slot is checked against the master copy
  * before anything is applied, so a failing request changes nothing. */
+static void
+cl_slots_apply(struct cmd_ctx *c, uint64_t how)
+{
+    bool del = how & CL_SLOTS_DEL, range = how & CL_SLOTS_RANGE;
+    int nr = range ? (c->argc - 2) / 2 : c->argc - 2;
+    int *lo = ts_malloc((size_t)nr * sizeof(int)), *hi = ts_malloc((size_t)nr * sizeof(int));
+    uint8_t *seen = ts_calloc(CLUSTER_SLOTS, 1);
+    if (!cl_slots_parse(c, range, nr, lo, hi))
+        goto out; /* not reached: checked before posting */
+    struct cluster_snap *mc = cluster_mc();
+    for (int i = 0; i < nr; i++)
+        for (int j = lo[i]; j <= hi[i]; j++)
+            if (!cl_check_slot(c, mc, j, del, seen))
+                goto out;
+    cl_apply_slots(mc, seen, del);
+    cl_commit_locked();
+    reply_ok(c->r);
+out:
+    ts_free(seen);
+    ts_free(lo);
+    ts_free(hi);
+}
+
+/* ADDSLOTS / DELSLOTS and the RANGE forms: syntax and slot numbers are
+ * answered here; ownership is checked and changed by the cluster thread. */
 static void
 cl_slots_change(struct cmd_ctx *c, bool del, bool range)
 {
@@ -493,38 +544,11 @@ cl_slots_change(struct cmd_ctx *c, bool del, bool range)
     }
     int nr = range ? (c->argc - 2) / 2 : c->argc - 2;
     int *lo = ts_malloc((size_t)nr * sizeof(int)), *hi = ts_malloc((size_t)nr * sizeof(int));
-    uint8_t *seen = NULL;
-    for (int i = 0; i < nr; i++) {
-        if (range) {
-            if (!cl_parse_slot(c, c->argv[2 + 2 * i], &lo[i]) || !cl_parse_slot(c, c->argv[3 + 2 * i], &hi[i]))
-                goto out;
-            if (lo[i] > hi[i]) {
-                reply_errorf(c->r, "ERR start slot number %d is greater than end slot number %d", lo[i], hi[i]);
-                goto out;
-            }
-        } else {
-            if (!cl_parse_slot(c, c->argv[2 + i], &lo[i]))
-                goto out;
-            hi[i] = lo[i];
-        }
-    }
-    seen = ts_calloc(CLUSTER_SLOTS, 1);
-    cluster_lock();
-    struct cluster_snap *mc = cluster_mc();
-    for (int i = 0; i < nr; i++)
-        for (int j = lo[i]; j <= hi[i]; j++)
-            if (!cl_check_slot(c, mc, j, del, seen)) {
-                cluster_unlock();
-                goto out;
-            }
-    cl_apply_slots(mc, seen, del);
-    cl_commit_locked();
-    cluster_unlock();
-    reply_ok(c->r);
-out:
-    ts_free(seen);
+    bool ok = cl_slots_parse(c, range, nr, lo, hi);
     ts_free(lo);
     ts_free(hi);
+    if (ok)
+        cl_post(c, cl_slots_apply, (del ? CL_SLOTS_DEL : 0) | (range ? CL_SLOTS_RANGE : 0));
 }
 
 static void
@@ -551,44 +575,21 @@ cluster_cmd_delslotsrange(struct cmd_ctx *c)
     cl_slots_change(c, true, true);
 }
 
-/* FLUSHSLOTS: every worker reports its key count; the last step (on the
- * client's worker) refuses if any key exists, else unassigns my slots. */
-struct flush_state {
-    uint64_t keys[MAX_WORKERS];
-};
-
+/* FLUSHSLOTS: the workers count their keys (cl_post_after_count); the
+ * cluster thread refuses if any exists, else unassigns my slots. */
 static void
-flushslots_each(struct shard *sh, void *state, int worker)
+cl_flushslots_apply(struct cmd_ctx *c, uint64_t keys)
 {
-    struct flush_state *st = state;
-    st->keys[worker] = ks_count(sh->ks);
-}
-
-static void
-flushslots_done(void *state, struct reply *r, struct client *cl)
-{
-    struct flush_state *st = state;
-    uint64_t total = 0;
-    for (int i = 0; i < MAX_WORKERS; i++)
-        total += st->keys[i];
-    if (total) {
-        reply_error(r, "ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
+    if (keys) {
+        reply_error(c->r, "ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
         return;
     }
-    cluster_lock();
     struct cluster_snap *mc = cluster_mc();
     for (int j = 0; j < CLUSTER_SLOTS; j++)
         if (mc->owner[j] == mc->myself)
             mc->owner[j] = -1;
     cl_commit_locked();
-    cluster_unlock();
-    reply_ok(r);
-}
-
-static void
-flushslots_free(void *state)
-{
-    ts_free(state);
+    reply_ok(c->r);
 }
 
 static void
@@ -596,19 +597,23 @@ cluster_cmd_flushslots(struct cmd_ctx *c)
 {
     if (!cl_enabled(c) || !cl_argc(c, 2))
         return;
-    cmd_fanout(c, ts_calloc(1, sizeof(struct flush_state)), flushslots_each, flushslots_done, flushslots_free);
+    cl_post_after_count(c, -1, cl_flushslots_apply);
 }
 
 /* ---- Epochs and config ---- */
 
+/* SAVECONFIG: on the cluster thread the reply waits for the turn's save
+ * and reports its result; inline the save happens here. */
 static void
-cluster_cmd_saveconfig(struct cmd_ctx *c)
+cl_saveconfig_apply(struct cmd_ctx *c, uint64_t arg)
 {
-    if (!cl_enabled(c) || !cl_argc(c, 2))
+    (void)arg;
+    if (cl_on_cluster_thread()) {
+        cl_save_locked();
+        cl_want_save_rc();
         return;
-    cluster_lock();
+    }
     int rc = cluster_mc_save();
-    cluster_unlock();
     if (rc < 0)
         reply_errorf(c->r, "ERR error saving the cluster node config: %s", strerror(-rc));
     else
@@ -616,20 +621,54 @@ cluster_cmd_saveconfig(struct cmd_ctx *c)
 }
 
 static void
-cluster_cmd_bumpepoch(struct cmd_ctx *c)
+cluster_cmd_saveconfig(struct cmd_ctx *c)
 {
     if (!cl_enabled(c) || !cl_argc(c, 2))
         return;
-    cluster_lock();
+    cl_post(c, cl_saveconfig_apply, 0);
+}
+
+static void
+cl_bumpepoch_apply(struct cmd_ctx *c, uint64_t arg)
+{
+    (void)arg;
     struct cluster_snap *mc = cluster_mc();
     bool bumped = cluster_mc_bump_epoch(mc);
     unsigned long long epoch = mc->nodes[mc->myself].config_epoch;
     if (bumped)
         cl_commit_locked();
-    cluster_unlock();
     char msg[64];
     snprintf(msg, sizeof(msg), "%s %llu", bumped ? "BUMPED" : "STILL", epoch);
     reply_simple(c->r, msg);
+}
+
+static void
+cluster_cmd_bumpepoch(struct cmd_ctx *c)
+{
+    if (!cl_enabled(c) || !cl_argc(c, 2))
+        return;
+    cl_post(c, cl_bumpepoch_apply, 0);
+}
+
+/* arg: the epoch, checked non-negative on the worker. */
+static void
+cl_set_config_epoch_apply(struct cmd_ctx *c, uint64_t epoch)
+{
+    struct cluster_snap *mc = cluster_mc();
+    struct cluster_node *me = &mc->nodes[mc->myself];
+    if (mc->nnodes > 1) {
+        reply_error(c->r, "ERR The user can assign a config epoch only when the node does not know any other node.");
+        return;
+    }
+    if (me->config_epoch != 0) {
+        reply_error(c->r, "ERR Node config epoch is already non-zero");
+        return;
+    }
+    me->config_epoch = epoch;
+    if (mc->current_epoch < epoch)
+        mc->current_epoch = epoch;
+    cl_commit_locked();
+    reply_ok(c->r);
 }
 
 static void
@@ -646,25 +685,7 @@ cluster_cmd_set_config_epoch(struct cmd_ctx *c)
         reply_errorf(c->r, "ERR Invalid config epoch specified: %lld", epoch);
         return;
     }
-    cluster_lock();
-    struct cluster_snap *mc = cluster_mc();
-    struct cluster_node *me = &mc->nodes[mc->myself];
-    if (mc->nnodes > 1) {
-        cluster_unlock();
-        reply_error(c->r, "ERR The user can assign a config epoch only when the node does not know any other node.");
-        return;
-    }
-    if (me->config_epoch != 0) {
-        cluster_unlock();
-        reply_error(c->r, "ERR Node config epoch is already non-zero");
-        return;
-    }
-    me->config_epoch = (uint64_t)epoch;
-    if (mc->current_epoch < (uint64_t)epoch)
-        mc->current_epoch = (uint64_t)epoch;
-    cl_commit_locked();
-    cluster_unlock();
-    reply_ok(c->r);
+    cl_post(c, cl_set_config_epoch_apply, (uint64_t)epoch);
 }
 
 /* ---- Connection flags ---- */

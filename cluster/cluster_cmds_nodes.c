@@ -3,9 +3,10 @@
  * COUNT-FAILURE-REPORTS. Error texts are Redis 7.0's
  * (cluster-commands.md §4).
  *
- * They change the master copy under cluster_lock like every admin command;
- * the cluster thread notices the result on its next turn (a MEET node is
- * connected to by the next cron, a forgotten node's links are closed). */
+ * The changing ones are checked on the worker and applied by the cluster
+ * thread (cluster_post.c) under cluster_lock; it acts on the result in the
+ * same turn or the next (a MEET node is connected to by the next cron, a
+ * forgotten node's links are closed). */
 #include "cluster/cluster_cmds_int.h"
 
 #include "core/config.h"
@@ -29,6 +30,32 @@ static bool
 parse_port(struct sv a, long long *out)
 {
     return ts_str_to_ll(a.ptr, a.len, out);
+}
+
+/* The locked part of MEET (cl_post): argv[2] is the normalised address,
+ * arg the ports. Adds a handshake node the cron will connect to. */
+static void
+cl_meet_apply(struct cmd_ctx *c, uint64_t ports)
+{
+    char norm[CLUSTER_IPLEN];
+    snprintf(norm, sizeof(norm), "%.*s", (int)c->argv[2].len, c->argv[2].ptr);
+    int port = (int)(ports >> 16), cport = (int)(ports & 0xffff);
+    struct cluster_snap *mc = cluster_mc();
+    for (int i = 0; i < mc->nnodes; i++) {
+        const struct cluster_node *n = &mc->nodes[i];
+        if ((n->flags & CN_HANDSHAKE) && strcasecmp(n->ip, norm) == 0 && n->port == port && n->cport == cport) {
+            reply_ok(c->r); /* a handshake with that address is already running */
+            return;
+        }
+    }
+    char id[CLUSTER_NAMELEN + 1];
+    cluster_node_gen_id(id);
+    int ni = cluster_snap_add_node(mc, id, CN_HANDSHAKE | CN_MEET);
+    snprintf(mc->nodes[ni].ip, sizeof(mc->nodes[ni].ip), "%s", norm);
+    mc->nodes[ni].port = port;
+    mc->nodes[ni].cport = cport;
+    cluster_mc_publish(); /* handshake nodes are not saved in nodes.conf */
+    reply_ok(c->r);
 }
 
 void
@@ -76,36 +103,22 @@ cluster_cmd_meet(struct cmd_ctx *c)
                      (int)TS_MIN(c->argv[3].len, 64), c->argv[3].ptr);
         return;
     }
-    cluster_lock();
-    struct cluster_snap *mc = cluster_mc();
-    for (int i = 0; i < mc->nnodes; i++) {
-        const struct cluster_node *n = &mc->nodes[i];
-        if ((n->flags & CN_HANDSHAKE) && strcasecmp(n->ip, norm) == 0 && n->port == port && n->cport == cport) {
-            cluster_unlock();
-            reply_ok(c->r); /* a handshake with that address is already running */
-            return;
-        }
-    }
-    char id[CLUSTER_NAMELEN + 1];
-    cluster_node_gen_id(id);
-    int ni = cluster_snap_add_node(mc, id, CN_HANDSHAKE | CN_MEET);
-    snprintf(mc->nodes[ni].ip, sizeof(mc->nodes[ni].ip), "%s", norm);
-    mc->nodes[ni].port = (int)port;
-    mc->nodes[ni].cport = (int)cport;
-    cluster_mc_publish(); /* handshake nodes are not saved in nodes.conf */
-    cluster_unlock();
-    reply_ok(c->r);
+    /* The normalised address travels as argv[2] of the posted copy; the
+     * ports as arg (port << 16 | cport). */
+    struct sv saved = c->argv[2];
+    c->argv[2] = (struct sv){norm, strlen(norm)};
+    cl_post(c, cl_meet_apply, ((uint64_t)port << 16) | (uint64_t)cport);
+    c->argv[2] = saved;
 }
 
 /* ---- FORGET ---- */
 
-void
-cluster_cmd_forget(struct cmd_ctx *c)
+/* The locked part of FORGET (cl_post). */
+static void
+cl_forget_apply(struct cmd_ctx *c, uint64_t arg)
 {
-    if (!cl_enabled(c) || !cl_argc(c, 3))
-        return;
+    (void)arg;
     struct sv id = c->argv[2];
-    cluster_lock();
     struct cluster_snap *mc = cluster_mc();
     int idx = cluster_snap_find(mc, id.ptr, id.len);
     const struct cluster_node *me = &mc->nodes[mc->myself];
@@ -117,7 +130,6 @@ cluster_cmd_forget(struct cmd_ctx *c)
     else if ((me->flags & CN_SLAVE) && me->master == idx)
         err = "ERR Can't forget my master!";
     if (err) {
-        cluster_unlock();
         if (err[0])
             reply_error(c->r, err);
         else
@@ -127,8 +139,15 @@ cluster_cmd_forget(struct cmd_ctx *c)
     cluster_bus_ban(mc->nodes[idx].id);
     cluster_snap_del_node(mc, idx);
     cl_commit_locked();
-    cluster_unlock();
     reply_ok(c->r);
+}
+
+void
+cluster_cmd_forget(struct cmd_ctx *c)
+{
+    if (!cl_enabled(c) || !cl_argc(c, 3))
+        return;
+    cl_post(c, cl_forget_apply, 0);
 }
 
 /* ---- REPLICAS / SLAVES ---- */
@@ -165,14 +184,21 @@ cluster_cmd_replicas(struct cmd_ctx *c)
 
 /* ---- LINKS, COUNT-FAILURE-REPORTS ---- */
 
+/* LINKS reads the cluster thread's private link table: it runs there too,
+ * so no worker takes cluster_lock for it. */
+static void
+cl_links_apply(struct cmd_ctx *c, uint64_t arg)
+{
+    (void)arg;
+    cluster_bus_links_reply(c->r);
+}
+
 void
 cluster_cmd_links(struct cmd_ctx *c)
 {
     if (!cl_enabled(c) || !cl_argc(c, 2))
         return;
-    cluster_lock();
-    cluster_bus_links_reply(c->r);
-    cluster_unlock();
+    cl_post(c, cl_links_apply, 0);
 }
 
 void
@@ -191,34 +217,8 @@ cluster_cmd_count_failure_reports(struct cmd_ctx *c)
 }
 
 /* ---- REPLICATE and RESET: both need to know whether I hold keys ---- */
-
-struct node_op_state {
-    uint64_t keys[MAX_WORKERS];
-    bool hard;                        /* RESET HARD */
-    char target[CLUSTER_NAMELEN + 1]; /* REPLICATE */
-};
-
-static void
-count_keys_each(struct shard *sh, void *state, int worker)
-{
-    struct node_op_state *st = state;
-    st->keys[worker] = ks_count(sh->ks);
-}
-
-static uint64_t
-total_keys(const struct node_op_state *st)
-{
-    uint64_t t = 0;
-    for (int i = 0; i < MAX_WORKERS; i++)
-        t += st->keys[i];
-    return t;
-}
-
-static void
-node_op_free(void *state)
-{
-    ts_free(state);
-}
+/* The workers count the keys first (cl_post_after_count); the apply parts
+ * below run on the cluster thread with the total as arg. */
 
 static bool
 i_own_slots(const struct cluster_snap *mc)
@@ -229,13 +229,12 @@ i_own_slots(const struct cluster_snap *mc)
     return false;
 }
 
+/* argv[2]: the master's ID (40 chars, checked on the worker). */
 static void
-replicate_done(void *state, struct reply *r, struct client *cl)
+cl_replicate_apply(struct cmd_ctx *c, uint64_t keys)
 {
-    struct node_op_state *st = state;
-    cluster_lock();
     struct cluster_snap *mc = cluster_mc();
-    int idx = cluster_snap_find(mc, st->target, CLUSTER_NAMELEN);
+    int idx = cluster_snap_find(mc, c->argv[2].ptr, c->argv[2].len);
     struct cluster_node *me = &mc->nodes[mc->myself];
     const char *err = NULL;
     if (idx < 0)
@@ -244,14 +243,13 @@ replicate_done(void *state, struct reply *r, struct client *cl)
         err = "ERR Can't replicate myself";
     else if (mc->nodes[idx].flags & CN_SLAVE)
         err = "ERR I can only replicate a master, not a replica.";
-    else if ((me->flags & CN_MASTER) && (i_own_slots(mc) || total_keys(st) != 0))
+    else if ((me->flags & CN_MASTER) && (i_own_slots(mc) || keys != 0))
         err = "ERR To set a master the node must be empty and without assigned slots.";
     if (err) {
-        cluster_unlock();
         if (idx < 0)
-            reply_errorf(r, "ERR Unknown node %s", st->target);
+            reply_unknown_node(c, c->argv[2]);
         else
-            reply_error(r, err);
+            reply_error(c->r, err);
         return;
     }
     /* The role is what the cluster sees (CLUSTER NODES, bus headers);
@@ -263,8 +261,7 @@ replicate_done(void *state, struct reply *r, struct client *cl)
         mc->migrating_to[j] = mc->importing_from[j] = -1;
     log_notice("Configured as a replica of %.40s", mc->nodes[idx].id);
     cl_commit_locked();
-    cluster_unlock();
-    reply_ok(r);
+    reply_ok(c->r);
 }
 
 void
@@ -272,27 +269,22 @@ cluster_cmd_replicate(struct cmd_ctx *c)
 {
     if (!cl_enabled(c) || !cl_argc(c, 3))
         return;
-    struct node_op_state *st = ts_calloc(1, sizeof(*st));
-    size_t n = TS_MIN(c->argv[2].len, (size_t)CLUSTER_NAMELEN);
-    memcpy(st->target, c->argv[2].ptr, n);
     if (c->argv[2].len != CLUSTER_NAMELEN) {
         reply_unknown_node(c, c->argv[2]);
-        ts_free(st);
         return;
     }
-    cmd_fanout(c, st, count_keys_each, replicate_done, node_op_free);
+    cl_post_after_count(c, -1, cl_replicate_apply);
 }
 
+/* argv[2], when present: SOFT or HARD (checked on the worker). */
 static void
-reset_done(void *state, struct reply *r, struct client *cl)
+cl_reset_apply(struct cmd_ctx *c, uint64_t keys)
 {
-    struct node_op_state *st = state;
-    cluster_lock();
+    bool hard = c->argc == 3 && sv_eq_ci(c->argv[2], "hard");
     struct cluster_snap *mc = cluster_mc();
     struct cluster_node *me = &mc->nodes[mc->myself];
-    if ((me->flags & CN_MASTER) && total_keys(st) != 0) {
-        cluster_unlock();
-        reply_error(r, "ERR CLUSTER RESET can't be called with master nodes containing keys");
+    if ((me->flags & CN_MASTER) && keys != 0) {
+        reply_error(c->r, "ERR CLUSTER RESET can't be called with master nodes containing keys");
         return;
     }
     for (int j = 0; j < CLUSTER_SLOTS; j++)
@@ -303,7 +295,7 @@ reset_done(void *state, struct reply *r, struct client *cl)
     me = &mc->nodes[mc->myself];
     me->flags = (me->flags & ~(uint32_t)(CN_SLAVE | CN_MIGRATE_TO | CN_PFAIL | CN_FAIL)) | CN_MASTER;
     me->master = -1;
-    if (st->hard) {
+    if (hard) {
         mc->current_epoch = mc->last_vote_epoch = 0;
         me->config_epoch = 0;
         char old[CLUSTER_NAMELEN + 1];
@@ -313,8 +305,7 @@ reset_done(void *state, struct reply *r, struct client *cl)
     }
     cluster_bus_reset();
     cl_commit_locked();
-    cluster_unlock();
-    reply_ok(r);
+    reply_ok(c->r);
 }
 
 void
@@ -322,11 +313,8 @@ cluster_cmd_reset(struct cmd_ctx *c)
 {
     if (!cl_enabled(c))
         return;
-    bool hard = false;
     if (c->argc == 3) {
-        if (sv_eq_ci(c->argv[2], "hard")) {
-            hard = true;
-        } else if (!sv_eq_ci(c->argv[2], "soft")) {
+        if (!sv_eq_ci(c->argv[2], "hard") && !sv_eq_ci(c->argv[2], "soft")) {
             reply_error(c->r, ERR_SYNTAX);
             return;
         }
@@ -334,7 +322,5 @@ cluster_cmd_reset(struct cmd_ctx *c)
         reply_error(c->r, ERR_SYNTAX);
         return;
     }
-    struct node_op_state *st = ts_calloc(1, sizeof(*st));
-    st->hard = hard;
-    cmd_fanout(c, st, count_keys_each, reset_done, node_op_free);
+    cl_post_after_count(c, -1, cl_reset_apply);
 }

@@ -1,8 +1,8 @@
 /* cluster_cmds_setslot.c: CLUSTER SETSLOT <slot> IMPORTING|MIGRATING|NODE
  * <id> and SETSLOT <slot> STABLE (cluster-commands.md §4): the slot-state
- * half of resharding. The command re-runs on the worker holding the slot's
- * keys (cmd_forward), so "do I still hold keys in it" is answered by the
- * keyspace that owns them. */
+ * half of resharding. "Do I still hold keys in it" is answered by the
+ * workers (cl_post_after_count), the change is made by the cluster thread
+ * (cluster_post.c). */
 #include "cluster/cluster_cmds_int.h"
 
 #include "core/config.h"
@@ -15,38 +15,18 @@
 
 #define ERR_SETSLOT_SYNTAX "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"
 
-void
-cluster_cmd_setslot(struct cmd_ctx *c)
+/* The locked part of SETSLOT (cl_post); keys: how many keys this node
+ * held in the slot when the worker that owns it looked. */
+static void
+cl_setslot_apply(struct cmd_ctx *c, uint64_t keys)
 {
-    if (!cl_enabled(c))
-        return;
-    if (c->argc < 4) {
-        reply_error(c->r, ERR_SETSLOT_SYNTAX);
-        return;
-    }
-    long long slot;
-    if (!ts_str_to_ll(c->argv[2].ptr, c->argv[2].len, &slot) || slot < 0 || slot >= CLUSTER_SLOTS) {
-        reply_error(c->r, "ERR Invalid or out of range slot");
-        return;
-    }
+    long long slot = 0;
+    ts_str_to_ll(c->argv[2].ptr, c->argv[2].len, &slot); /* checked on the worker */
     struct sv action = c->argv[3];
     bool stable = sv_eq_ci(action, "stable");
-    if (!(stable && c->argc == 4) &&
-        !((sv_eq_ci(action, "migrating") || sv_eq_ci(action, "importing") || sv_eq_ci(action, "node")) &&
-          c->argc == 5)) {
-        reply_error(c->r, ERR_SETSLOT_SYNTAX);
-        return;
-    }
-    if (slot_move_where(c->sh->id, (uint16_t)slot) != SLOT_MOVE_RUN) {
-        cmd_forward_slot(c, (int)slot);
-        return;
-    }
-    uint64_t keys = ks_count_slot(c->sh->ks, (uint16_t)slot);
-    cluster_lock();
     struct cluster_snap *mc = cluster_mc();
     struct cluster_node *me = &mc->nodes[mc->myself];
     if (me->flags & CN_SLAVE) {
-        cluster_unlock();
         reply_error(c->r, "ERR Please use SETSLOT only with masters.");
         return;
     }
@@ -55,16 +35,14 @@ cluster_cmd_setslot(struct cmd_ctx *c)
         struct sv id = c->argv[4];
         n = cluster_snap_find(mc, id.ptr, id.len);
         if (n < 0) {
-            cluster_unlock();
-            if (sv_eq_ci(action, "node"))
+                if (sv_eq_ci(action, "node"))
                 reply_errorf(c->r, "ERR Unknown node %.*s", (int)TS_MIN(id.len, 128), id.ptr);
             else
                 reply_errorf(c->r, "ERR I don't know about node %.*s", (int)TS_MIN(id.len, 128), id.ptr);
             return;
         }
         if (mc->nodes[n].flags & CN_SLAVE) {
-            cluster_unlock();
-            reply_error(c->r, "ERR Target node is not a master");
+                reply_error(c->r, "ERR Target node is not a master");
             return;
         }
     }
@@ -110,7 +88,6 @@ cluster_cmd_setslot(struct cmd_ctx *c)
     }
     if (!err)
         cl_commit_locked();
-    cluster_unlock();
     if (!err)
         reply_ok(c->r);
     else if (err[0] == 'n')
@@ -121,4 +98,32 @@ cluster_cmd_setslot(struct cmd_ctx *c)
         reply_errorf(c->r,
                      "ERR Can't assign hashslot %lld to a different node while I still hold keys for this hash slot.",
                      slot);
+}
+
+/* SETSLOT: syntax here; the slot's key count from the workers (a fan-out,
+ * which waits for a slot move in flight); the slot state on the cluster
+ * thread. */
+void
+cluster_cmd_setslot(struct cmd_ctx *c)
+{
+    if (!cl_enabled(c))
+        return;
+    if (c->argc < 4) {
+        reply_error(c->r, ERR_SETSLOT_SYNTAX);
+        return;
+    }
+    long long slot;
+    if (!ts_str_to_ll(c->argv[2].ptr, c->argv[2].len, &slot) || slot < 0 || slot >= CLUSTER_SLOTS) {
+        reply_error(c->r, "ERR Invalid or out of range slot");
+        return;
+    }
+    struct sv action = c->argv[3];
+    bool stable = sv_eq_ci(action, "stable");
+    if (!(stable && c->argc == 4) &&
+        !((sv_eq_ci(action, "migrating") || sv_eq_ci(action, "importing") || sv_eq_ci(action, "node")) &&
+          c->argc == 5)) {
+        reply_error(c->r, ERR_SETSLOT_SYNTAX);
+        return;
+    }
+    cl_post_after_count(c, (int)slot, cl_setslot_apply);
 }

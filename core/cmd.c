@@ -207,6 +207,34 @@ cmd_deferred_reply(struct cmd_deferred *d, const char *bytes, size_t len, bool e
         cmd_deferred_ready(d);
 }
 
+static __thread struct cmd_deferred *cmd_done_deferred;
+
+struct cmd_deferred *
+cmd_defer_done(const struct reply *r)
+{
+    struct cmd_deferred *d = ts_calloc(1, sizeof(*d));
+    d->resp = r->resp;
+    d->origin = -1;
+    cmd_done_deferred = d;
+    return d;
+}
+
+struct cmd_deferred *
+cmd_defer_done_take(void)
+{
+    struct cmd_deferred *d = cmd_done_deferred;
+    cmd_done_deferred = NULL;
+    return d;
+}
+
+void
+cmd_fanout_hold(struct cmd_ctx *c)
+{
+    struct cmd_fanout *f = c->fanout;
+    if (f)
+        f->hold = true;
+}
+
 void
 cmd_fanout(struct cmd_ctx *c, void *state, fanout_each_fn each, fanout_done_fn done, void (*free_state)(void *))
 {

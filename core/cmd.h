@@ -75,6 +75,7 @@ struct cmd_ctx {
     /* Set by cmd_forward/cmd_fanout; read by the dispatcher after proc. */
     int forward_to;            /* >= 0: run proc again on this worker */
     int forward_slot;          /* >= 0: ... as a request about this slot (cmd_forward_slot) */
+    bool in_exec;              /* run by EXEC: the proc must answer now (no cmd_defer, fan-out, forward) */
     void *fanout;              /* non-NULL: a fan-out (or a deferred reply) was started */
     struct tx *tx;             /* non-NULL: a prepared transaction to launch (cmd_tx) */
 };
@@ -178,13 +179,18 @@ void cmd_fanout_some(struct cmd_ctx *c, void *state, const uint64_t *mask, fanou
  * thread) calls cmd_defer and returns at once; the reply comes later,
  * from any thread, through cmd_deferred_reply (complete RESP bytes, built
  * for cmd_deferred_resp's protocol version), and the runtime releases it
- * in request order. The handle is freed by the runtime after the reply. */
+ * in request order. When the proc ran on the client's worker, the
+ * connection executes none of its later commands before the reply is in,
+ * as if the command had run inline (CLUSTER ADDSLOTS then SET on that slot
+ * in one pipeline finds the slot assigned). The handle is freed by the
+ * runtime after the reply. */
 struct cmd_deferred {
     int state;        /* atomic: 0 new, 1 bound to its request, 2 replied */
     int origin;       /* the client's worker */
     void *req;        /* the runtime's request waiting for the reply */
     uint8_t resp;
     bool error;
+    bool hold;        /* runtime: the client's connection parses nothing more until the reply */
     struct ts_buf reply;
 };
 struct cmd_deferred *cmd_defer(struct cmd_ctx *c);
@@ -194,6 +200,16 @@ cmd_deferred_resp(const struct cmd_deferred *d)
     return d->resp;
 }
 void cmd_deferred_reply(struct cmd_deferred *d, const char *bytes, size_t len, bool error);
+/* From a fan-out's done() (on the client's worker): answer later instead
+ * of writing into r, which done must then leave empty; the reply goes
+ * through cmd_deferred_reply like cmd_defer's. */
+struct cmd_deferred *cmd_defer_done(const struct reply *r);
+/* The runtime, after done(): the handle done() asked for, or NULL. */
+struct cmd_deferred *cmd_defer_done_take(void);
+/* After cmd_fanout: the client's connection executes none of its later
+ * commands until this one's reply is in (also when done() defers it), so
+ * they see its effect, as if it had run inline. For admin commands. */
+void cmd_fanout_hold(struct cmd_ctx *c);
 /* Set by the runtime: deliver d (replied, and bound) to its origin. */
 extern void (*cmd_deferred_ready)(struct cmd_deferred *d);
 
@@ -204,6 +220,7 @@ struct cmd_fanout {
     fanout_each_fn each;
     fanout_done_fn done;
     void (*free_state)(void *state);
+    bool hold;                                /* cmd_fanout_hold */
     bool masked;                              /* false: every worker */
     uint64_t mask[CMD_FANOUT_MASK_WORDS];     /* when masked: the workers to run each() on */
 };

@@ -327,7 +327,7 @@ run_queued(struct shard *sh, struct client *cl, const struct cmd_def *cmd, int a
     int nk = cmd_get_keys(cmd, argc, argv, idx, 1);
     struct cmd_ctx ctx = {.sh = sh, .cl = cl, .cmd = cmd, .argc = argc, .argv = argv, .r = r, .now_ms = sh->now_ms,
                           .cflags = cflags, .client_id = client_id, .slot = nk > 0 ? slot_of_sv(argv[idx[0]]) : -1,
-                          .forward_to = -1};
+                          .forward_to = -1, .in_exec = true};
     size_t mark = r->out->len;
     uint64_t t0 = ts_ticks();
     cmd->proc(&ctx);

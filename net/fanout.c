@@ -28,6 +28,7 @@ struct fanout {
     fanout_done_fn done;
     void (*free_state)(void *);
     bool self_queued;  /* our own part is counted in the connection's self_queued */
+    bool hold;         /* cmd_fanout_hold: the connection parses nothing until the reply */
     struct fanout_msg msgs[];
 };
 
@@ -40,11 +41,22 @@ fanout_complete(struct worker *w, struct fanout *f)
     struct reply rep;
     r->reply.len = 0;
     reply_init(&rep, &r->reply, r->resp);
+    (void)cmd_defer_done_take();
     f->done(f->state, &rep, c->closing ? NULL : &c->cl);
+    struct cmd_deferred *d = cmd_defer_done_take();
+    bool hold = f->hold;
     if (f->free_state)
         f->free_state(f->state);
     ts_free(f);
     slot_move_exit(); /* every worker ran its part */
+    if (d) { /* done() handed the reply on (cmd_defer_done) */
+        r->fanout = NULL;
+        d->hold = hold; /* the connection keeps waiting, if it did */
+        deferred_bind(w, r, d);
+        return;
+    }
+    if (hold)
+        c->tx_active = false;
     conn_hold(c);
     dispatch_finished(w, c, r);
     conn_release(w, c);
@@ -86,6 +98,7 @@ fanout_start(struct worker *w, struct req *r, struct cmd_fanout *cf)
     f->each = cf->each;
     f->done = cf->done;
     f->free_state = cf->free_state;
+    f->hold = cf->hold;
     f->req = r;
     r->fanout = f;
     f->origin = w->id;
@@ -119,7 +132,7 @@ fanout_resume(void *arg, int worker)
     struct req *r = arg;
     struct worker *w = g_workers[worker];
     struct conn *c = r->conn;
-    c->tx_active = false;
+    c->tx_active = ((struct cmd_fanout *)r->fanout)->hold;
     fanout_start(w, r, r->fanout);
     conn_hold(c);
     dispatch_deliver(w, c);
@@ -136,6 +149,8 @@ deferred_finish(void *arg, int worker)
     struct worker *w = g_workers[worker];
     struct req *r = d->req;
     struct conn *c = r->conn;
+    if (d->hold)
+        c->tx_active = false; /* parse what the client sent meanwhile (dispatch_deliver) */
     ts_buf_append(&r->reply, d->reply.data, d->reply.len);
     ts_buf_free(&d->reply);
     ts_free(d);
@@ -178,9 +193,17 @@ fanout_launch(struct worker *w, struct req *r, void *request)
     if (cf->deferred) {
         struct cmd_deferred *d = cf->deferred;
         ts_free(cf);
+        if (r->conn) {
+            /* Later commands wait for this one's effect (cmd.h). Set
+             * before the bind, which may deliver the reply at once. */
+            d->hold = true;
+            r->conn->tx_active = true;
+        }
         deferred_bind(w, r, d);
         return;
     }
+    if (cf->hold && r->conn)
+        r->conn->tx_active = true;
     if (!slot_move_enter(w->id, fanout_resume, r)) {
         /* A slot move is in flight: the fan-out starts after it, and the
          * connection sends nothing more until then (its later commands
