@@ -9,7 +9,8 @@ bytes against redis-server 7.0.
     __key*__:*) on its own socket; every message the subscriber gets is
     compared in order (channel, pattern and payload), for several class
     settings, with keys spread over both workers.
-  * Lazy and active expiry send "expired"; "new" (class n) on creation.
+  * Lazy and active expiry send "expired"; "new" (class n) on creation;
+    a write over a key that expired first expires it (SET, MSET).
 Ports: 22400 (Tessera), 22410 (redis-server).
 """
 import os
@@ -160,6 +161,36 @@ def test_expired(tes, red):
     configure((tes, red), "")
 
 
+def test_write_over_expired(tes, red):
+    """A write to a key that has expired but is still stored (active
+    expiry off) first expires it, as Redis's lookupKeyWrite does:
+    "expired", then "new" and the write's own event; SET KEEPTTL keeps no
+    TTL of the dead key. Plain SET (its fast path) and MSET included."""
+    subs = []
+    for port in (PORT_T, PORT_R):
+        s = H.RawConn(port)
+        s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
+        s.reply()
+        subs.append(s)
+    configure((tes, red), "KEAn")
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        for k in ("{w}1", "{w}2", "{w}3", "w4", "w5"):
+            c.cmd("SET", k, "old", "PX", "1")
+    time.sleep(0.05)
+    for cmd in (["SET", "{w}1", "v"], ["MSET", "{w}2", "a", "{w}3", "b"], ["SET", "w4", "v", "KEEPTTL"],
+                ["TTL", "w4"], ["SET", "w5", "v", "XX"], ["EXISTS", "w5"]):
+        t.eq(tes.cmd(*cmd), red.cmd(*cmd), "reply to %r" % (cmd,))
+    got_t, got_r = drain(subs[0]), drain(subs[1])
+    t.eq(got_t, got_r, "notifications of writes over expired keys")
+    t.check(sum(b"expired" in m for m in got_r) == 10, "5 keys expired (keyspace + keyevent)")
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    for s in subs:
+        s.close()
+    configure((tes, red), "")
+
+
 def main():
     tes = H.tessera(PORT_T, threads=2, extra=["--enable-debug-command", "yes"] if H.is_dry_run() else [])
     red = H.redis_server(PORT_R, extra=["--enable-debug-command", "yes"])
@@ -169,6 +200,7 @@ def main():
             t.run(test_sequences, ct, cr)
             t.run(test_cross_worker, ct, cr)
             t.run(test_expired, ct, cr)
+            t.run(test_write_over_expired, ct, cr)
     finally:
         tes.stop()
         red.stop()
