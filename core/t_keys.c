@@ -330,14 +330,21 @@ rename_generic(struct cmd_ctx *c, bool nx)
     struct ks *ks = c->sh->ks;
     struct sv src = c->argv[1], dst = c->argv[2];
     bool same = sv_eq(src, dst);
-    uint16_t dslot = slot_of_sv(dst);
-    /* dst is probed before src is looked up: a lookup may lazily delete an
-     * expired key, and the src entry must stay valid until it is moved. */
-    bool dst_exists = nx && !same && ks_lookup(ks, dslot, dst, c->now_ms, lflags(c)) != NULL;
-    struct kv *e = ks_lookup(ks, slot_of_sv(src), src, c->now_ms, lflags(c));
+    uint16_t sslot = slot_of_sv(src), dslot = slot_of_sv(dst);
+    /* src first, as Redis: with src missing, dst is not looked up (so an
+     * expired dst is not deleted and notified by a failed RENAME). */
+    struct kv *e = ks_lookup(ks, sslot, src, c->now_ms, lflags(c));
     if (e == NULL) {
         reply_error(c->r, ERR_NO_KEY);
         return;
+    }
+    bool dst_exists = false;
+    if (nx && !same) {
+        dst_exists = ks_lookup(ks, dslot, dst, c->now_ms, lflags(c)) != NULL;
+        /* that lookup may have deleted an expired dst, and a change of
+         * the keyspace may move entries: find src again */
+        if (!dst_exists)
+            e = ks_lookup(ks, sslot, src, c->now_ms, KS_LOOKUP_NOTOUCH | KS_LOOKUP_NOEXPIRE);
     }
     if (same || dst_exists) {
         if (nx)

@@ -10,7 +10,9 @@ bytes against redis-server 7.0.
     compared in order (channel, pattern and payload), for several class
     settings, with keys spread over both workers.
   * Lazy and active expiry send "expired"; "new" (class n) on creation;
-    a write over a key that expired first expires it (SET, MSET).
+    a write over a key that expired first expires it (SET, MSET); a
+    RENAME/COPY with a missing source and an MSETNX that stops early do
+    not expire the keys Redis does not look at.
 Ports: 22400 (Tessera), 22410 (redis-server).
 """
 import os
@@ -191,6 +193,42 @@ def test_write_over_expired(tes, red):
     configure((tes, red), "")
 
 
+def test_lookup_order_and_expiry(tes, red):
+    """Which keys a command looks up decides which expired keys it
+    deletes (and notifies): RENAME / RENAMENX / COPY with a missing source
+    never look at the destination; MSETNX stops at the first existing key.
+    Same worker and across workers (notifications of different workers
+    compared as a multiset, as test_cross_worker)."""
+    subs = []
+    for port in (PORT_T, PORT_R):
+        s = H.RawConn(port)
+        s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
+        s.reply()
+        subs.append(s)
+    configure((tes, red), "KEA")
+    dead = ["{d}1", "{d}2", "x1", "x2", "x4", "y1", "k1"]  # x1 x4: one worker; x2 y1 k1... the other
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        for k in dead:
+            c.cmd("SET", k, "old", "PX", "1")
+        c.cmd("SET", "x3", "live")
+    time.sleep(0.05)
+    drain(subs[0]), drain(subs[1])
+    for cmd in (["RENAME", "{d}none", "{d}1"], ["RENAMENX", "{d}none", "{d}1"], ["COPY", "{d}none", "{d}1"],
+                ["RENAME", "nosuch", "k1"], ["RENAMENX", "nosuch", "k1"], ["COPY", "nosuch", "k1"],
+                ["DBSIZE"], ["MSETNX", "x1", "a", "y1", "b", "x3", "c", "x2", "d", "x4", "e"], ["DBSIZE"]):
+        t.eq(tes.cmd(*cmd), red.cmd(*cmd), "reply to %r" % (cmd,))
+    got_t, got_r = drain(subs[0]), drain(subs[1])
+    t.eq(sorted(got_t), sorted(got_r), "only x1 and y1 expired (looked up before x3)")
+    t.eq(len(got_r), 4, "redis-server: x1, y1 expired")
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        c.cmd("FLUSHALL")
+    for s in subs:
+        s.close()
+    configure((tes, red), "")
+
+
 def main():
     tes = H.tessera(PORT_T, threads=2, extra=["--enable-debug-command", "yes"] if H.is_dry_run() else [])
     red = H.redis_server(PORT_R, extra=["--enable-debug-command", "yes"])
@@ -201,6 +239,7 @@ def main():
             t.run(test_cross_worker, ct, cr)
             t.run(test_expired, ct, cr)
             t.run(test_write_over_expired, ct, cr)
+            t.run(test_lookup_order_and_expiry, ct, cr)
     finally:
         tes.stop()
         red.stop()
