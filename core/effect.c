@@ -140,6 +140,14 @@ fx_expired(struct shard *sh, struct sv key)
 }
 
 void
+fx_keymiss(struct shard *sh, struct sv key)
+{
+    int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
+    if ((flags & FX_KEY_MISS) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
+        fx_notify(sh, flags, "keymiss", key);
+}
+
+void
 fx_new(struct shard *sh, struct sv key)
 {
     int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);

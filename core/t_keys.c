@@ -25,12 +25,13 @@ lflags(const struct cmd_ctx *c)
     return t_lookup_flags(c->cflags);
 }
 
-/* Lookup on behalf of a read command: counts a keyspace hit or miss. */
+/* Lookup on behalf of a read command: counts a keyspace hit or miss (and
+ * a miss is a "keymiss" event). */
 static inline struct kv *
 read_lookup(struct cmd_ctx *c, struct sv key, int flags)
 {
     struct kv *e = ks_lookup(c->sh->ks, slot_of_sv(key), key, c->now_ms, flags);
-    ks_note_hit(c->sh->ks, e != NULL);
+    t_note_read(c->sh, key, e != NULL);
     return e;
 }
 
@@ -54,7 +55,7 @@ t_exists_key(struct shard *sh, struct sv key, int64_t now_ms, bool count_stats)
 {
     struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, KS_LOOKUP_NOTOUCH);
     if (count_stats)
-        ks_note_hit(sh->ks, e != NULL);
+        t_note_read(sh, key, e != NULL);
     return e != NULL;
 }
 
@@ -64,7 +65,7 @@ t_touch_key(struct shard *sh, struct sv key, int64_t now_ms)
     /* TOUCH updates the access time even for CLIENT NO-TOUCH clients:
      * that is its whole purpose. */
     struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, 0);
-    ks_note_hit(sh->ks, e != NULL);
+    t_note_read(sh, key, e != NULL);
     return e != NULL;
 }
 
@@ -87,7 +88,7 @@ t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int lookup_flags, i
 {
     struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, lookup_flags & ~T_LOOKUP_NOSTATS);
     if (!(lookup_flags & T_LOOKUP_NOSTATS))
-        ks_note_hit(sh->ks, e != NULL);
+        t_note_read(sh, key, e != NULL);
     if (e == NULL)
         return NULL;
     int64_t when = kv_expire(e);
@@ -463,7 +464,9 @@ lfu_policy(void)
 static struct kv *
 object_lookup(struct cmd_ctx *c)
 {
-    struct kv *e = read_lookup(c, c->argv[2], KS_LOOKUP_NOTOUCH);
+    /* counted, but no "keymiss" event: Redis's LOOKUP_NONOTIFY */
+    struct kv *e = ks_lookup(c->sh->ks, slot_of_sv(c->argv[2]), c->argv[2], c->now_ms, KS_LOOKUP_NOTOUCH);
+    ks_note_hit(c->sh->ks, e != NULL);
     if (e == NULL)
         reply_null(c->r);
     return e;

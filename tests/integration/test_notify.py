@@ -10,6 +10,7 @@ bytes against redis-server 7.0.
     compared in order (channel, pattern and payload), for several class
     settings, with keys spread over both workers.
   * Lazy and active expiry send "expired"; "new" (class n) on creation;
+    "keymiss" (class m) on reads of missing keys;
     a write over a key that expired first expires it (SET, MSET); a
     RENAME/COPY with a missing source and an MSETNX that stops early do
     not expire the keys Redis does not look at.
@@ -44,6 +45,11 @@ SEQ = [
     ["RENAMENX", "{r}3", "{r}4"], ["COPY", "{r}3", "{r}5"], ["COPY", "{r}3", "{r}4", "REPLACE"],
     ["SET", "{t}a", "1"], ["RENAME", "{t}a", "{t}b"], ["GET", "{k}nokey"], ["SET", "k8", "v", "NX", "GET"],
     ["SET", "k8", "w", "XX", "KEEPTTL"], ["DEL", "k8"],
+    # reads of missing keys: "keymiss" (class m), except OBJECT
+    ["EXISTS", "{k}nokey", "{k}1"], ["TYPE", "nk1"], ["OBJECT", "ENCODING", "nk2"], ["TTL", "nk3"],
+    ["MGET", "{m}1", "{m}nokey"], ["HGET", "nk4", "f"], ["SCARD", "nk5"], ["SINTER", "{m}nA", "{m}nB"],
+    ["STRLEN", "nk6"], ["COPY", "nk7", "nk8"], ["GETDEL", "nk9"], ["SET", "nk10", "v", "GET"], ["INCR", "nk11"],
+    ["SMEMBERS", "nk12"], ["HGETALL", "nk13"], ["TOUCH", "nk14"],
 ]
 
 
@@ -107,7 +113,7 @@ def test_config(tes, red):
 
 
 def test_sequences(tes, red):
-    for value in ["KEA", "K$", "Eg", "KEgx", "KEA", "KEAn", "E$n", ""]:
+    for value in ["KEA", "K$", "Eg", "KEgx", "KEA", "KEAn", "E$n", "KEAm", "Km", "Em", ""]:
         run_sequence(tes, red, value, SEQ)
 
 

@@ -157,6 +157,23 @@ def norm_unordered(name, rep):
     return (rep[:1], sorted(v, key=repr))
 
 
+class Mirror:
+    """A connection for diff_hash's and diff_set's checks, which ask one
+    server alone (HGETALL of redis-server's hash, SMEMBERS of Tessera's
+    set...). A read of a missing key is a "keymiss" event (class m), so
+    the reads that can miss are sent to the other server too (reply
+    dropped): both subscribers then see the same events."""
+    MIRRORED = {"HGETALL", "EXISTS", "SCARD", "SMEMBERS", "SISMEMBER"}
+
+    def __init__(self, conn, other):
+        self.conn, self.other = conn, other
+
+    def cmd(self, *args):
+        if args[0].upper() in self.MIRRORED:
+            self.other.cmd(*args)
+        return self.conn.cmd(*args)
+
+
 # ---- the generator ----
 
 class Gen:
@@ -448,7 +465,7 @@ class Seed:
 
     def setup(self):
         rng = self.rng
-        self.notify = rng.choice(["KEA", "KEA", "KEAn"])
+        self.notify = rng.choice(["KEA", "KEA", "KEAn", "KEAm"])
         entries = rng.choice(["4", "8", "16", "128"])
         value = rng.choice(["8", "16", "64"])
         intset = rng.choice(["4", "16", "512"])
@@ -467,9 +484,10 @@ class Seed:
         for s in (self.st, self.sr):
             s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
             s.reply()
-        self.pair = diff_set.Pair(t, None, None, "", conns=(self.ct, self.cr), resync_both=True)
+        mt, mr = Mirror(self.ct, self.cr), Mirror(self.cr, self.ct)
+        self.pair = diff_set.Pair(t, None, None, "", conns=(mt, mr), resync_both=True)
         self.pair.resp = self.resp
-        self.hctx = diff_hash._Ctx(t, self.ct, self.cr, parse, self.resp)
+        self.hctx = diff_hash._Ctx(t, mt, mr, parse, self.resp)
 
     # -- notifications --
 
