@@ -12,11 +12,12 @@ abort them, run-time errors that do not) with WATCH/UNWATCH and a second
 connection that sometimes writes a watched key before EXEC, lazy expiry
 (PEXPIRE 2, SET PX 1, a deadline in the past..., a short sleep, then
 mostly a command on the key, else the expired key lingers for later
-steps to find), and CONFIG SET of the encoding thresholds. Keys come from a small pool, so
+steps to find), pipelines of 2-8 commands (sometimes a whole MULTI ...
+EXEC written at once), and CONFIG SET of the encoding thresholds. Keys come from a small pool, so
 commands collide on keys and types (WRONGTYPE errors are part of the test).
 
 Each server has a subscriber connection (PSUBSCRIBE __key*__:*, with
-notify-keyspace-events KEA, KEAn on some seeds); after every step its
+notify-keyspace-events KEA; KEAn or KEAm on some seeds); after every step its
 messages are compared with redis-server's, in order. Active expiry is off
 on both (DEBUG SET-ACTIVE-EXPIRE 0) so expiry happens only where the
 sequence asks for it; TTLs are long except in the lazy-expiry step.
@@ -29,9 +30,10 @@ Replies are compared byte for byte except:
     (HRANDFIELD, SRANDMEMBER, SPOP): by diff_hash's and diff_set's rules
     (a listpack or intset reply in order, a hashtable one as a multiset;
     random ones by shape and membership; after SPOP both servers rebuild
-    the set from redis-server's members). Inside MULTI the random commands
-    and SCANs are not generated and hash-ordered replies are compared as
-    multisets.
+    the set from redis-server's members). Inside MULTI and in pipelines
+    the random commands and SCANs are not generated and hash-ordered
+    replies are compared as multisets (the checks above need the state
+    right after the command).
   * Notifications of one step whose keys live on different Tessera
     workers (standalone, 2 workers): the workers run their parts of a
     cross-worker command or EXEC in parallel (core/tx.h), so only each
@@ -413,7 +415,7 @@ class Seed:
         self.fails = 0
         self.step_no = 0
         self.verbose = os.environ.get("RANDOM_DIFF_VERBOSE") == "1"
-        self.stats = {"errors": 0, "commands": 0, "notifications": 0, "multi": 0, "watch_broken": 0, "lazy": 0}
+        self.stats = {"errors": 0, "commands": 0, "pipelines": 0, "notifications": 0, "multi": 0, "watch_broken": 0, "lazy": 0}
 
     # -- reporting --
 
@@ -650,6 +652,47 @@ class Seed:
         else:
             self.eq(rt, rr, "DISCARD")
 
+    def pipeline(self):
+        """2-8 data commands written at once (as redis-py's pipeline does),
+        sometimes inside MULTI ... EXEC; replies compared as in MULTI
+        (no random commands, no SCAN, no keyless fan-out: Tessera may run
+        those before earlier pipelined commands of another worker)."""
+        rng = self.rng
+        self.stats["pipelines"] += 1
+        tx = rng.random() < 0.3
+        group = rng.choice(GROUPS) if self.cluster else None
+        cmds = []
+        n = rng.randint(2, 8)
+        while len(cmds) < n:
+            if tx:
+                cmd = self.gen.group_cmd(group) if self.cluster else self.gen.data_cmd(True)
+            else:
+                cmd = self.gen.data_cmd(False)
+            if cmd[0].upper() not in NOT_IN_MULTI:
+                cmds.append(cmd)
+        sent = [["MULTI"]] + cmds + [["EXEC"]] if tx else cmds
+        payload = b"".join(H.encode(*c) for c in sent)
+        self.ct.send(payload)
+        self.cr.send(payload)
+        self.stats["commands"] += len(sent)
+        if self.verbose:
+            for c in sent:
+                print("    %d: | %s" % (self.step_no, " ".join(c)[:200]))
+        rts, rrs = self.ct.replies(len(sent)), self.cr.replies(len(sent))
+        queued = []
+        for c, rt, rr in zip(sent, rts, rrs):
+            name = c[0].upper()
+            if name == "EXEC":
+                self.compare_exec(queued, rt, rr)
+            elif tx and name != "MULTI":
+                self.eq(rt, rr, "pipelined queued " + " ".join(c)[:100])
+                if rr == b"+QUEUED\r\n":
+                    queued.append(c)
+            elif name in UNORDERED:
+                self.eq(norm_unordered(name, rt), norm_unordered(name, rr), "pipelined " + " ".join(c)[:100])
+            else:
+                self.compare(c, rt, rr)
+
     def lazy_expiry(self):
         """A key given a life of 1 or 2 ms (or a deadline in the past), a short sleep, then (mostly) a command
         on it: both servers expire it on access (active expiry is off)."""
@@ -692,8 +735,10 @@ class Seed:
             for i in range(self.steps):
                 self.step_no = i
                 w = self.rng.random()
-                if w < 0.86:
+                if w < 0.82:
                     self.data_step(self.gen.data_cmd(False))
+                elif w < 0.86:
+                    self.pipeline()
                 elif w < 0.95:
                     self.transaction()
                 elif w < 0.985:
