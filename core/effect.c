@@ -133,10 +133,18 @@ fx_expired(struct shard *sh, struct sv key)
 {
     sh->fx.seq++;
     if (unlikely(sh->watch != NULL))
-        watch_touch(sh, key);
+        watch_expired(sh, key);
     int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
     if (unlikely(flags & FX_EXPIRED) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
         fx_notify(sh, flags, "expired", key);
+}
+
+void
+fx_keymiss(struct shard *sh, struct sv key)
+{
+    int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
+    if ((flags & FX_KEY_MISS) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
+        fx_notify(sh, flags, "keymiss", key);
 }
 
 void

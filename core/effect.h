@@ -70,6 +70,10 @@ void fx_expired(struct shard *sh, struct sv key);
  * insert when fx_wants(FX_NEW). */
 void fx_new(struct shard *sh, struct sv key);
 
+/* A read lookup found no key ("keymiss", class m, as Redis's lookupKey
+ * for reads): a notification only, no change of the dataset. */
+void fx_keymiss(struct shard *sh, struct sv key);
+
 /* ---- notify-keyspace-events ---- */
 extern int fx_notify_flags; /* atomic; read through fx_wants */
 /* True when notifications of class cls are enabled: one relaxed load, for

@@ -8,6 +8,7 @@
 #include "core/keyspace_int.h"
 
 #include "core/obj.h"
+#include "core/shard.h"
 
 #include <stdlib.h>
 #include <sys/random.h>
@@ -265,6 +266,20 @@ kv_rewrite(struct ks *ks, struct kv *old, bool ttl, int64_t dl, const struct kv_
     return e;
 }
 
+/* Is e, found by a write, logically expired at the worker's current time?
+ * Only a keyspace with an owner knows the time (unit tests have none). */
+static inline bool
+kv_expired_for_write(const struct ks *ks, const struct kv *e)
+{
+    return (e->flags & KV_F_TTL) && ks->owner && ks->owner->now_ms > kv_deadline(e);
+}
+
+/* Store a value under key, overwriting any entry. An entry that is there
+ * but logically expired is not overwritten in place: Redis's writers look
+ * the key up first (lookupKeyWrite), which deletes it as expired (the
+ * "expired" notification, a DEL in the effect stream) and the write then
+ * creates the key anew ("new", and no TTL kept by KEEPTTL). The new entry
+ * is built before the old one is freed, as v may point into it. */
 static struct kv *
 ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valspec *v,
               int64_t expire_ms)
@@ -274,7 +289,7 @@ ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valsp
     if (kvd_rehashing(d))
         kvd_rehash(ks, d, 1);
     struct kv *old = kvd_find(d, key, h);
-    if (old) {
+    if (old && likely(!kv_expired_for_write(ks, old))) {
         bool ttl;
         int64_t dl;
         if (expire_ms == KS_EXPIRE_KEEP) {
@@ -288,12 +303,17 @@ ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valsp
     }
     bool ttl = expire_ms >= 0;
     struct kv *e = kv_build(ks, slot, ks_htag(h), key, ttl, expire_ms, v);
+    if (unlikely(old != NULL)) { /* logically expired */
+        ks_note_expired(ks, old);
+        unlink_free_h(ks, d, old, h);
+        d = slot_dict_get(ks, slot); /* the slot's table goes when its last key does */
+    }
     kvd_insert(ks, d, e, h);
     ks->count++;
     if (ttl)
         ks_vol_add(ks, e);
     if (unlikely(fx_wants(FX_NEW)) && ks->owner)
-        fx_new(ks->owner, key);
+        fx_new(ks->owner, kv_key(e));
     return e;
 }
 

@@ -314,11 +314,15 @@ kv_str_len(const struct kv *e)
 /* ---- Detached values ----
  *
  * A kvval is a self-contained copy of a value, so it can cross to another
- * worker (RENAME, COPY, MIGRATE staging). Strings keep their integer-ness
- * so that an ENC_INT value stays ENC_INT when stored again; collections
- * carry a deep copy made by their type's dup (obj.h). */
+ * worker (RENAME, COPY, MIGRATE staging). Strings keep their encoding, not
+ * only their bytes: Redis's RENAME moves the object itself and COPY's
+ * dupStringObject keeps int / embstr / raw, so OBJECT ENCODING of the new
+ * key answers what it answered for the old one (an APPENDed "12" stays
+ * raw, an INCRBYFLOAT "3" stays embstr). Collections carry a deep copy
+ * made by their type's dup (obj.h). */
 struct kvval {
     uint8_t type;
+    uint8_t enc;  /* a string's enum obj_enc */
     bool is_int;
     long long i;
     void *obj;
@@ -354,6 +358,7 @@ kv_value_dup(const struct kv *e)
         memcpy(v->data, s.ptr, s.len);
     }
     v->type = (uint8_t)kv_type_raw(e);
+    v->enc = (uint8_t)kv_enc_raw(e);
     return v;
 }
 
@@ -393,7 +398,10 @@ ks_set_value(struct ks *ks, uint16_t slot, struct sv key, struct kvval *v, int64
     } else if (v->is_int) {
         e = ks_set_int(ks, slot, key, v->i, expire_ms);
     } else {
-        e = ks_set_str(ks, slot, key, (struct sv){v->data, v->len}, expire_ms);
+        /* embstr or raw as before, even when the bytes read as an integer */
+        e = ks_set_str_noint(ks, slot, key, (struct sv){v->data, v->len}, expire_ms);
+        if (v->enc == ENC_RAW && kv_enc_raw(e) != ENC_RAW)
+            ks_str_resize(ks, &e, v->len); /* a short raw string stays raw */
     }
     ts_free(v);
     return e;

@@ -203,6 +203,25 @@ watch_touch(struct shard *sh, struct sv key)
         __atomic_store_n(&e->ws->dirty, 1, __ATOMIC_RELAXED);
 }
 
+/* Redis (touchWatchedKey): a key that was already expired when watched
+ * reads as missing to its watcher; deleting it for its expiry changes
+ * nothing the watcher saw, so the watch stays clean and now simply
+ * watches a missing key (the flag is cleared: a later write marks it). */
+void
+watch_expired(struct shard *sh, struct sv key)
+{
+    struct watch_table *t = sh->watch;
+    if (!t || t->nkeys == 0)
+        return;
+    struct watch_key *k = *wk_link(t, key, wk_hash(key));
+    for (struct watch_entry *e = k ? k->entries : NULL; e; e = e->next) {
+        if (e->expired_at_watch)
+            e->expired_at_watch = false;
+        else
+            __atomic_store_n(&e->ws->dirty, 1, __ATOMIC_RELAXED);
+    }
+}
+
 void
 watch_touch_all(struct shard *sh)
 {
@@ -214,8 +233,12 @@ watch_touch_all(struct shard *sh)
             struct sv key = {k->key, k->len};
             if (!ks_lookup(sh->ks, slot_of_sv(key), key, sh->now_ms, KS_LOOKUP_NOTOUCH | KS_LOOKUP_NOEXPIRE))
                 continue; /* FLUSHALL touches only keys that exist, as Redis */
-            for (struct watch_entry *e = k->entries; e; e = e->next)
-                __atomic_store_n(&e->ws->dirty, 1, __ATOMIC_RELAXED);
+            for (struct watch_entry *e = k->entries; e; e = e->next) {
+                if (e->expired_at_watch)
+                    e->expired_at_watch = false; /* as watch_expired: no change seen */
+                else
+                    __atomic_store_n(&e->ws->dirty, 1, __ATOMIC_RELAXED);
+            }
         }
 }
 

@@ -48,7 +48,11 @@ void multi_client_clear(struct shard *sh, struct client *cl);
 /* ---- For the write-effect point ---- */
 /* The key changed on worker sh: mark its watchers. */
 void watch_touch(struct shard *sh, struct sv key);
-/* Every watched key that exists on worker sh is about to be flushed. */
+/* The key is being deleted because it expired: mark its watchers, except
+ * those that watched it already expired (for them nothing changed). */
+void watch_expired(struct shard *sh, struct sv key);
+/* Every watched key that exists on worker sh is about to be flushed
+ * (watchers of a key already expired when watched are not marked). */
 void watch_touch_all(struct shard *sh);
 
 #endif

@@ -19,6 +19,7 @@
 #include "core/client.h"
 #include "core/cmd.h"
 #include "core/common.h"
+#include "core/effect.h"
 #include "core/keyspace.h"
 #include "core/reply.h"
 #include "core/shard.h"
@@ -40,6 +41,17 @@ static inline int
 t_lookup_flags(uint32_t cflags)
 {
     return (cflags & CL_NO_TOUCH) ? KS_LOOKUP_NOTOUCH : 0;
+}
+
+/* After a read lookup of key (Redis's lookupKeyRead): a keyspace hit or
+ * miss for INFO and, on a miss, the "keymiss" event of class m. OBJECT
+ * counts without the event (Redis looks up with LOOKUP_NONOTIFY). */
+static inline void
+t_note_read(struct shard *sh, struct sv key, bool hit)
+{
+    ks_note_hit(sh->ks, hit);
+    if (!hit && unlikely(fx_wants(FX_KEY_MISS)))
+        fx_keymiss(sh, key);
 }
 
 /* ---- Per-key helpers (multi-worker split of multi-key commands) ----

@@ -40,7 +40,7 @@ lookup_read(struct cmd_ctx *c, bool *missing)
 {
     struct ks *ks = c->sh->ks;
     struct kv *e = ks_lookup(ks, first_slot(c), c->argv[1], c->now_ms, t_lookup_flags(c->cflags));
-    ks_note_hit(ks, e != NULL);
+    t_note_read(c->sh, c->argv[1], e != NULL);
     *missing = e == NULL;
     if (!e)
         return NULL;

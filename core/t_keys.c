@@ -25,12 +25,13 @@ lflags(const struct cmd_ctx *c)
     return t_lookup_flags(c->cflags);
 }
 
-/* Lookup on behalf of a read command: counts a keyspace hit or miss. */
+/* Lookup on behalf of a read command: counts a keyspace hit or miss (and
+ * a miss is a "keymiss" event). */
 static inline struct kv *
 read_lookup(struct cmd_ctx *c, struct sv key, int flags)
 {
     struct kv *e = ks_lookup(c->sh->ks, slot_of_sv(key), key, c->now_ms, flags);
-    ks_note_hit(c->sh->ks, e != NULL);
+    t_note_read(c->sh, key, e != NULL);
     return e;
 }
 
@@ -54,7 +55,7 @@ t_exists_key(struct shard *sh, struct sv key, int64_t now_ms, bool count_stats)
 {
     struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, KS_LOOKUP_NOTOUCH);
     if (count_stats)
-        ks_note_hit(sh->ks, e != NULL);
+        t_note_read(sh, key, e != NULL);
     return e != NULL;
 }
 
@@ -64,7 +65,7 @@ t_touch_key(struct shard *sh, struct sv key, int64_t now_ms)
     /* TOUCH updates the access time even for CLIENT NO-TOUCH clients:
      * that is its whole purpose. */
     struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, 0);
-    ks_note_hit(sh->ks, e != NULL);
+    t_note_read(sh, key, e != NULL);
     return e != NULL;
 }
 
@@ -87,7 +88,7 @@ t_dup_value(struct shard *sh, struct sv key, int64_t now_ms, int lookup_flags, i
 {
     struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, lookup_flags & ~T_LOOKUP_NOSTATS);
     if (!(lookup_flags & T_LOOKUP_NOSTATS))
-        ks_note_hit(sh->ks, e != NULL);
+        t_note_read(sh, key, e != NULL);
     if (e == NULL)
         return NULL;
     int64_t when = kv_expire(e);
@@ -330,14 +331,21 @@ rename_generic(struct cmd_ctx *c, bool nx)
     struct ks *ks = c->sh->ks;
     struct sv src = c->argv[1], dst = c->argv[2];
     bool same = sv_eq(src, dst);
-    uint16_t dslot = slot_of_sv(dst);
-    /* dst is probed before src is looked up: a lookup may lazily delete an
-     * expired key, and the src entry must stay valid until it is moved. */
-    bool dst_exists = nx && !same && ks_lookup(ks, dslot, dst, c->now_ms, lflags(c)) != NULL;
-    struct kv *e = ks_lookup(ks, slot_of_sv(src), src, c->now_ms, lflags(c));
+    uint16_t sslot = slot_of_sv(src), dslot = slot_of_sv(dst);
+    /* src first, as Redis: with src missing, dst is not looked up (so an
+     * expired dst is not deleted and notified by a failed RENAME). */
+    struct kv *e = ks_lookup(ks, sslot, src, c->now_ms, lflags(c));
     if (e == NULL) {
         reply_error(c->r, ERR_NO_KEY);
         return;
+    }
+    bool dst_exists = false;
+    if (nx && !same) {
+        dst_exists = ks_lookup(ks, dslot, dst, c->now_ms, lflags(c)) != NULL;
+        /* that lookup may have deleted an expired dst, and a change of
+         * the keyspace may move entries: find src again */
+        if (!dst_exists)
+            e = ks_lookup(ks, sslot, src, c->now_ms, KS_LOOKUP_NOTOUCH | KS_LOOKUP_NOEXPIRE);
     }
     if (same || dst_exists) {
         if (nx)
@@ -456,7 +464,9 @@ lfu_policy(void)
 static struct kv *
 object_lookup(struct cmd_ctx *c)
 {
-    struct kv *e = read_lookup(c, c->argv[2], KS_LOOKUP_NOTOUCH);
+    /* counted, but no "keymiss" event: Redis's LOOKUP_NONOTIFY */
+    struct kv *e = ks_lookup(c->sh->ks, slot_of_sv(c->argv[2]), c->argv[2], c->now_ms, KS_LOOKUP_NOTOUCH);
+    ks_note_hit(c->sh->ks, e != NULL);
     if (e == NULL)
         reply_null(c->r);
     return e;

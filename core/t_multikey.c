@@ -85,31 +85,58 @@ mset_reply(struct tx *t, struct reply *r)
 
 const struct tx_ops t_mset_tx = {.phases = 1, .check = pairs_check, .part = mset_part, .reply = mset_reply};
 
-/* Phase 1 probes for an existing key (flag), phase 2 sets. */
+/* Whether key holds a value that has not expired, without deleting an
+ * expired one: a probe that must leave lazy expiry to the phase that
+ * mirrors Redis's own lookups. */
+static bool
+live_key(struct shard *sh, struct sv key)
+{
+    struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, sh->now_ms, KS_LOOKUP_NOTOUCH | KS_LOOKUP_NOEXPIRE);
+    if (e == NULL)
+        return false;
+    int64_t when = kv_expire(e);
+    return when < 0 || sh->now_ms <= when;
+}
+
+/* MSETNX. Redis looks the keys up in order and stops at the first that
+ * exists, so exactly the keys before it get lazily expired. Phase 1 (in
+ * parallel): each part finds its first live key without expiring anything
+ * (flag, and its argv index in count). Between the phases the coordinator
+ * keeps the first of all in t->opt (0: none). Phase 2: each part expires
+ * what Redis's lookups would have (its keys before that one, or all),
+ * then, when no key exists, sets its keys. */
 static void
 msetnx_part(struct shard *sh, struct tx *t, struct tx_part *p, int phase)
 {
-    if (phase == 2) {
-        mset_part(sh, t, p, phase);
+    if (phase == 1) {
+        for (int i = 0; i < p->nkeys && !p->flag; i++) {
+            if (live_key(sh, t->argv[p->keys[i]])) {
+                p->flag = true;
+                p->count = p->keys[i];
+            }
+        }
         return;
     }
-    for (int i = 0; i < p->nkeys && !p->flag; i++)
-        p->flag = t_exists_key(sh, t->argv[p->keys[i]], sh->now_ms, false);
+    for (int i = 0; i < p->nkeys && (t->opt == 0 || p->keys[i] < (int)t->opt); i++)
+        t_exists_key(sh, t->argv[p->keys[i]], sh->now_ms, false);
+    if (t->opt == 0)
+        mset_part(sh, t, p, phase);
 }
 
 static bool
 msetnx_next(struct tx *t, int done)
 {
     for (int i = 0; i < t->nparts; i++)
-        if (t->parts[i].flag)
-            return false;
-    return true;
+        if (t->parts[i].flag && (t->opt == 0 || t->parts[i].count < (long long)t->opt))
+            t->opt = (unsigned)t->parts[i].count;
+    /* the first key exists: nothing before it to expire, nothing to set */
+    return t->opt != (unsigned)t->keyidx[0];
 }
 
 static void
 msetnx_reply(struct tx *t, struct reply *r)
 {
-    reply_int(r, t->stopped ? 0 : 1);
+    reply_int(r, t->opt != 0 ? 0 : 1);
 }
 
 const struct tx_ops t_msetnx_tx = {
@@ -183,7 +210,10 @@ move_part(struct shard *sh, struct tx *t, struct tx_part *p, int phase)
             p->val = v;
             p->flag = v != NULL;
         } else {
-            p->flag = t_exists_key(sh, key, sh->now_ms, false);
+            /* Not an expiring lookup: Redis looks dst up only once src is
+             * found, so a failed move must not delete an expired dst;
+             * when the move goes on, phase 2's store expires it first. */
+            p->flag = live_key(sh, key);
         }
         return;
     }

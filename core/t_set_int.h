@@ -40,7 +40,7 @@ tset_lookup(struct cmd_ctx *c, const struct sv *key, bool read, bool *wrong)
     struct ks *ks = c->sh->ks;
     struct kv *e = ks_lookup(ks, tset_slot_of(c, key), *key, c->now_ms, t_lookup_flags(c->cflags));
     if (read)
-        ks_note_hit(ks, e != NULL);
+        t_note_read(c->sh, *key, e != NULL);
     *wrong = e != NULL && kv_type(e) != OBJ_SET;
     return e;
 }

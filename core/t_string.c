@@ -67,7 +67,7 @@ cmd_get(struct cmd_ctx *c)
 {
     struct ks *ks = c->sh->ks;
     struct kv *e = ks_lookup(ks, first_slot(c), c->argv[1], c->now_ms, lflags(c));
-    ks_note_hit(ks, e != NULL);
+    t_note_read(c->sh, c->argv[1], e != NULL);
     if (e == NULL) {
         reply_null(c->r);
         return;
@@ -190,7 +190,7 @@ set_generic(struct cmd_ctx *c, unsigned flags, struct sv exp)
     }
     struct kv *e = ks_lookup(ks, slot, c->argv[1], c->now_ms, lflags(c));
     if (flags & SO_GET) {
-        ks_note_hit(ks, e != NULL);
+        t_note_read(c->sh, c->argv[1], e != NULL);
         if (e == NULL) {
             reply_null(c->r);
         } else if (kv_type(e) != OBJ_STRING) {
@@ -281,7 +281,7 @@ cmd_getdel(struct cmd_ctx *c)
 {
     struct ks *ks = c->sh->ks;
     struct kv *e = ks_lookup(ks, first_slot(c), c->argv[1], c->now_ms, lflags(c));
-    ks_note_hit(ks, e != NULL);
+    t_note_read(c->sh, c->argv[1], e != NULL);
     if (e == NULL) {
         reply_null(c->r);
         return;
@@ -308,7 +308,7 @@ cmd_getex(struct cmd_ctx *c)
     if (c->argc > 2 && !parse_set_opts(c, 2, false, &flags, &exp))
         return;
     struct kv *e = ks_lookup(ks, first_slot(c), c->argv[1], c->now_ms, lflags(c));
-    ks_note_hit(ks, e != NULL);
+    t_note_read(c->sh, c->argv[1], e != NULL);
     if (e == NULL) {
         reply_null(c->r);
         return;
@@ -343,7 +343,7 @@ void
 t_get_reply(struct shard *sh, struct sv key, int64_t now_ms, int lookup_flags, struct reply *r)
 {
     struct kv *e = ks_lookup(sh->ks, slot_of_sv(key), key, now_ms, lookup_flags);
-    ks_note_hit(sh->ks, e != NULL);
+    t_note_read(sh, key, e != NULL);
     /* MGET never fails: a value of another type reads as missing. */
     if (e == NULL || kv_type(e) != OBJ_STRING)
         reply_null(r);
@@ -434,7 +434,7 @@ cmd_strlen(struct cmd_ctx *c)
 {
     struct ks *ks = c->sh->ks;
     struct kv *e = ks_lookup(ks, first_slot(c), c->argv[1], c->now_ms, lflags(c));
-    ks_note_hit(ks, e != NULL);
+    t_note_read(c->sh, c->argv[1], e != NULL);
     if (e == NULL) {
         reply_int(c->r, 0);
         return;
@@ -624,7 +624,7 @@ cmd_getrange(struct cmd_ctx *c)
     }
     struct ks *ks = c->sh->ks;
     struct kv *e = ks_lookup(ks, first_slot(c), c->argv[1], c->now_ms, lflags(c));
-    ks_note_hit(ks, e != NULL);
+    t_note_read(c->sh, c->argv[1], e != NULL);
     if (e == NULL) {
         reply_bulk(c->r, "", 0);
         return;

@@ -124,67 +124,73 @@ def rand_member(rng):
     return rng.choice(STRS)
 
 
+def gen_one(rng, keys=K, none="{s}none", strkey=STR):
+    """One random set command over keys (which must share a slot when a
+    multi-key command may pick several), none (a key expected not to
+    exist) and strkey (expected to hold a string: WRONGTYPE cases)."""
+    k = rng.choice(keys)
+    ks = rng.sample(list(keys) + [none], rng.randint(1, 4))
+    w = rng.random()
+    if w < 0.22:
+        return ["SADD", k] + [rand_member(rng) for _ in range(rng.randint(1, 5))]
+    if w < 0.25:
+        base = rng.randint(-100, 1000)
+        return ["SADD", k] + [str(base + i) for i in range(rng.randint(100, 700))]
+    if w < 0.33:
+        return ["SREM", k] + [rand_member(rng) for _ in range(rng.randint(1, 4))]
+    if w < 0.38:
+        return ["SISMEMBER", k, rand_member(rng)]
+    if w < 0.41:
+        return ["SMISMEMBER", k] + [rand_member(rng) for _ in range(rng.randint(1, 4))]
+    if w < 0.45:
+        return ["SCARD", k]
+    if w < 0.50:
+        return ["SMEMBERS", k]
+    if w < 0.54:
+        return ["OBJECT", "ENCODING", k]
+    if w < 0.58:
+        return ["SPOP", k] + ([] if rng.random() < 0.4 else [str(rng.choice([0, 1, 2, 3, 5, 50, 1000]))])
+    if w < 0.63:
+        return ["SRANDMEMBER", k] + ([] if rng.random() < 0.3 else
+                                    [str(rng.choice([0, 1, 2, 3, 5, 50, 1000, -1, -3, -20]))])
+    if w < 0.67:
+        return ["SMOVE", k, rng.choice(keys), rand_member(rng)]
+    if w < 0.71:
+        return ["SINTER"] + ks
+    if w < 0.74:
+        extra = ["LIMIT", str(rng.choice([0, 1, 2, 5]))] if rng.random() < 0.5 else []
+        return ["SINTERCARD", str(len(ks))] + ks + extra
+    if w < 0.77:
+        return ["SINTERSTORE", k] + ks
+    if w < 0.81:
+        return ["SUNION"] + ks
+    if w < 0.84:
+        return ["SUNIONSTORE", k] + ks
+    if w < 0.88:
+        return ["SDIFF"] + ks
+    if w < 0.91:
+        return ["SDIFFSTORE", k] + ks
+    if w < 0.96:
+        opts = []
+        if rng.random() < 0.5:
+            opts += ["MATCH", rng.choice(["*", "1*", "?", "[a-c]", "m:*", "-*"])]
+        if rng.random() < 0.5:
+            opts += ["COUNT", str(rng.choice([1, 2, 5, 100]))]
+        return ["SSCAN", k, "0"] + opts
+    if w < 0.97:
+        return ["DEL", k]
+    if w < 0.98:
+        return ["CONFIG", "SET", "set-max-intset-entries", str(rng.choice([2, 5, 16, 512]))]
+    return [rng.choice(["SADD", "SREM", "SCARD", "SMEMBERS", "SPOP", "SRANDMEMBER",
+                        "SINTERCARD", "SSCAN"]), strkey] + ([rand_member(rng)] if rng.random() < 0.5 else [])
+
+
 def gen(seed, n):
     """n random set commands over the tagged keys (and a string key)."""
     rng = random.Random(seed)
     out = [["SET", STR, "v"]]
     for _ in range(n):
-        k = rng.choice(K)
-        ks = rng.sample(K + ["{s}none"], rng.randint(1, 4))
-        w = rng.random()
-        if w < 0.22:
-            out.append(["SADD", k] + [rand_member(rng) for _ in range(rng.randint(1, 5))])
-        elif w < 0.25:
-            base = rng.randint(-100, 1000)
-            out.append(["SADD", k] + [str(base + i) for i in range(rng.randint(100, 700))])
-        elif w < 0.33:
-            out.append(["SREM", k] + [rand_member(rng) for _ in range(rng.randint(1, 4))])
-        elif w < 0.38:
-            out.append(["SISMEMBER", k, rand_member(rng)])
-        elif w < 0.41:
-            out.append(["SMISMEMBER", k] + [rand_member(rng) for _ in range(rng.randint(1, 4))])
-        elif w < 0.45:
-            out.append(["SCARD", k])
-        elif w < 0.50:
-            out.append(["SMEMBERS", k])
-        elif w < 0.54:
-            out.append(["OBJECT", "ENCODING", k])
-        elif w < 0.58:
-            out.append(["SPOP", k] + ([] if rng.random() < 0.4 else [str(rng.choice([0, 1, 2, 3, 5, 50, 1000]))]))
-        elif w < 0.63:
-            out.append(["SRANDMEMBER", k] + ([] if rng.random() < 0.3 else
-                                             [str(rng.choice([0, 1, 2, 3, 5, 50, 1000, -1, -3, -20]))]))
-        elif w < 0.67:
-            out.append(["SMOVE", k, rng.choice(K), rand_member(rng)])
-        elif w < 0.71:
-            out.append(["SINTER"] + ks)
-        elif w < 0.74:
-            extra = ["LIMIT", str(rng.choice([0, 1, 2, 5]))] if rng.random() < 0.5 else []
-            out.append(["SINTERCARD", str(len(ks))] + ks + extra)
-        elif w < 0.77:
-            out.append(["SINTERSTORE", k] + ks)
-        elif w < 0.81:
-            out.append(["SUNION"] + ks)
-        elif w < 0.84:
-            out.append(["SUNIONSTORE", k] + ks)
-        elif w < 0.88:
-            out.append(["SDIFF"] + ks)
-        elif w < 0.91:
-            out.append(["SDIFFSTORE", k] + ks)
-        elif w < 0.96:
-            opts = []
-            if rng.random() < 0.5:
-                opts += ["MATCH", rng.choice(["*", "1*", "?", "[a-c]", "m:*", "-*"])]
-            if rng.random() < 0.5:
-                opts += ["COUNT", str(rng.choice([1, 2, 5, 100]))]
-            out.append(["SSCAN", k, "0"] + opts)
-        elif w < 0.97:
-            out.append(["DEL", k])
-        elif w < 0.98:
-            out.append(["CONFIG", "SET", "set-max-intset-entries", str(rng.choice([2, 5, 16, 512]))])
-        else:
-            out.append([rng.choice(["SADD", "SREM", "SCARD", "SMEMBERS", "SPOP", "SRANDMEMBER",
-                                    "SINTERCARD", "SSCAN"]), STR] + ([rand_member(rng)] if rng.random() < 0.5 else []))
+        out.append(gen_one(rng))
     out.append(["CONFIG", "SET", "set-max-intset-entries", "512"])
     return out
 
@@ -237,10 +243,16 @@ def ascending_ints(members):
 
 
 class Pair:
-    def __init__(self, t, tess, red, label):
+    """conns: an existing (Tessera, redis-server) pair of RawConns to use
+    instead of new ones. resync_both: after SPOP, rebuild the set on both
+    servers (not only Tessera), so both see the same writes (a caller that
+    compares keyspace notifications needs that)."""
+
+    def __init__(self, t, tess, red, label, conns=None, resync_both=False):
         self.t, self.label = t, label
-        self.ct, self.cr = tess.raw(), red.raw()
+        self.ct, self.cr = conns if conns else (tess.raw(), red.raw())
         self.resp = 2
+        self.resync_both = resync_both
 
     def close(self):
         self.ct.close()
@@ -273,15 +285,17 @@ class Pair:
         return ("scan", sorted(keys))
 
     def resync(self, key):
-        """After SPOP: give Tessera redis-server's members and encoding."""
+        """After SPOP: give Tessera redis-server's members and encoding
+        (with resync_both, rebuild both from redis-server's members)."""
         members = parse(self.cr.cmd("SMEMBERS", key))
-        self.ct.cmd("DEL", key)
-        if members:
-            self.ct.cmd("SADD", key, *members)
-            if self.cr.cmd("OBJECT", "ENCODING", key) == b"$9\r\nhashtable\r\n" and \
-                    self.ct.cmd("OBJECT", "ENCODING", key) != b"$9\r\nhashtable\r\n":
-                self.ct.cmd("SADD", key, "\x00conv")
-                self.ct.cmd("SREM", key, "\x00conv")
+        hashtable = self.cr.cmd("OBJECT", "ENCODING", key) == b"$9\r\nhashtable\r\n"
+        for c in (self.ct, self.cr) if self.resync_both else (self.ct,):
+            c.cmd("DEL", key)
+            if members:
+                c.cmd("SADD", key, *members)
+                if hashtable and c.cmd("OBJECT", "ENCODING", key) != b"$9\r\nhashtable\r\n":
+                    c.cmd("SADD", key, "\x00conv")
+                    c.cmd("SREM", key, "\x00conv")
 
     def step(self, i, cmd):
         name = cmd[0].upper()

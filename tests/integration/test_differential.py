@@ -96,7 +96,13 @@ CMDS = [
     ["COPY", "r4", "r5", "REPLACE"], ["COPY", "nokey", "r6"], ["COPY", "r4", "r6", "FOO"],
     ["COPY", "r4", "r4"], ["GET", "r5"], ["OBJECT", "ENCODING", "r5"], ["SET", "ienc", "123"],
     ["OBJECT", "ENCODING", "ienc"], ["SET", "renc", "x" * 50], ["OBJECT", "ENCODING", "renc"],
-    ["OBJECT", "ENCODING", "nokey"], ["OBJECT", "FOO", "r5"], ["OBJECT"], ["OBJECT", "REFCOUNT", "nokey"],
+    ["OBJECT", "ENCODING", "nokey"], ["OBJECT", "FOO", "r5"],
+    # RENAME / COPY keep the encoding (an APPENDed "12" stays raw, an
+    # INCRBYFLOAT "3" embstr), on one worker and across workers
+    ["SET", "re1", "1"], ["APPEND", "re1", "2"], ["RENAME", "re1", "re2"], ["OBJECT", "ENCODING", "re2"],
+    ["COPY", "re2", "re3"], ["OBJECT", "ENCODING", "re3"], ["COPY", "re2", "{re2}x"],
+    ["OBJECT", "ENCODING", "{re2}x"], ["INCRBYFLOAT", "re4", "3"], ["RENAME", "re4", "re5"],
+    ["OBJECT", "ENCODING", "re5"], ["COPY", "re5", "{re5}y"], ["OBJECT", "ENCODING", "{re5}y"], ["OBJECT"], ["OBJECT", "REFCOUNT", "nokey"],
     ["DBSIZE"], ["KEYS", "r*"], ["KEYS", "nomatch*"], ["KEYS", "m[n]?"],
     ["SCAN", "0", "COUNT", "1000", "MATCH", "r*"], ["SCAN", "x"], ["SCAN", "0", "COUNT", "0"],
     ["SCAN", "0", "FOO"], ["SCAN", "0", "TYPE", "list"],

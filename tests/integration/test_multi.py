@@ -5,7 +5,9 @@
     queuing, +QUEUED, errors that abort (EXECABORT) and errors that do
     not, nesting, WATCH inside MULTI, EXEC/DISCARD without MULTI, WATCH
     broken by another client's write, by a RENAME onto the key, by expiry,
-    by FLUSHALL, and not broken by writes to other keys; UNWATCH; RESET.
+    by FLUSHALL, and not broken by writes to other keys, nor by the
+    deletion of a key that had already expired when watched; UNWATCH;
+    RESET.
   * Bank transfers between accounts on different workers (2 workers,
     standalone): clients move amounts with MULTI/EXEC and with WATCH
     retries; the total stays exact, and readers using MULTI or MGET never
@@ -60,7 +62,10 @@ def watch_broken_by(tes, red, setup, breaker, key="wk"):
         with H.RawConn(port) as a, H.RawConn(port) as b:
             a.cmd("FLUSHALL")
             for c in setup:
-                a.cmd(*c)
+                if c == "sleep":
+                    time.sleep(0.15)
+                else:
+                    a.cmd(*c)
             a.cmd("WATCH", key)
             for c in breaker:
                 if c == "sleep":
@@ -71,6 +76,9 @@ def watch_broken_by(tes, red, setup, breaker, key="wk"):
             a.cmd("SET", "marker", "1")
             out.append(a.cmd("EXEC"))
     return out
+
+
+NO_ACTIVE = ["DEBUG", "SET-ACTIVE-EXPIRE", "0"]
 
 
 def test_differential(tes, red):
@@ -87,10 +95,22 @@ def test_differential(tes, red):
         ("created by another client", [], [["SET", "wk", "1"]]),
         ("SADD", [["SADD", "wk", "a"]], [["SADD", "wk", "b"]]),
         ("SADD of an existing member", [["SADD", "wk", "a"]], [["SADD", "wk", "a"]]),
+        # a key already expired when watched reads as missing: its deletion
+        # (by a read, or FLUSHALL) changes nothing; a write after it does
+        # (active expiry off, so the key is still there when watched)
+        ("expired before WATCH, read", [NO_ACTIVE, ["SET", "wk", "1", "PX", "50"], "sleep"], [["GET", "wk"]]),
+        ("expired before WATCH, FLUSHALL", [NO_ACTIVE, ["SET", "wk", "1", "PX", "50"], "sleep"], [["FLUSHALL"]]),
+        ("expired before WATCH, read, then SET", [NO_ACTIVE, ["SET", "wk", "1", "PX", "50"], "sleep"],
+         [["GET", "wk"], ["SET", "wk", "2"]]),
+        ("expired before WATCH, SET", [NO_ACTIVE, ["SET", "wk", "1", "PX", "50"], "sleep"], [["SET", "wk", "2"]]),
     ]
     for name, setup, breaker in cases:
         rt, rr = watch_broken_by(tes, red, setup, breaker)
         t.eq(rt, rr, "EXEC after WATCH and %s" % name)
+        if name.startswith("expired before WATCH"):
+            t.eq(rt[:1], b"*", "EXEC after WATCH and %s: a reply" % name)
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1")
 
 
 def test_resp3(tes, red):
@@ -208,8 +228,8 @@ def test_cluster_crossslot():
 
 
 def main():
-    tes = H.tessera(PORT_T, threads=2)
-    red = H.redis_server(PORT_R)
+    tes = H.tessera(PORT_T, threads=2, extra=["--enable-debug-command", "yes"] if H.is_dry_run() else [])
+    red = H.redis_server(PORT_R, extra=["--enable-debug-command", "yes"])
     try:
         with H.RawConn(PORT_T) as ct, H.RawConn(PORT_R) as cr:
             t.run(test_differential, ct, cr)

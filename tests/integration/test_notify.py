@@ -9,7 +9,11 @@ bytes against redis-server 7.0.
     __key*__:*) on its own socket; every message the subscriber gets is
     compared in order (channel, pattern and payload), for several class
     settings, with keys spread over both workers.
-  * Lazy and active expiry send "expired"; "new" (class n) on creation.
+  * Lazy and active expiry send "expired"; "new" (class n) on creation;
+    "keymiss" (class m) on reads of missing keys;
+    a write over a key that expired first expires it (SET, MSET); a
+    RENAME/COPY with a missing source and an MSETNX that stops early do
+    not expire the keys Redis does not look at.
 Ports: 22400 (Tessera), 22410 (redis-server).
 """
 import os
@@ -41,6 +45,11 @@ SEQ = [
     ["RENAMENX", "{r}3", "{r}4"], ["COPY", "{r}3", "{r}5"], ["COPY", "{r}3", "{r}4", "REPLACE"],
     ["SET", "{t}a", "1"], ["RENAME", "{t}a", "{t}b"], ["GET", "{k}nokey"], ["SET", "k8", "v", "NX", "GET"],
     ["SET", "k8", "w", "XX", "KEEPTTL"], ["DEL", "k8"],
+    # reads of missing keys: "keymiss" (class m), except OBJECT
+    ["EXISTS", "{k}nokey", "{k}1"], ["TYPE", "nk1"], ["OBJECT", "ENCODING", "nk2"], ["TTL", "nk3"],
+    ["MGET", "{m}1", "{m}nokey"], ["HGET", "nk4", "f"], ["SCARD", "nk5"], ["SINTER", "{m}nA", "{m}nB"],
+    ["STRLEN", "nk6"], ["COPY", "nk7", "nk8"], ["GETDEL", "nk9"], ["SET", "nk10", "v", "GET"], ["INCR", "nk11"],
+    ["SMEMBERS", "nk12"], ["HGETALL", "nk13"], ["TOUCH", "nk14"],
 ]
 
 
@@ -104,7 +113,7 @@ def test_config(tes, red):
 
 
 def test_sequences(tes, red):
-    for value in ["KEA", "K$", "Eg", "KEgx", "KEA", "KEAn", "E$n", ""]:
+    for value in ["KEA", "K$", "Eg", "KEgx", "KEA", "KEAn", "E$n", "KEAm", "Km", "Em", ""]:
         run_sequence(tes, red, value, SEQ)
 
 
@@ -160,6 +169,72 @@ def test_expired(tes, red):
     configure((tes, red), "")
 
 
+def test_write_over_expired(tes, red):
+    """A write to a key that has expired but is still stored (active
+    expiry off) first expires it, as Redis's lookupKeyWrite does:
+    "expired", then "new" and the write's own event; SET KEEPTTL keeps no
+    TTL of the dead key. Plain SET (its fast path) and MSET included."""
+    subs = []
+    for port in (PORT_T, PORT_R):
+        s = H.RawConn(port)
+        s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
+        s.reply()
+        subs.append(s)
+    configure((tes, red), "KEAn")
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        for k in ("{w}1", "{w}2", "{w}3", "w4", "w5"):
+            c.cmd("SET", k, "old", "PX", "1")
+    time.sleep(0.05)
+    for cmd in (["SET", "{w}1", "v"], ["MSET", "{w}2", "a", "{w}3", "b"], ["SET", "w4", "v", "KEEPTTL"],
+                ["TTL", "w4"], ["SET", "w5", "v", "XX"], ["EXISTS", "w5"]):
+        t.eq(tes.cmd(*cmd), red.cmd(*cmd), "reply to %r" % (cmd,))
+    got_t, got_r = drain(subs[0]), drain(subs[1])
+    t.eq(got_t, got_r, "notifications of writes over expired keys")
+    t.check(sum(b"expired" in m for m in got_r) == 10, "5 keys expired (keyspace + keyevent)")
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    for s in subs:
+        s.close()
+    configure((tes, red), "")
+
+
+def test_lookup_order_and_expiry(tes, red):
+    """Which keys a command looks up decides which expired keys it
+    deletes (and notifies): RENAME / RENAMENX / COPY with a missing source
+    never look at the destination; MSETNX stops at the first existing key.
+    Same worker and across workers (notifications of different workers
+    compared as a multiset, as test_cross_worker)."""
+    subs = []
+    for port in (PORT_T, PORT_R):
+        s = H.RawConn(port)
+        s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
+        s.reply()
+        subs.append(s)
+    configure((tes, red), "KEA")
+    dead = ["{d}1", "{d}2", "x1", "x2", "x4", "y1", "k1"]  # x1 x4: one worker; x2 y1 k1... the other
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        for k in dead:
+            c.cmd("SET", k, "old", "PX", "1")
+        c.cmd("SET", "x3", "live")
+    time.sleep(0.05)
+    drain(subs[0]), drain(subs[1])
+    for cmd in (["RENAME", "{d}none", "{d}1"], ["RENAMENX", "{d}none", "{d}1"], ["COPY", "{d}none", "{d}1"],
+                ["RENAME", "nosuch", "k1"], ["RENAMENX", "nosuch", "k1"], ["COPY", "nosuch", "k1"],
+                ["DBSIZE"], ["MSETNX", "x1", "a", "y1", "b", "x3", "c", "x2", "d", "x4", "e"], ["DBSIZE"]):
+        t.eq(tes.cmd(*cmd), red.cmd(*cmd), "reply to %r" % (cmd,))
+    got_t, got_r = drain(subs[0]), drain(subs[1])
+    t.eq(sorted(got_t), sorted(got_r), "only x1 and y1 expired (looked up before x3)")
+    t.eq(len(got_r), 4, "redis-server: x1, y1 expired")
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        c.cmd("FLUSHALL")
+    for s in subs:
+        s.close()
+    configure((tes, red), "")
+
+
 def main():
     tes = H.tessera(PORT_T, threads=2, extra=["--enable-debug-command", "yes"] if H.is_dry_run() else [])
     red = H.redis_server(PORT_R, extra=["--enable-debug-command", "yes"])
@@ -169,6 +244,8 @@ def main():
             t.run(test_sequences, ct, cr)
             t.run(test_cross_worker, ct, cr)
             t.run(test_expired, ct, cr)
+            t.run(test_write_over_expired, ct, cr)
+            t.run(test_lookup_order_and_expiry, ct, cr)
     finally:
         tes.stop()
         red.stop()

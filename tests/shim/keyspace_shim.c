@@ -52,6 +52,13 @@ kss_set_str(kss_t *ks, uint16_t slot, const char *k, size_t klen, const char *v,
 }
 
 void
+kss_set_str_noint(kss_t *ks, uint16_t slot, const char *k, size_t klen, const char *v, size_t vlen,
+                  int64_t expire_ms)
+{
+    ks_set_str_noint(ks, slot, mk(k, klen), mk(v, vlen), expire_ms);
+}
+
+void
 kss_set_int(kss_t *ks, uint16_t slot, const char *k, size_t klen, long long v, int64_t expire_ms)
 {
     ks_set_int(ks, slot, mk(k, klen), v, expire_ms);

@@ -31,6 +31,9 @@ void kss_set_clock(kss_t *ks, int64_t now_ms);
 
 void kss_set_str(kss_t *ks, uint16_t slot, const char *k, size_t klen, const char *v, size_t vlen,
                  int64_t expire_ms);
+/* ks_set_str_noint: never ENC_INT (INCRBYFLOAT's results). */
+void kss_set_str_noint(kss_t *ks, uint16_t slot, const char *k, size_t klen, const char *v, size_t vlen,
+                       int64_t expire_ms);
 void kss_set_int(kss_t *ks, uint16_t slot, const char *k, size_t klen, long long v, int64_t expire_ms);
 /* Lookup with flags; copies the value (up to cap bytes) and its length.
  * Returns false when missing (or expired and lazily deleted). */

@@ -583,6 +583,37 @@ TEST(Keyspace, ValueDupRoundTrip)
     EXPECT_EQ(kss_count(b), 3u);
 }
 
+// RENAME and COPY (kv_value_dup + ks_set_value) keep a string's encoding,
+// as Redis does (RENAME moves the object, COPY's dupStringObject keeps
+// it): an APPENDed "12" stays raw and INCRBYFLOAT's "3" stays embstr,
+// although both read as integers.
+TEST(Keyspace, CopyKeepsStringEncoding)
+{
+    KS a, b;
+    kss_set_int(a, 10, "n", 1, 1, KSS_EXPIRE_NONE);
+    ASSERT_EQ(kss_append(a, 10, "n", 1, "2", 1), 2u);
+    ASSERT_EQ(enc(a, 10, "n"), KSS_ENC_RAW);
+    kss_set_str_noint(a, 10, "f", 1, "3", 1, KSS_EXPIRE_NONE);
+    ASSERT_EQ(enc(a, 10, "f"), KSS_ENC_EMBSTR);
+    set(a, 10, "i", "42");
+    ASSERT_TRUE(kss_copy(a, 10, "n", 1, b, 20, "n2", 2, KSS_EXPIRE_NONE));
+    ASSERT_TRUE(kss_copy(a, 10, "f", 1, b, 20, "f2", 2, T0 + 5));
+    ASSERT_TRUE(kss_copy(a, 10, "i", 1, b, 20, "i2", 2, KSS_EXPIRE_NONE));
+    ASSERT_TRUE(kss_copy(a, 10, "n", 1, a, 10, "f", 1, KSS_EXPIRE_NONE)); // over an existing key
+    EXPECT_EQ(enc(b, 20, "n2"), KSS_ENC_RAW);
+    EXPECT_EQ(get_big(b, 20, "n2"), "12");
+    EXPECT_EQ(enc(b, 20, "f2"), KSS_ENC_EMBSTR);
+    EXPECT_EQ(get_big(b, 20, "f2"), "3");
+    EXPECT_EQ(kss_expire(b, 20, "f2", 2), T0 + 5);
+    EXPECT_EQ(enc(b, 20, "i2"), KSS_ENC_INT);
+    EXPECT_EQ(enc(a, 10, "f"), KSS_ENC_RAW);
+    EXPECT_EQ(get_big(a, 10, "f"), "12");
+    // the raw copy is a real buffer: appending to it works
+    EXPECT_EQ(kss_append(b, 20, "n2", 2, "34", 2), 4u);
+    EXPECT_EQ(get_big(b, 20, "n2"), "1234");
+    EXPECT_EQ(get_big(a, 10, "n"), "12");
+}
+
 TEST(Keyspace, StatsIdleFreq)
 {
     KS ks;
