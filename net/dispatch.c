@@ -32,7 +32,6 @@
 #include "net/net_int.h"
 
 #define MAX_HOPS 8
-#define MAX_KEYS_ON_STACK 64
 
 /* ---- Request pool (origin-owned) ---- */
 
@@ -112,20 +111,6 @@ req_copy_args(struct req *r, int argc, const struct sv *argv)
     r->argv = v;
     r->argc = argc;
 }
-
-static void
-fifo_push(struct conn *c, struct req *r)
-{
-    r->next = NULL;
-    if (c->fifo_tail)
-        c->fifo_tail->next = r;
-    else
-        c->fifo_head = r;
-    c->fifo_tail = r;
-    c->pending++;
-}
-
-static void tx_req_start(struct worker *w, struct conn *c, struct req *r);
 
 /* ---- Replies released in order ---- */
 
@@ -332,74 +317,6 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     cmdstats_call(&w->shard.cstats, ctx->cmd, dur, failed);
     observe(&w->shard, cl_for_log, ctx->argc, ctx->argv, dur);
     return ctx->forward_to;
-}
-
-/* ---- Waiting for transactions (tx.h) ----
- *
- * A message that must not run while a cross-worker transaction holds
- * intents here (a command on its keys; a fan-out part, which must not
- * overtake what waits) is parked, and every parked message runs again, in
- * arrival order, whenever intents are dropped on this worker. */
-void
-dispatch_tx_park(struct worker *w, struct wmsg *m)
-{
-    m->next = NULL;
-    if (w->tx_wait_tail)
-        w->tx_wait_tail->next = m;
-    else
-        w->tx_wait_head = m;
-    w->tx_wait_tail = m;
-}
-
-/* tx_locks_released: retry what waited; what still conflicts parks again. */
-void
-dispatch_tx_released(struct shard *sh)
-{
-    struct worker *w = sh->runtime;
-    struct wmsg *m = w->tx_wait_head;
-    w->tx_wait_head = w->tx_wait_tail = NULL;
-    while (m) {
-        struct wmsg *next = m->next;
-        m->run(w, m);
-        m = next;
-    }
-}
-
-/* A cross-worker transaction ended on its coordinator: its reply goes out
- * in order, and the connection parses again. */
-static void
-tx_req_done(void *arg, const char *reply, size_t len, bool error)
-{
-    struct req *r = arg;
-    struct conn *c = r->conn;
-    struct worker *w = c->w;
-    ts_buf_append(&r->reply, reply, len);
-    c->tx_active = false;
-    conn_hold(c);
-    dispatch_finished(w, c, r);
-    conn_release(w, c);
-}
-
-/* Start the transaction of request r, which is now first in its
- * connection's FIFO: everything the connection sent before it has run, so
- * its effects come after theirs on every worker. */
-static void
-tx_req_start(struct worker *w, struct conn *c, struct req *r)
-{
-    if (r->txp) { /* prepared by the command (EXEC, WATCH) */
-        struct tx *t = r->txp;
-        r->txp = NULL;
-        r->tx_pending = false;
-        tx_launch(t, tx_req_done, r);
-        return;
-    }
-    int idxbuf[MAX_KEYS_ON_STACK];
-    int *idx = r->argc <= MAX_KEYS_ON_STACK ? idxbuf : ts_malloc(sizeof(int) * (size_t)r->argc);
-    int nk = cmd_get_keys(r->cmd, r->argc, r->argv, idx, TS_MAX(r->argc, MAX_KEYS_ON_STACK));
-    r->tx_pending = false;
-    tx_start(&w->shard, r->cmd, r->argc, r->argv, idx, nk, r->resp, r->cflags, tx_req_done, r);
-    if (idx != idxbuf)
-        ts_free(idx);
 }
 
 /* ---- Slots moving between workers (core/slot_move.h) ----
@@ -616,67 +533,6 @@ reply_error_ordered(struct worker *w, struct conn *c, const char *msg)
         conn_mark_output(w, c);
 }
 
-/* Take back what the command being run wrote into the current block (its
- * reply is dropped: CLIENT REPLY OFF, or it went elsewhere). Only commands
- * with small replies (CLIENT REPLY, forwarding ones that wrote nothing) get
- * here unsuppressed; if the block they wrote into was sealed first, their
- * reply starts the fresh block, at 0. */
-static inline void
-out_rollback(struct conn *c, size_t mark, size_t nblocks)
-{
-    c->ob.cur.len = (c->ob.nblocks == nblocks && mark <= c->ob.cur.len) ? mark : 0;
-}
-
-/* Inside MULTI: queue the command, answering +QUEUED (or the error that
- * flags the transaction) in order. */
-static void
-multi_queue_ordered(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, const struct sv *argv,
-                    bool multi_worker, bool suppress)
-{
-    struct req *r = NULL;
-    struct reply rep;
-    size_t mark = 0, nblocks = c->ob.nblocks;
-    if (c->fifo_head) {
-        r = req_borrow(w);
-        r->conn = c;
-        r->origin = w->id;
-        fifo_push(c, r);
-        reply_init(&rep, &r->reply, c->cl.resp);
-        r->suppress = suppress;
-    } else if (suppress) { /* a small reply in the current block, taken back below */
-        mark = c->ob.cur.len;
-        reply_init(&rep, &c->ob.cur, c->cl.resp);
-    } else {
-        reply_init_obuf(&rep, &c->ob, c->cl.resp);
-    }
-    multi_queue(&c->cl, cmd, argc, argv, &rep, multi_worker);
-    if (rep.error) {
-        w->shard.stats.errors++;
-        cmdstats_error(&w->shard.cstats, rep.out->data + rep.err_at + 1, rep.out->len - rep.err_at - 1);
-        cmdstats_rejected(&w->shard.cstats, cmd);
-    }
-    if (r) {
-        r->done = true;
-    } else {
-        if (suppress)
-            out_rollback(c, mark, nblocks);
-        conn_mark_output(w, c);
-    }
-}
-
-/* A command prepared a transaction (cmd_tx): it starts once the
- * connection's earlier commands have run (tx_req_start), and the
- * connection parses nothing more until it is over. */
-static void
-launch_cmd_tx(struct worker *w, struct conn *c, struct req *r, struct tx *t)
-{
-    c->tx_active = true;
-    r->txp = t;
-    r->tx_pending = true;
-    if (c->fifo_head == r)
-        tx_req_start(w, c, r);
-}
-
 static void
 reply_unknown_command(struct worker *w, struct conn *c, int argc, const struct sv *argv)
 {
@@ -685,20 +541,6 @@ reply_unknown_command(struct worker *w, struct conn *c, int argc, const struct s
     reply_error_ordered(w, c, msg);
 }
 
-/* ---- CLIENT PAUSE ---- */
-
-/* Does the current pause hold this command? WRITE pauses commands that
- * write or may replicate; ALL pauses everything, as in Redis 7.0. */
-static bool
-pause_applies(struct worker *w, const struct cmd_def *cmd)
-{
-    int type = __atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE);
-    if (type == PAUSE_NONE || w->shard.now_ms >= __atomic_load_n(&g_pause.end_ms, __ATOMIC_RELAXED))
-        return false;
-    return type == PAUSE_ALL || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE));
-}
-
-static void process_command(struct worker *w, struct conn *c, int argc, struct sv *argv);
 
 /* (P|S)(UN)SUBSCRIBE answer with pushes, which Redis sends whatever
  * CLIENT REPLY says. */
@@ -720,62 +562,6 @@ reply_subscribed_context(struct worker *w, struct conn *c, const struct cmd_def 
     cmdstats_rejected(&w->shard.cstats, cmd);
 }
 
-/* The paused request stays first in its connection's FIFO; the connection
- * parses nothing more until the pause ends (pause_release). Like Redis,
- * INFO counts such a client in blocked_clients while it waits. */
-static void
-pause_park(struct worker *w, struct conn *c, struct req *r)
-{
-    c->paused = true;
-    w->shard.stats.blocked_clients++;
-    r->wait_next = NULL;
-    if (w->paused_tail)
-        w->paused_tail->wait_next = r;
-    else
-        w->paused_head = r;
-    w->paused_tail = r;
-}
-
-/* Called every loop turn while something is paused here: once the pause is
- * over, run the held commands as if they had just arrived. */
-void
-dispatch_pause_release(struct worker *w)
-{
-    struct req *r = w->paused_head;
-    if (!r || pause_applies(w, r->cmd))
-        return;
-    w->paused_head = w->paused_tail = NULL;
-    while (r) {
-        struct req *next = r->wait_next;
-        struct conn *c = r->conn;
-        /* Take the request out of the FIFO (it is the last entry: the
-         * connection parsed nothing after it) and process it afresh. */
-        struct req **pp = &c->fifo_head;
-        while (*pp != r)
-            pp = &(*pp)->next;
-        *pp = NULL;
-        c->fifo_tail = NULL;
-        for (struct req *q = c->fifo_head; q; q = q->next)
-            c->fifo_tail = q;
-        c->pending--;
-        c->paused = false;
-        w->shard.stats.blocked_clients--;
-        conn_hold(c);
-        if (!c->closing) {
-            if (r->skip_reply)
-                c->cl.reply_mode = REPLY_SKIP_NEXT;
-            struct conn *prev_feeder = w->feeder;
-            w->feeder = c;
-            process_command(w, c, r->argc, r->argv);
-            w->feeder = prev_feeder;
-            dispatch_deliver(w, c);
-        }
-        req_return(w, r);
-        conn_release(w, c);
-        r = next;
-    }
-}
-
 /* After a local command ran: whether its reply is dropped by CLIENT REPLY
  * OFF or SKIP. A REPLY_ON_ACK left by the command (CLIENT REPLY ON) keeps
  * its reply and becomes REPLY_ON. */
@@ -790,255 +576,163 @@ reply_dropped(struct client *cl, bool skip_this)
 }
 
 
-/* Route and run one command of connection c. */
-static void
-process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
+/* The keys decide where cmd runs: *slotp gets the first key's slot and
+ * *targetp its worker (ROUTE_KEYS). Returns true when the command was dealt
+ * with here: a cluster redirection, CROSSSLOT, queued inside MULTI, or a
+ * transaction across workers started (tx.h). */
+static bool
+route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv,
+           uint32_t route_flags, bool queue_it, bool suppress, int *slotp, int *targetp)
 {
     struct client *cl = &c->cl;
-    c->asking_now = false;
-    const struct cmd_def *cmd = cmd_lookup(argv[0]);
-    const struct cmd_def *parent = NULL;
     char msg[256];
-    if (unlikely(cmd == NULL)) {
-        reply_unknown_command(w, c, argc, argv);
-        return;
-    }
-    if (unlikely(cmd->flags & CMD_CONTAINER) && argc >= 2) {
-        const struct cmd_def *sub = cmd_lookup_sub(cmd, argv[1]);
-        if (sub == NULL) {
-            char up[64];
-            size_t n = TS_MIN(strlen(cmd->name), sizeof(up) - 1);
-            for (size_t i = 0; i < n; i++)
-                up[i] = (char)(cmd->name[i] >= 'a' && cmd->name[i] <= 'z' ? cmd->name[i] - 32 : cmd->name[i]);
-            up[n] = '\0';
-            snprintf(msg, sizeof(msg), "ERR unknown subcommand '%.*s'. Try %s HELP.",
-                     (int)TS_MIN(argv[1].len, (size_t)128), argv[1].ptr, up);
-            reply_error_ordered(w, c, msg);
-            return;
-        }
-        if (!cmd_arity_ok(sub, argc)) {
-            snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s|%s' command", cmd->name, sub->name);
-            reply_error_ordered(w, c, msg);
-            cmdstats_rejected(&w->shard.cstats, sub);
-            return;
-        }
-        parent = cmd;
-        cmd = sub;
-    } else if (unlikely(!cmd_arity_ok(cmd, argc))) {
-        snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s' command", cmd->name);
-        reply_error_ordered(w, c, msg);
-        cmdstats_rejected(&w->shard.cstats, cmd);
-        return;
-    }
-    if (unlikely(!(cl->flags & CL_AUTHENTICATED)) && !(cmd->flags & CMD_NO_AUTH)) {
-        reply_error_ordered(w, c, "NOAUTH Authentication required.");
-        cmdstats_rejected(&w->shard.cstats, cmd);
-        return;
-    }
-    /* RESP2 subscribed context: only the pub/sub commands, PING, QUIT and
-     * RESET. Redis checks it after the cluster redirection, so in cluster
-     * mode a command with keys is checked after the routing below. */
-    bool ps_reject = unlikely(cl->flags & CL_PUBSUB) && cl->resp == 2 && !(cmd->flags & CMD_SUBSCRIBED_OK);
-    if (unlikely(ps_reject) && !(g_server.cluster_mode && cmd->route != ROUTE_LOCAL)) {
-        reply_subscribed_context(w, c, cmd, parent);
-        return;
-    }
-
-    /* CLIENT REPLY: a SKIP set by the previous command applies to this one;
-     * OFF is judged after the command ran, so CLIENT REPLY ON answers. */
-    bool skip_this = cl->reply_mode == REPLY_SKIP_NEXT || cl->reply_mode == REPLY_SKIP;
-    if (unlikely(skip_this))
-        cl->reply_mode = REPLY_ON;
-    bool suppress = unlikely(skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd);
-
-    /* CLIENT PAUSE: hold the command (and the connection) until it ends. */
-    if (unlikely(__atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE) != PAUSE_NONE) && pause_applies(w, cmd)) {
-        struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
-        r->skip_reply = skip_this;
-        pause_park(w, c, r);
-        return;
-    }
-
-    /* ASKING is one-shot: it covers this command only (MULTI will extend
-     * it). Commands flagged CMD_ASKING (RESTORE-ASKING) imply it. */
-    uint32_t route_flags = cl->flags | ((cmd->flags & CMD_ASKING) ? CL_ASKING : 0);
-    /* Shard channels (SSUBSCRIBE, SPUBLISH, ...) are served by the owner's
-     * replicas too, as if READONLY: Redis's rule for pubsubshard commands. */
-    if (cmd->route == ROUTE_LOCAL_KEYS)
-        route_flags |= CL_READONLY;
-    c->asking_now = (route_flags & CL_ASKING) != 0;
-    if (unlikely(cl->flags & CL_ASKING) && strcmp(cmd->name, "asking") != 0)
-        cl->flags &= ~(uint32_t)CL_ASKING;
-
-    cl->last_cmd = parent ? parent->name : cmd->name;
-    cl->last_sub = parent ? cmd->name : NULL;
-    cl->last_ms = w->shard.now_ms;
-    cl->tot_cmds++;
-    if (unlikely(__atomic_load_n(&g_monitor_count, __ATOMIC_RELAXED)) &&
-        !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
-        monitor_feed(&w->shard, cl, argc, argv);
-
-    /* Inside MULTI, commands are queued once they pass the checks above
-     * and the cluster's below (a refused one flags the transaction). */
-    bool queue_it = unlikely(cl->multi != NULL) && multi_active(cl) && !(cmd->flags & CMD_TX_CONTROL);
-
-    /* Routing. */
-    int slot = -1;
-    int target = w->id;
-    if (cmd->route != ROUTE_LOCAL) {
-        int idxbuf[MAX_KEYS_ON_STACK];
-        int *idx = idxbuf;
-        int maxk = (argc < MAX_KEYS_ON_STACK) ? MAX_KEYS_ON_STACK : argc;
-        if (maxk > MAX_KEYS_ON_STACK)
-            idx = ts_malloc(sizeof(int) * (size_t)maxk);
-        int nk = cmd_get_keys(cmd, argc, argv, idx, maxk);
-        if (nk > 0) {
-            slot = prefetch_slot_of(&w->hints, argv[idx[0]]);
-            if (cmd->route == ROUTE_KEYS) /* ROUTE_LOCAL_KEYS runs here whatever the slot */
-                target = slotmap_worker((uint16_t)slot);
-            bool multi_worker = false;
-            /* Redis checks the first key's slot for an owner before it looks
-             * at the other keys: an unowned first slot beats CROSSSLOT. */
-            if (g_server.cluster_mode) {
-                const struct cluster_snap *snap = cluster_snap_get();
-                if (snap && snap->owner[slot] < 0) {
-                    if (idx != idxbuf)
-                        ts_free(idx);
-                    reply_error_ordered(w, c, "CLUSTERDOWN Hash slot not served");
-                    return;
-                }
+    int slot = -1, target = w->id;
+    int idxbuf[MAX_KEYS_ON_STACK];
+    int *idx = idxbuf;
+    int maxk = (argc < MAX_KEYS_ON_STACK) ? MAX_KEYS_ON_STACK : argc;
+    if (maxk > MAX_KEYS_ON_STACK)
+        idx = ts_malloc(sizeof(int) * (size_t)maxk);
+    int nk = cmd_get_keys(cmd, argc, argv, idx, maxk);
+    if (nk > 0) {
+        slot = prefetch_slot_of(&w->hints, argv[idx[0]]);
+        if (cmd->route == ROUTE_KEYS) /* ROUTE_LOCAL_KEYS runs here whatever the slot */
+            target = slotmap_worker((uint16_t)slot);
+        bool multi_worker = false;
+        /* Redis checks the first key's slot for an owner before it looks
+         * at the other keys: an unowned first slot beats CROSSSLOT. */
+        if (g_server.cluster_mode) {
+            const struct cluster_snap *snap = cluster_snap_get();
+            if (snap && snap->owner[slot] < 0) {
+                if (idx != idxbuf)
+                    ts_free(idx);
+                reply_error_ordered(w, c, "CLUSTERDOWN Hash slot not served");
+                return true;
             }
-            for (int i = 1; i < nk; i++) {
-                int s = slot_of_sv(argv[idx[i]]);
-                if (s == slot)
-                    continue;
-                if (g_server.cluster_mode) {
-                    if (idx != idxbuf)
-                        ts_free(idx);
-                    reply_error_ordered(w, c, ERR_CROSSSLOT);
-                    return;
-                }
-                if (cmd->route == ROUTE_KEYS && slotmap_worker((uint16_t)s) != target)
-                    multi_worker = true;
-            }
+        }
+        for (int i = 1; i < nk; i++) {
+            int s = slot_of_sv(argv[idx[i]]);
+            if (s == slot)
+                continue;
             if (g_server.cluster_mode) {
-                struct ts_buf eb = {0};
-                struct reply er;
-                reply_init(&er, &eb, cl->resp);
-                if (cluster_route(cluster_snap_get(), (uint16_t)slot, (cmd->flags & CMD_WRITE) != 0, route_flags,
-                                  &er)) {
-                    /* -MOVED / -ASK / -CLUSTERDOWN: strip "-" and CRLF */
-                    eb.data[eb.len - 2] = '\0';
-                    if (idx != idxbuf)
-                        ts_free(idx);
-                    reply_error_ordered(w, c, eb.data + 1);
-                    ts_buf_free(&eb);
-                    return;
-                }
+                if (idx != idxbuf)
+                    ts_free(idx);
+                reply_error_ordered(w, c, ERR_CROSSSLOT);
+                return true;
+            }
+            if (cmd->route == ROUTE_KEYS && slotmap_worker((uint16_t)s) != target)
+                multi_worker = true;
+        }
+        if (g_server.cluster_mode) {
+            struct ts_buf eb = {0};
+            struct reply er;
+            reply_init(&er, &eb, cl->resp);
+            if (cluster_route(cluster_snap_get(), (uint16_t)slot, (cmd->flags & CMD_WRITE) != 0, route_flags,
+                              &er)) {
+                /* -MOVED / -ASK / -CLUSTERDOWN: strip "-" and CRLF */
+                eb.data[eb.len - 2] = '\0';
+                if (idx != idxbuf)
+                    ts_free(idx);
+                reply_error_ordered(w, c, eb.data + 1);
                 ts_buf_free(&eb);
+                return true;
             }
-            if (unlikely(queue_it)) {
-                if (idx != idxbuf)
-                    ts_free(idx);
-                multi_queue_ordered(w, c, cmd, argc, argv, multi_worker, suppress);
-                return;
-            }
-            if (multi_worker) {
-                if (cmd->tx == NULL) {
-                    if (idx != idxbuf)
-                        ts_free(idx);
-                    snprintf(msg, sizeof(msg),
-                             "ERR '%s' with keys on different worker threads is not supported yet; "
-                             "give the keys one {hash tag}",
-                             cmd->name);
-                    reply_error_ordered(w, c, msg);
-                    return;
-                }
-                /* One transaction across the workers (tx.h), started once
-                 * the connection's earlier commands have run; the
-                 * connection parses nothing more until it is over. */
-                if (idx != idxbuf)
-                    ts_free(idx);
-                struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
-                c->tx_active = true;
-                r->tx_pending = true;
-                if (c->fifo_head == r)
-                    tx_req_start(w, c, r);
-                return;
-            }
-        } else if (nk < 0) {
-            slot = -1; /* syntax error: let the proc report it here */
+            ts_buf_free(&eb);
         }
-        if (idx != idxbuf)
-            ts_free(idx);
-    }
-    if (unlikely(ps_reject)) { /* cluster mode, keys: after the redirection checks */
-        reply_subscribed_context(w, c, cmd, parent);
-        return;
-    }
-    if (unlikely(queue_it)) {
-        multi_queue_ordered(w, c, cmd, argc, argv, false, suppress);
-        return;
-    }
-
-    bool local_cmd = cmd->route != ROUTE_KEYS;
-    if (unlikely(tx_any_locked(&w->shard)) && !local_cmd && target == w->id) {
-        /* Keys here may be locked by a cross-worker command: take the
-         * request path, which waits for the locks when needed. */
-        struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
-        send_req(w, r, w->id);
-        return;
-    }
-    if (unlikely(slot_move_active()) && !local_cmd && target == w->id && slot >= 0) {
-        /* A slot move is in flight: the keys may be on their way here
-         * (hold) or gone (pass on); the request path asks the gate. */
-        int g = gate_slots(w->id, cmd, argc, argv, slot);
-        if (g != SLOT_MOVE_RUN) {
+        if (unlikely(queue_it)) {
+            if (idx != idxbuf)
+                ts_free(idx);
+            multi_queue_ordered(w, c, cmd, argc, argv, multi_worker, suppress);
+            return true;
+        }
+        if (multi_worker) {
+            if (cmd->tx == NULL) {
+                if (idx != idxbuf)
+                    ts_free(idx);
+                snprintf(msg, sizeof(msg),
+                         "ERR '%s' with keys on different worker threads is not supported yet; "
+                         "give the keys one {hash tag}",
+                         cmd->name);
+                reply_error_ordered(w, c, msg);
+                return true;
+            }
+            /* One transaction across the workers (tx.h), started once
+             * the connection's earlier commands have run; the
+             * connection parses nothing more until it is over. */
+            if (idx != idxbuf)
+                ts_free(idx);
             struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
-            send_req(w, r, g >= 0 ? g : w->id);
-            return;
+            c->tx_active = true;
+            r->tx_pending = true;
+            if (c->fifo_head == r)
+                tx_req_start(w, c, r);
+            return true;
         }
+    } else if (nk < 0) {
+        slot = -1; /* syntax error: let the proc report it here */
     }
-    if (target == w->id && c->fifo_head == NULL) {
-        /* Fast path: run now, reply straight into the output block. A
-         * reply that will be dropped (CLIENT REPLY OFF/SKIP) stays in the
-         * current block, so the mark can take it back; otherwise a full
-         * block may be sealed into the list as the reply grows. */
-        size_t mark = c->ob.cur.len, nblocks = c->ob.nblocks;
-        struct reply rep;
-        if (unlikely(suppress))
-            reply_init(&rep, &c->ob.cur, cl->resp);
-        else
-            reply_init_obuf(&rep, &c->ob, cl->resp);
-        struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = argc, .argv = argv, .r = &rep,
-                              .cflags = cl->flags | (c->asking_now ? CL_ASKING : 0),
-                              .client_id = cl->id, .slot = slot};
-        int fwd = exec_here(w, &ctx, cl);
-        if (unlikely(ctx.fanout != NULL)) {
-            out_rollback(c, mark, nblocks);
-            start_fanout(w, c, &ctx, suppress);
-            return;
-        }
-        if (unlikely(ctx.tx != NULL)) {
-            out_rollback(c, mark, nblocks);
-            launch_cmd_tx(w, c, make_req(w, c, cmd, 0, NULL, -1, suppress), ctx.tx);
-            return;
-        }
-        if (unlikely(fwd >= 0 && (fwd != w->id || ctx.forward_slot >= 0))) {
-            out_rollback(c, mark, nblocks);
-            struct req *r = make_req(w, c, cmd, argc, argv, ctx.forward_slot, suppress);
-            send_req(w, r, fwd);
-            return;
-        }
-        if (unlikely(skip_this || cl->reply_mode != REPLY_ON) && reply_dropped(cl, skip_this) &&
-            !replies_are_pushes(cmd))
-            out_rollback(c, mark, nblocks);
-        if (cl->resp != rep.resp) /* HELLO switched protocol */
-            cl->resp = rep.resp;
-        conn_mark_output(w, c);
+    if (idx != idxbuf)
+        ts_free(idx);
+    *slotp = slot;
+    *targetp = target;
+    return false;
+}
+
+/* The fast path: run now on this worker, nothing outstanding, the reply
+ * straight into the output block. A reply that will be dropped (CLIENT
+ * REPLY OFF/SKIP) stays in the current block, so the mark can take it
+ * back; otherwise a full block may be sealed into the list as the reply
+ * grows. A single call site: the compiler inlines it. */
+static void
+run_now(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv, int slot,
+        bool suppress, bool skip_this, bool local_cmd)
+{
+    struct client *cl = &c->cl;
+    /* Fast path: run now, reply straight into the output block. A
+     * reply that will be dropped (CLIENT REPLY OFF/SKIP) stays in the
+     * current block, so the mark can take it back; otherwise a full
+     * block may be sealed into the list as the reply grows. */
+    size_t mark = c->ob.cur.len, nblocks = c->ob.nblocks;
+    struct reply rep;
+    if (unlikely(suppress))
+        reply_init(&rep, &c->ob.cur, cl->resp);
+    else
+        reply_init_obuf(&rep, &c->ob, cl->resp);
+    struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = argc, .argv = argv, .r = &rep,
+                          .cflags = cl->flags | (c->asking_now ? CL_ASKING : 0),
+                          .client_id = cl->id, .slot = slot};
+    int fwd = exec_here(w, &ctx, cl);
+    if (unlikely(ctx.fanout != NULL)) {
+        out_rollback(c, mark, nblocks);
+        start_fanout(w, c, &ctx, suppress);
         return;
     }
+    if (unlikely(ctx.tx != NULL)) {
+        out_rollback(c, mark, nblocks);
+        launch_cmd_tx(w, c, make_req(w, c, cmd, 0, NULL, -1, suppress), ctx.tx);
+        return;
+    }
+    if (unlikely(fwd >= 0 && (fwd != w->id || ctx.forward_slot >= 0))) {
+        out_rollback(c, mark, nblocks);
+        struct req *r = make_req(w, c, cmd, argc, argv, ctx.forward_slot, suppress);
+        send_req(w, r, fwd);
+        return;
+    }
+    if (unlikely(skip_this || cl->reply_mode != REPLY_ON) && reply_dropped(cl, skip_this) &&
+        !replies_are_pushes(cmd))
+        out_rollback(c, mark, nblocks);
+    if (cl->resp != rep.resp) /* HELLO switched protocol */
+        cl->resp = rep.resp;
+    conn_mark_output(w, c);
+    return;
+}
 
+/* Not the fast path: a request in the connection's FIFO, sent to the
+ * slot's worker, or run here behind earlier outstanding replies. */
+static void
+run_as_request(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv, int slot,
+               int target, bool suppress, bool skip_this, bool local_cmd)
+{
+    struct client *cl = &c->cl;
     struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
     if (target != w->id) {
         send_req(w, r, target);
@@ -1079,6 +773,150 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     r->suppress = (skip_this || cl->reply_mode != REPLY_ON) && reply_dropped(cl, skip_this) &&
                   !replies_are_pushes(cmd);
     dispatch_finished(w, c, r);
+}
+
+/* Look the command up (the subcommand for a container) and check its
+ * arity; NULL after answering the error. *parentp is the container, or
+ * NULL. */
+static const struct cmd_def *
+resolve_command(struct worker *w, struct conn *c, int argc, struct sv *argv, const struct cmd_def **parentp)
+{
+    const struct cmd_def *cmd = cmd_lookup(argv[0]);
+    char msg[256];
+    *parentp = NULL;
+    if (unlikely(cmd == NULL)) {
+        reply_unknown_command(w, c, argc, argv);
+        return NULL;
+    }
+    if (unlikely(cmd->flags & CMD_CONTAINER) && argc >= 2) {
+        const struct cmd_def *sub = cmd_lookup_sub(cmd, argv[1]);
+        if (sub == NULL) {
+            char up[64];
+            size_t n = TS_MIN(strlen(cmd->name), sizeof(up) - 1);
+            for (size_t i = 0; i < n; i++)
+                up[i] = (char)(cmd->name[i] >= 'a' && cmd->name[i] <= 'z' ? cmd->name[i] - 32 : cmd->name[i]);
+            up[n] = '\0';
+            snprintf(msg, sizeof(msg), "ERR unknown subcommand '%.*s'. Try %s HELP.",
+                     (int)TS_MIN(argv[1].len, (size_t)128), argv[1].ptr, up);
+            reply_error_ordered(w, c, msg);
+            return NULL;
+        }
+        if (!cmd_arity_ok(sub, argc)) {
+            snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s|%s' command", cmd->name, sub->name);
+            reply_error_ordered(w, c, msg);
+            cmdstats_rejected(&w->shard.cstats, sub);
+            return NULL;
+        }
+        *parentp = cmd;
+        cmd = sub;
+    } else if (unlikely(!cmd_arity_ok(cmd, argc))) {
+        snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s' command", cmd->name);
+        reply_error_ordered(w, c, msg);
+        cmdstats_rejected(&w->shard.cstats, cmd);
+        return NULL;
+    }
+    return cmd;
+}
+
+/* Route and run one command of connection c. */
+void
+process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
+{
+    struct client *cl = &c->cl;
+    c->asking_now = false;
+    const struct cmd_def *parent;
+    const struct cmd_def *cmd = resolve_command(w, c, argc, argv, &parent);
+    if (unlikely(cmd == NULL))
+        return;
+    if (unlikely(!(cl->flags & CL_AUTHENTICATED)) && !(cmd->flags & CMD_NO_AUTH)) {
+        reply_error_ordered(w, c, "NOAUTH Authentication required.");
+        cmdstats_rejected(&w->shard.cstats, cmd);
+        return;
+    }
+    /* RESP2 subscribed context: only the pub/sub commands, PING, QUIT and
+     * RESET. Redis checks it after the cluster redirection, so in cluster
+     * mode a command with keys is checked after the routing below. */
+    bool ps_reject = unlikely(cl->flags & CL_PUBSUB) && cl->resp == 2 && !(cmd->flags & CMD_SUBSCRIBED_OK);
+    if (unlikely(ps_reject) && !(g_server.cluster_mode && cmd->route != ROUTE_LOCAL)) {
+        reply_subscribed_context(w, c, cmd, parent);
+        return;
+    }
+
+    /* CLIENT REPLY: a SKIP set by the previous command applies to this one;
+     * OFF is judged after the command ran, so CLIENT REPLY ON answers. */
+    bool skip_this = cl->reply_mode == REPLY_SKIP_NEXT || cl->reply_mode == REPLY_SKIP;
+    if (unlikely(skip_this))
+        cl->reply_mode = REPLY_ON;
+    bool suppress = unlikely(skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd);
+
+    /* CLIENT PAUSE: hold the command (and the connection) until it ends. */
+    if (unlikely(__atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE) != PAUSE_NONE) && dispatch_pause_applies(w, cmd)) {
+        struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
+        r->skip_reply = skip_this;
+        dispatch_pause_park(w, c, r);
+        return;
+    }
+
+    /* ASKING is one-shot: it covers this command only (MULTI will extend
+     * it). Commands flagged CMD_ASKING (RESTORE-ASKING) imply it. */
+    uint32_t route_flags = cl->flags | ((cmd->flags & CMD_ASKING) ? CL_ASKING : 0);
+    /* Shard channels (SSUBSCRIBE, SPUBLISH, ...) are served by the owner's
+     * replicas too, as if READONLY: Redis's rule for pubsubshard commands. */
+    if (cmd->route == ROUTE_LOCAL_KEYS)
+        route_flags |= CL_READONLY;
+    c->asking_now = (route_flags & CL_ASKING) != 0;
+    if (unlikely(cl->flags & CL_ASKING) && strcmp(cmd->name, "asking") != 0)
+        cl->flags &= ~(uint32_t)CL_ASKING;
+
+    cl->last_cmd = parent ? parent->name : cmd->name;
+    cl->last_sub = parent ? cmd->name : NULL;
+    cl->last_ms = w->shard.now_ms;
+    cl->tot_cmds++;
+    if (unlikely(__atomic_load_n(&g_monitor_count, __ATOMIC_RELAXED)) &&
+        !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        monitor_feed(&w->shard, cl, argc, argv);
+
+    /* Inside MULTI, commands are queued once they pass the checks above
+     * and the cluster's below (a refused one flags the transaction). */
+    bool queue_it = unlikely(cl->multi != NULL) && multi_active(cl) && !(cmd->flags & CMD_TX_CONTROL);
+
+    /* Routing. */
+    int slot = -1;
+    int target = w->id;
+    if (cmd->route != ROUTE_LOCAL &&
+        route_keys(w, c, cmd, argc, argv, route_flags, queue_it, suppress, &slot, &target))
+        return;
+    if (unlikely(ps_reject)) { /* cluster mode, keys: after the redirection checks */
+        reply_subscribed_context(w, c, cmd, parent);
+        return;
+    }
+    if (unlikely(queue_it)) {
+        multi_queue_ordered(w, c, cmd, argc, argv, false, suppress);
+        return;
+    }
+
+    bool local_cmd = cmd->route != ROUTE_KEYS;
+    if (unlikely(tx_any_locked(&w->shard)) && !local_cmd && target == w->id) {
+        /* Keys here may be locked by a cross-worker command: take the
+         * request path, which waits for the locks when needed. */
+        struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+        send_req(w, r, w->id);
+        return;
+    }
+    if (unlikely(slot_move_active()) && !local_cmd && target == w->id && slot >= 0) {
+        /* A slot move is in flight: the keys may be on their way here
+         * (hold) or gone (pass on); the request path asks the gate. */
+        int g = gate_slots(w->id, cmd, argc, argv, slot);
+        if (g != SLOT_MOVE_RUN) {
+            struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+            send_req(w, r, g >= 0 ? g : w->id);
+            return;
+        }
+    }
+    if (target == w->id && c->fifo_head == NULL)
+        run_now(w, c, cmd, argc, argv, slot, suppress, skip_this, local_cmd);
+    else
+        run_as_request(w, c, cmd, argc, argv, slot, target, suppress, skip_this, local_cmd);
 }
 
 static inline __attribute__((always_inline)) long dispatch_input_loop(struct worker *w, struct conn *c,

@@ -302,6 +302,51 @@ void dispatch_tx_park(struct worker *w, struct wmsg *m);
 void dispatch_tx_released(struct shard *sh);
 void dispatch_slot_arrived(int worker);
 
+
+/* ---- Small helpers shared by dispatch.c and dispatch_tx.c ---- */
+#define MAX_KEYS_ON_STACK 64 /* key indexes kept on the stack; more go to the heap */
+static inline void
+fifo_push(struct conn *c, struct req *r)
+{
+    r->next = NULL;
+    if (c->fifo_tail)
+        c->fifo_tail->next = r;
+    else
+        c->fifo_head = r;
+    c->fifo_tail = r;
+    c->pending++;
+}
+
+/* Take back what the command being run wrote into the current block (its
+ * reply is dropped: CLIENT REPLY OFF, or it went elsewhere). Only commands
+ * with small replies (CLIENT REPLY, forwarding ones that wrote nothing) get
+ * here unsuppressed; if the block they wrote into was sealed first, their
+ * reply starts the fresh block, at 0. */
+static inline void
+out_rollback(struct conn *c, size_t mark, size_t nblocks)
+{
+    c->ob.cur.len = (c->ob.nblocks == nblocks && mark <= c->ob.cur.len) ? mark : 0;
+}
+
+
+/* dispatch.c: route and run one command of connection c */
+void process_command(struct worker *w, struct conn *c, int argc, struct sv *argv);
+
+/* dispatch_pause.c */
+/* Does the current CLIENT PAUSE hold this command? */
+bool dispatch_pause_applies(struct worker *w, const struct cmd_def *cmd);
+/* Hold request r (first in c's FIFO) until the pause ends. */
+void dispatch_pause_park(struct worker *w, struct conn *c, struct req *r);
+
+/* dispatch_tx.c */
+/* Start r's cross-worker transaction; r is first in its connection's FIFO. */
+void tx_req_start(struct worker *w, struct conn *c, struct req *r);
+/* A command prepared transaction t (cmd_tx): launch it in order. */
+void launch_cmd_tx(struct worker *w, struct conn *c, struct req *r, struct tx *t);
+/* Inside MULTI: queue a command and answer +QUEUED (or the error) in order. */
+void multi_queue_ordered(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, const struct sv *argv,
+                         bool multi_worker, bool suppress);
+
 /* fanout.c */
 void fanout_launch(struct worker *w, struct req *r, void *fanout);
 /* A deferred command's reply (cmd_defer) goes to request r when it comes. */

@@ -91,7 +91,7 @@ def test_atomic_mset(srv):
         x.join(DURATION + 30)
     t.check(not any(x.is_alive() for x in th), "every client finished (no deadlock)")
     t.eq(torn[:3], [], "MGET never sees half an MSET (%d reads, %d writes)" % (reads[0], writes[0]))
-    t.check(reads[0] > 100 and writes[0] > 100, "enough traffic: %d reads, %d writes" % (reads[0], writes[0]))
+    t.check(reads[0] > 20 and writes[0] > 20, "enough traffic: %d reads, %d writes" % (reads[0], writes[0]))
 
 
 def test_single_key_reads(srv):
@@ -164,7 +164,7 @@ def test_atomic_rename(srv):
         x.join(DURATION + 30)
     t.check(not any(x.is_alive() for x in th), "every client finished (no deadlock)")
     t.eq(bad[:3], [], "each token is in exactly one key at every read")
-    t.check(moves[0] > 50, "tokens moved %d times" % moves[0])
+    t.check(moves[0] > 10, "tokens moved %d times" % moves[0])
     for a, b in pairs:
         t.eq(r.exists(a, b), 1, "token %s/%s still there" % (a, b))
         t.eq(r.get(a) or r.get(b), "token", "token value intact")
@@ -451,7 +451,7 @@ def test_smove_concurrent(srv):
         x.join(DURATION + 30)
     t.check(not any(x.is_alive() for x in th), "every client finished (no deadlock)")
     t.eq(bad[:3], [], "each member in exactly one set at every read (%d checks, %d moves)" % (reads[0], moves[0]))
-    t.check(moves[0] > 50 and reads[0] > 20, "enough traffic: %d moves, %d checks" % (moves[0], reads[0]))
+    t.check(moves[0] > 10 and reads[0] > 5, "enough traffic: %d moves, %d checks" % (moves[0], reads[0]))
     print("      %d SMOVEs moved a member, %d rounds of checks" % (moves[0], reads[0]))
     sa, sb = r.smembers(a), r.smembers(b)
     t.eq((sa | sb, sa & sb), (full, set()), "at the end: all members, none twice")
