@@ -47,11 +47,18 @@ t_lookup_flags(uint32_t cflags)
  * miss for INFO and, on a miss, the "keymiss" event of class m. OBJECT
  * counts without the event (Redis looks up with LOOKUP_NONOTIFY). */
 static inline void
+t_note_miss_event(struct shard *sh, struct sv key)
+{
+    if (unlikely(fx_wants(FX_KEY_MISS)))
+        fx_keymiss(sh, key);
+}
+
+static inline void
 t_note_read(struct shard *sh, struct sv key, bool hit)
 {
     ks_note_hit(sh->ks, hit);
-    if (!hit && unlikely(fx_wants(FX_KEY_MISS)))
-        fx_keymiss(sh, key);
+    if (!hit)
+        t_note_miss_event(sh, key);
 }
 
 /* ---- Per-key helpers (multi-worker split of multi-key commands) ----
