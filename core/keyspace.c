@@ -274,36 +274,17 @@ kv_expired_for_write(const struct ks *ks, const struct kv *e)
     return (e->flags & KV_F_TTL) && ks->owner && ks->owner->now_ms > kv_deadline(e);
 }
 
-/* Store a value under key, overwriting any entry. An entry that is there
- * but logically expired is not overwritten in place: Redis's writers look
- * the key up first (lookupKeyWrite), which deletes it as expired (the
- * "expired" notification, a DEL in the effect stream) and the write then
- * creates the key anew ("new", and no TTL kept by KEEPTTL). The new entry
- * is built before the old one is freed, as v may point into it. */
+/* Insert a new entry for key (not in the table), with v and expire_ms
+ * (KS_EXPIRE_KEEP: none). old, when not NULL, is a logically expired entry
+ * for the same key: it is deleted as expired first (see ks_set_common);
+ * the new entry is built before it is freed, as v may point into it. */
 static struct kv *
-ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valspec *v,
-              int64_t expire_ms)
+ks_insert_new(struct ks *ks, struct kvdict *d, uint16_t slot, uint64_t h, struct sv key,
+              const struct kv_valspec *v, int64_t expire_ms, struct kv *old)
 {
-    struct kvdict *d = slot_dict_get(ks, slot);
-    uint64_t h = ks_hash(key.ptr, key.len);
-    if (kvd_rehashing(d))
-        kvd_rehash(ks, d, 1);
-    struct kv *old = kvd_find(d, key, h);
-    if (old && likely(!kv_expired_for_write(ks, old))) {
-        bool ttl;
-        int64_t dl;
-        if (expire_ms == KS_EXPIRE_KEEP) {
-            ttl = (old->flags & KV_F_TTL) != 0;
-            dl = ttl ? kv_deadline(old) : 0;
-        } else {
-            ttl = expire_ms >= 0;
-            dl = expire_ms;
-        }
-        return kv_rewrite(ks, old, ttl, dl, v);
-    }
     bool ttl = expire_ms >= 0;
     struct kv *e = kv_build(ks, slot, ks_htag(h), key, ttl, expire_ms, v);
-    if (unlikely(old != NULL)) { /* logically expired */
+    if (unlikely(old != NULL)) {
         ks_note_expired(ks, old);
         unlink_free_h(ks, d, old, h);
         d = slot_dict_get(ks, slot); /* the slot's table goes when its last key does */
@@ -315,6 +296,37 @@ ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valsp
     if (unlikely(fx_wants(FX_NEW)) && ks->owner)
         fx_new(ks->owner, kv_key(e));
     return e;
+}
+
+/* Store a value under key, overwriting any entry. An entry that is there
+ * but logically expired is not overwritten in place: Redis's writers look
+ * the key up first (lookupKeyWrite), which deletes it as expired (the
+ * "expired" notification, a DEL in the effect stream) and the write then
+ * creates the key anew ("new", and no TTL kept by KEEPTTL). */
+static struct kv *
+ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valspec *v,
+              int64_t expire_ms)
+{
+    struct kvdict *d = slot_dict_get(ks, slot);
+    uint64_t h = ks_hash(key.ptr, key.len);
+    if (kvd_rehashing(d))
+        kvd_rehash(ks, d, 1);
+    struct kv *old = kvd_find(d, key, h);
+    if (old) {
+        if (unlikely(kv_expired_for_write(ks, old)))
+            return ks_insert_new(ks, d, slot, h, key, v, expire_ms, old);
+        bool ttl;
+        int64_t dl;
+        if (expire_ms == KS_EXPIRE_KEEP) {
+            ttl = (old->flags & KV_F_TTL) != 0;
+            dl = ttl ? kv_deadline(old) : 0;
+        } else {
+            ttl = expire_ms >= 0;
+            dl = expire_ms;
+        }
+        return kv_rewrite(ks, old, ttl, dl, v);
+    }
+    return ks_insert_new(ks, d, slot, h, key, v, expire_ms, NULL);
 }
 
 struct kv *

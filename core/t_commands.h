@@ -43,15 +43,24 @@ t_lookup_flags(uint32_t cflags)
     return (cflags & CL_NO_TOUCH) ? KS_LOOKUP_NOTOUCH : 0;
 }
 
+/* A read lookup of key found nothing: the "keymiss" event of class m, if
+ * enabled (one relaxed load otherwise). */
+static inline void
+t_note_miss_event(struct shard *sh, struct sv key)
+{
+    if (unlikely(fx_wants(FX_KEY_MISS)))
+        fx_keymiss(sh, key);
+}
+
 /* After a read lookup of key (Redis's lookupKeyRead): a keyspace hit or
- * miss for INFO and, on a miss, the "keymiss" event of class m. OBJECT
- * counts without the event (Redis looks up with LOOKUP_NONOTIFY). */
+ * miss for INFO and, on a miss, the "keymiss" event. OBJECT counts
+ * without the event (Redis looks up with LOOKUP_NONOTIFY). */
 static inline void
 t_note_read(struct shard *sh, struct sv key, bool hit)
 {
     ks_note_hit(sh->ks, hit);
-    if (!hit && unlikely(fx_wants(FX_KEY_MISS)))
-        fx_keymiss(sh, key);
+    if (!hit)
+        t_note_miss_event(sh, key);
 }
 
 /* ---- Per-key helpers (multi-worker split of multi-key commands) ----

@@ -67,8 +67,9 @@ cmd_get(struct cmd_ctx *c)
 {
     struct ks *ks = c->sh->ks;
     struct kv *e = ks_lookup(ks, first_slot(c), c->argv[1], c->now_ms, lflags(c));
-    t_note_read(c->sh, c->argv[1], e != NULL);
+    ks_note_hit(ks, e != NULL); /* t_note_read, spelled out for the hot path */
     if (e == NULL) {
+        t_note_miss_event(c->sh, c->argv[1]);
         reply_null(c->r);
         return;
     }
