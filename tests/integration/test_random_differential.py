@@ -25,7 +25,11 @@ sequence asks for it; TTLs are long except in the lazy-expiry step.
 Replies are compared byte for byte except:
   * TTL, PTTL, EXPIRETIME, PEXPIRETIME: the clocks of the two servers are
     read at slightly different moments: equal sign, within 2 s;
-  * KEYS: each server's own hash order, compared sorted;
+  * KEYS: each server's own hash order, compared sorted; SCAN: the cursor
+    and order are each server's own, so the iteration is completed on both
+    and the keys compared as a set, and the "expired" (and, with TYPE,
+    "keymiss") events of the expired keys it deletes are compared as a
+    multiset;
   * hash and set replies in a server's own hash order, and random replies
     (HRANDFIELD, SRANDMEMBER, SPOP): by diff_hash's and diff_set's rules
     (a listpack or intset reply in order, a hashtable one as a multiset;
@@ -94,7 +98,7 @@ FUTURE_S = ["4102444800", "4102444801", "2000000000"]  # EXAT: far in the future
 TTL_CMDS = {"TTL": 2, "PTTL": 2000, "EXPIRETIME": 2, "PEXPIRETIME": 2000}
 UNORDERED = {"SMEMBERS", "SINTER", "SUNION", "SDIFF", "HKEYS", "HVALS", "HGETALL"}
 RANDOM = {"SPOP", "SRANDMEMBER", "HRANDFIELD"}
-NOT_IN_MULTI = RANDOM | {"SSCAN", "HSCAN", "CONFIG", "DBSIZE", "KEYS", "DEBUG"}
+NOT_IN_MULTI = RANDOM | {"SSCAN", "HSCAN", "SCAN", "CONFIG", "DBSIZE", "KEYS", "DEBUG"}
 # Commands with a cross-worker transaction part (cmd_def.tx): in standalone
 # mode their keys may be on different workers.
 TX_OK = {"MSET", "MGET", "MSETNX", "DEL", "UNLINK", "EXISTS", "TOUCH", "RENAME", "RENAMENX", "COPY"}
@@ -341,6 +345,15 @@ class Gen:
             return ["DBSIZE"]
         if w < 0.95 and not in_multi:
             return ["KEYS", rng.choice(["*", "{a}*", "k?", "*3"])]
+        if w < 0.97 and not in_multi:
+            args = ["SCAN", "0"]
+            if rng.random() < 0.5:
+                args += ["MATCH", rng.choice(["*", "{a}*", "k?", "*3", "{b}[12]"])]
+            if rng.random() < 0.3:
+                args += ["TYPE", rng.choice(["string", "hash", "set", "list"])]
+            if rng.random() < 0.5:
+                args += ["COUNT", rng.choice(["1", "3", "100"])]
+            return args
         return rng.choice([["DEL"], ["EXPIRE", k], ["TTL"], ["RENAME", k], ["COPY", k], ["TYPE"],
                            ["PERSIST"], ["OBJECT", "ENCODING"], ["OBJECT", "FOO", k]])
 
@@ -414,6 +427,7 @@ class Seed:
         self.tess, self.red = tess, red
         self.fails = 0
         self.step_no = 0
+        self.unordered_step = False
         self.verbose = os.environ.get("RANDOM_DIFF_VERBOSE") == "1"
         self.stats = {"errors": 0, "commands": 0, "pipelines": 0, "notifications": 0, "multi": 0, "watch_broken": 0, "lazy": 0}
 
@@ -519,7 +533,8 @@ class Seed:
         return msgs
 
     def notifications(self):
-        """Compare what both subscribers got since the last call."""
+        """Compare what both subscribers got since the last call (as a
+        multiset after a SCAN: unordered_step)."""
         mr = self.read_until_pong(self.sr)
         mt = self.read_until_pong(self.st, want=len(mr))
         self.stats["notifications"] += len(mr)
@@ -529,6 +544,9 @@ class Seed:
         # messages of different workers: each worker's in order
         gt, gr = self.by_worker(mt), self.by_worker(mr)
         if gt == gr:
+            t.passed += 1
+            return
+        if self.unordered_step and sorted(mt) == sorted(mr):
             t.passed += 1
             return
         self.fail("notifications differ:\n      tessera %r\n      redis   %r" % (
@@ -592,12 +610,36 @@ class Seed:
             self.absorb(before)
             return
         rt, rr = self.both(cmd)
+        if name == "SCAN":
+            self.scan_step(cmd, rt, rr)
+            return
         if name.startswith("H") and name != "HELLO":
             before = t.failed
             diff_hash._compare(self.hctx, self.step_no, cmd, rt, rr)
             self.absorb(before)
             return
         self.compare(cmd, rt, rr)
+
+    def scan_step(self, cmd, rt, rr):
+        """SCAN: the cursor and the order are each server's own, so the
+        iteration is completed on both and the keys are compared as a set;
+        the expired keys it meets are deleted by both, in each server's own
+        order (this step's notifications are compared as a multiset)."""
+        self.unordered_step = True
+        out = []
+        for conn, rep in ((self.ct, rt), (self.cr, rr)):
+            keys = set()
+            for _ in range(10000):
+                v = parse(rep)
+                if not isinstance(v, list):
+                    keys = rep
+                    break
+                keys.update(v[1])
+                if v[0] == b"0":
+                    break
+                rep = conn.cmd("SCAN", v[0].decode(), *cmd[2:])
+            out.append(sorted(keys) if isinstance(keys, set) else keys)
+        self.eq(out[0], out[1], " ".join(cmd) + " (whole iteration)")
 
     def absorb(self, before):
         """Failures diff_set / diff_hash reported: count them for this seed."""
@@ -746,6 +788,7 @@ class Seed:
                 else:
                     self.config_step()
                 self.notifications()
+                self.unordered_step = False
                 if i % DIGEST_EVERY == DIGEST_EVERY - 1:
                     self.digest()
                 if self.fails >= MAX_FAILS_PER_SEED:
