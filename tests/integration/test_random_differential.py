@@ -413,7 +413,7 @@ class Gen:
             ["HDEL", k, "f1"], ["GET", k], ["EXISTS", k], ["SET", rng.choice(POOL), "elsewhere"],
             ["SETNX", k, "x"], ["GETEX", k, "PERSIST"], ["SET", k, "x", "NX"], ["HSETNX", k, "f0", "z"],
             ["SMOVE", k, k, "1"], ["PEXPIRE", k, "2"],
-        ])
+        ] + ([["FLUSHALL"]] if rng.random() < 0.05 else []))
 
 
 # ---- one seed ----
