@@ -16,7 +16,8 @@ steps to find), pipelines of 2-8 commands (sometimes a whole MULTI ...
 EXEC written at once), and CONFIG SET of the encoding thresholds. Keys come from a small pool, so
 commands collide on keys and types (WRONGTYPE errors are part of the test).
 
-Each server has a subscriber connection (PSUBSCRIBE __key*__:*, with
+Each server has a subscriber connection (PSUBSCRIBE __key*__:*, RESP3
+pushes on a quarter of the seeds, with
 notify-keyspace-events KEA; KEAn or KEAm on some seeds); after every step its
 messages are compared with redis-server's, in order. Active expiry is off
 on both (DEBUG SET-ACTIVE-EXPIRE 0) so expiry happens only where the
@@ -86,12 +87,15 @@ MAX_FAILS_PER_SEED = 8
 # The key pool. Two hash-tag groups (one slot each, on different workers of
 # a 2-worker Tessera: {a} -> slot 15495, {b} -> 3300) and untagged keys on
 # both workers.
-GROUPS = [["{a}1", "{a}2", "{a}3", "{a}4"], ["{b}1", "{b}2", "{b}3", "{b}4"]]
-LOOSE = ["k1", "k2", "k3", "k4"]
+# Long keys (over 255 bytes: the entry's wide key-length form) and the
+# empty key are among them.
+GROUPS = [["{a}1", "{a}2", "{a}3", "{a}" + "L" * 300], ["{b}1", "{b}2", "{b}3", "{b}4"]]
+LOOSE = ["k1", "k2", "k" * 260, "k4", ""]
 POOL = GROUPS[0] + GROUPS[1] + LOOSE
 
 OK = b"+OK\r\n"
-PONG = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+PONG = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"  # PING while subscribed, RESP2
+PONG3 = b"+PONG\r\n"  # and RESP3
 BIG = str(2 ** 63 - 1)
 NEG = str(-(2 ** 63))
 FUTURE_S = ["4102444800", "4102444801", "2000000000"]  # EXAT: far in the future
@@ -117,6 +121,11 @@ def worker_of(key):
 
 def parse(raw):
     return diff_set.parse(raw)
+
+
+def parse_msg(raw):
+    """A subscriber's message, a RESP2 array or a RESP3 push."""
+    return parse(b"*" + raw[1:] if raw[:1] == b">" else raw)
 
 
 def split_elems(raw):
@@ -214,6 +223,8 @@ class Gen:
             return "x" * rng.choice([43, 44, 45, 60, 100])
         if r < 0.55:
             return ""
+        if r < 0.57:
+            return rng.choice(["a\x00b\r\nc", "\r\n", "\xff\xfe", " "])
         return "v%d" % rng.randrange(20)
 
     def ttl_opt(self):
@@ -497,7 +508,12 @@ class Seed:
                     raise RuntimeError("set-up %r: %r" % (cmd, r))
             if self.resp == 3:
                 c.cmd("HELLO", "3")
+        sub_resp3 = rng.random() < 0.25  # messages as RESP3 pushes
+        self.stats["resp3_subscriber"] = int(sub_resp3)
+        self.stats["resp3_client"] = int(self.resp == 3)
         for s in (self.st, self.sr):
+            if sub_resp3:
+                s.cmd("HELLO", "3")
             s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
             s.reply()
         mt, mr = Mirror(self.ct, self.cr), Mirror(self.cr, self.ct)
@@ -516,7 +532,7 @@ class Seed:
         s.send(H.encode("PING"))
         while True:
             r = s.reply()
-            if r == PONG:
+            if r in (PONG, PONG3):
                 break
             msgs.append(r)
         if want is not None and len(msgs) < want:
@@ -554,7 +570,7 @@ class Seed:
 
     @staticmethod
     def short(m):
-        v = parse(m)
+        v = parse_msg(m)
         if isinstance(v, list) and len(v) == 4:
             return (v[2].decode("latin1"), v[3].decode("latin1"))
         return m
@@ -563,7 +579,7 @@ class Seed:
     def by_worker(msgs):
         groups = {}
         for m in msgs:
-            v = parse(m)
+            v = parse_msg(m)
             if isinstance(v, list) and len(v) == 4:
                 ch, payload = v[2], v[3]
                 key = ch.split(b":", 1)[1] if ch.startswith(b"__keyspace@") else payload
