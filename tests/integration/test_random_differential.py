@@ -694,7 +694,7 @@ class Seed:
                 if self.cluster:
                     cmd = [group[0] if a in POOL else a for a in cmd]
             elif r < 0.06:
-                cmd = rng.choice([["MULTI"], ["WATCH", (group or POOL)[0]]])
+                cmd = rng.choice([["MULTI"], ["WATCH", (group or POOL)[0]], ["PING"], ["ECHO", "e"]])
             else:
                 cmd = self.gen.group_cmd(group) if self.cluster else self.gen.data_cmd(True)
             rt, rr = self.both(cmd)
@@ -779,7 +779,9 @@ class Seed:
         rng = self.rng
         cmd = rng.choice([["CONFIG", "SET", "hash-max-listpack-entries", rng.choice(["2", "4", "16", "512"])],
                           ["CONFIG", "SET", "hash-max-listpack-value", rng.choice(["4", "16", "64"])],
-                          ["CONFIG", "SET", "set-max-intset-entries", rng.choice(["2", "8", "512"])]])
+                          ["CONFIG", "SET", "set-max-intset-entries", rng.choice(["2", "8", "512"])],
+                          ["CONFIG", "SET", "notify-keyspace-events",
+                           rng.choice(["KEA", "KEAn", "KEAm", "Kg$", "Eshx", "KEAnm"])]])
         self.compare(cmd, *self.both(cmd))
 
     def digest(self):
