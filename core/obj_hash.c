@@ -189,8 +189,10 @@ hash_exists(const struct hobj *h, struct sv field)
 /* As Redis's hashTypeSet: a string too long for the listpack converts
  * first (HINCRBYFLOAT can produce long values without a prior
  * hash_prepare_set), an update replaces the value in place (the field keeps
- * its position), a new field is appended, and passing the entry limit
- * converts afterwards. */
+ * its position), a new field is appended, and being past the entry limit
+ * converts afterwards -- after an update too, so a listpack left longer
+ * than a limit lowered since (CONFIG SET hash-max-listpack-entries)
+ * converts on its next HSET / HINCRBY of an existing field, as in Redis. */
 bool
 hash_set(struct hobj **hp, struct sv field, struct sv val)
 {
@@ -204,16 +206,17 @@ hash_set(struct hobj **hp, struct sv field, struct sv val)
         return sdict_set(hash_sdict(*hp), field, val);
     uint8_t *lp = hlp(*hp);
     uint8_t *p = hash_lp_find(lp, field);
+    bool added = p == NULL;
     if (p) {
-        *hp = (struct hobj *)lp_insert(lp, lp_next(lp, p), LP_REPLACE, val.ptr, val.len, NULL);
-        return false;
+        lp = lp_insert(lp, lp_next(lp, p), LP_REPLACE, val.ptr, val.len, NULL);
+    } else {
+        lp = lp_append(lp, field.ptr, field.len);
+        lp = lp_append(lp, val.ptr, val.len);
     }
-    lp = lp_append(lp, field.ptr, field.len);
-    lp = lp_append(lp, val.ptr, val.len);
     *hp = (struct hobj *)lp;
     if ((long long)(lp_length(lp) / 2) > hash_max_entries())
         hash_convert(hp);
-    return true;
+    return added;
 }
 
 bool

@@ -233,19 +233,56 @@ struct scan_visit {
     bool has_pattern;
     int type;
     long n;
+    struct shard *sh;
+    int64_t now_ms;
+    struct ts_buf dead; /* expired keys met, each as a u32 length + bytes */
 };
 
+/* One entry of a scanned bucket, expired ones included (the scan runs with
+ * a time before every deadline). Redis filters the keys a SCAN call
+ * collected in this order: MATCH; TYPE, through a read lookup (a hit, or
+ * for an expired key its deletion, a miss and "keymiss"); then an expired
+ * key is deleted ("expired"). Deleting now would change the table being
+ * walked, so the keys to delete are noted and scan_reap deletes them. */
 static void
 scan_visit(void *arg, const struct kv *e)
 {
     struct scan_visit *v = arg;
     struct sv k = kv_key(e);
-    if (v->type >= 0 && kv_type(e) != v->type)
-        return;
     if (v->has_pattern && !ts_glob_match(v->pattern.ptr, v->pattern.len, k.ptr, k.len, false))
         return;
+    int64_t when = kv_expire(e);
+    bool expired = when >= 0 && v->now_ms > when;
+    if (expired) {
+        uint32_t len = (uint32_t)k.len;
+        ts_buf_append(&v->dead, &len, sizeof(len));
+        ts_buf_append(&v->dead, k.ptr, k.len);
+        return;
+    }
+    if (v->type >= 0) {
+        ks_note_hit(v->sh->ks, true); /* TYPE's lookup */
+        if (kv_type(e) != v->type)
+            return;
+    }
     reply_bulk(v->r, k.ptr, k.len);
     v->n++;
+}
+
+/* Delete the expired keys scan_visit noted (lazy expiry: "expired"); with
+ * TYPE, each also counts as a read miss ("keymiss"). */
+static void
+scan_reap(struct scan_visit *v)
+{
+    for (size_t off = 0; off < v->dead.len;) {
+        uint32_t len;
+        memcpy(&len, v->dead.data + off, sizeof(len));
+        struct sv key = {v->dead.data + off + sizeof(len), len};
+        off += sizeof(len) + len;
+        ks_lookup(v->sh->ks, slot_of_sv(key), key, v->now_ms, KS_LOOKUP_NOTOUCH);
+        if (v->type >= 0)
+            t_note_read(v->sh, key, false);
+    }
+    v->dead.len = 0;
 }
 
 static int
@@ -264,7 +301,7 @@ scan_proc(struct cmd_ctx *c)
         return;
     }
     long long count = 10;
-    struct scan_visit v = {.r = c->r, .type = -1};
+    struct scan_visit v = {.r = c->r, .type = -1, .sh = c->sh, .now_ms = c->now_ms};
     for (int i = 2; i < c->argc; i += 2) {
         if (i + 1 >= c->argc) {
             reply_error(c->r, ERR_SYNTAX);
@@ -311,7 +348,9 @@ scan_proc(struct cmd_ctx *c)
             work++;
             continue;
         }
-        inner = ks_scan_slot(c->sh->ks, (uint16_t)slot, inner, (size_t)(count - v.n), c->now_ms, scan_visit, &v);
+        /* INT64_MIN: before every deadline, so expired keys are visited too */
+        inner = ks_scan_slot(c->sh->ks, (uint16_t)slot, inner, (size_t)(count - v.n), INT64_MIN, scan_visit, &v);
+        scan_reap(&v);
         work += count;
         if (inner == 0)
             slot++;
@@ -321,6 +360,7 @@ scan_proc(struct cmd_ctx *c)
     reply_array(c->r, v.n);
     reply_raw(c->r, keys.data, keys.len);
     ts_buf_free(&keys);
+    ts_buf_free(&v.dead);
 }
 
 static const struct cmd_def db_cmds[] = {

@@ -382,6 +382,9 @@ tx_prepare(struct shard *sh, const struct cmd_def *cmd, const struct tx_ops *ops
     t->cflags = cflags;
     t->argc = argc;
     t->argv = ts_malloc(sizeof(struct sv) * (size_t)(argc ? argc : 1));
+    /* Never a NULL buffer, even when every argument is empty (EXEC of
+     * nothing but WATCH ""): the keys' views are handed to memcpy/memcmp. */
+    ts_buf_reserve(&t->argbuf, 1);
     for (int i = 0; i < argc; i++)
         ts_buf_append(&t->argbuf, argv[i].ptr, argv[i].len);
     for (size_t i = 0, off = 0; i < (size_t)argc; off += argv[i].len, i++)

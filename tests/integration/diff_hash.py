@@ -87,7 +87,11 @@ FIXED = [c for c in FIXED if c]
 FIXED_SERIAL = [
     ["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "GET", "hash-max-ziplist-entries"],
     ["CONFIG", "GET", "hash-max-listpack-value"], ["CONFIG", "GET", "hash-max-ziplist-value"],
+    ["HSET", "fu", "a", "1", "b", "2", "c", "3", "d", "4"], ["HSET", "fu2", "a", "1", "b", "2", "c", "3", "d", "4"],
     ["CONFIG", "SET", "hash-max-listpack-entries", "3"], ["CONFIG", "GET", "hash-max-ziplist-entries"],
+    # an update of a listpack now past the lowered limit converts it (hashTypeSet)
+    ["OBJECT", "ENCODING", "fu"], ["HSET", "fu", "a", "9"], ["OBJECT", "ENCODING", "fu"],
+    ["HINCRBY", "fu2", "b", "1"], ["OBJECT", "ENCODING", "fu2"],
     ["HSET", "fc", "a", "1", "b", "2", "c", "3"], ["OBJECT", "ENCODING", "fc"], ["HSET", "fc", "c", "33"],
     ["OBJECT", "ENCODING", "fc"], ["HSET", "fc", "d", "4"], ["OBJECT", "ENCODING", "fc"],
     ["HDEL", "fc", "a", "b", "c"], ["OBJECT", "ENCODING", "fc"], ["HGETALL", "fc"],

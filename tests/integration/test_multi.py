@@ -44,6 +44,8 @@ SCRIPT = [
     ["MULTI"], ["SET", "e", "1"], ["EXPIRE", "e", "100"], ["TTL", "e"], ["PERSIST", "e"], ["TTL", "e"], ["EXEC"],
     ["MULTI"], ["SADD", "st", "1", "2"], ["SMEMBERS", "st"], ["SCARD", "st"], ["EXEC"],
     ["MULTI"], ["RESET"], ["EXEC"],
+    # the empty key watched, with nothing else in the transaction's key list
+    ["WATCH", ""], ["MULTI"], ["EXEC"], ["WATCH", ""], ["MULTI"], ["GET", ""], ["EXEC"],
 ]
 
 

@@ -13,7 +13,8 @@ bytes against redis-server 7.0.
     "keymiss" (class m) on reads of missing keys;
     a write over a key that expired first expires it (SET, MSET); a
     RENAME/COPY with a missing source and an MSETNX that stops early do
-    not expire the keys Redis does not look at.
+    not expire the keys Redis does not look at; SCAN deletes the expired
+    keys it meets.
 Ports: 22400 (Tessera), 22410 (redis-server).
 """
 import os
@@ -235,6 +236,54 @@ def test_lookup_order_and_expiry(tes, red):
     configure((tes, red), "")
 
 
+def scan_all(c, *opts):
+    keys, cursor = set(), b"0"
+    for _ in range(10000):
+        rep = c.cmd("SCAN", cursor.decode(), *opts)
+        lines = rep.split(b"\r\n")
+        cursor = lines[2]
+        n = int(lines[3][1:])  # *2, $len, cursor, *n, then n times $len, key
+        keys.update(lines[5:5 + 2 * n:2])
+        if cursor == b"0":
+            break
+    return sorted(keys)
+
+
+def test_scan_deletes_expired(tes, red):
+    """SCAN deletes the expired keys it meets that pass MATCH, as Redis's
+    scanGenericCommand does ("expired"); with TYPE the key is looked up
+    first, so a miss and "keymiss" too. A whole iteration on each server
+    (its own cursor and order): the same keys, the same events as a
+    multiset, the same DBSIZE after."""
+    subs = []
+    for port in (PORT_T, PORT_R):
+        s = H.RawConn(port)
+        s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
+        s.reply()
+        subs.append(s)
+    configure((tes, red), "KEAm")
+    for c in (tes, red):
+        c.cmd("FLUSHALL")
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        for i in range(20):
+            c.cmd("SET", "sc:%d" % i, "v", "PX", "1" if i % 3 == 0 else "100000000")
+            c.cmd("SET", "other:%d" % i, "v", "PX", "1" if i % 2 == 0 else "100000000")
+        c.cmd("HSET", "sc:h", "f", "v")
+    time.sleep(0.05)
+    drain(subs[0]), drain(subs[1])
+    for opts in (["MATCH", "sc:*", "COUNT", "3"], ["TYPE", "hash"], []):
+        t.eq(scan_all(tes, *opts), scan_all(red, *opts), "SCAN %r: the keys" % (opts,))
+        got_t, got_r = drain(subs[0]), drain(subs[1])
+        t.eq(sorted(got_t), sorted(got_r), "SCAN %r: the events of the expired keys it deleted" % (opts,))
+        t.eq(tes.cmd("DBSIZE"), red.cmd("DBSIZE"), "SCAN %r: DBSIZE after" % (opts,))
+    for c in (tes, red):
+        c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        c.cmd("FLUSHALL")
+    for s in subs:
+        s.close()
+    configure((tes, red), "")
+
+
 def main():
     tes = H.tessera(PORT_T, threads=2, extra=["--enable-debug-command", "yes"] if H.is_dry_run() else [])
     red = H.redis_server(PORT_R, extra=["--enable-debug-command", "yes"])
@@ -246,6 +295,7 @@ def main():
             t.run(test_expired, ct, cr)
             t.run(test_write_over_expired, ct, cr)
             t.run(test_lookup_order_and_expiry, ct, cr)
+            t.run(test_scan_deletes_expired, ct, cr)
     finally:
         tes.stop()
         red.stop()

@@ -16,7 +16,8 @@ steps to find), pipelines of 2-8 commands (sometimes a whole MULTI ...
 EXEC written at once), and CONFIG SET of the encoding thresholds. Keys come from a small pool, so
 commands collide on keys and types (WRONGTYPE errors are part of the test).
 
-Each server has a subscriber connection (PSUBSCRIBE __key*__:*, with
+Each server has a subscriber connection (PSUBSCRIBE __key*__:*, RESP3
+pushes on a quarter of the seeds, with
 notify-keyspace-events KEA; KEAn or KEAm on some seeds); after every step its
 messages are compared with redis-server's, in order. Active expiry is off
 on both (DEBUG SET-ACTIVE-EXPIRE 0) so expiry happens only where the
@@ -25,7 +26,11 @@ sequence asks for it; TTLs are long except in the lazy-expiry step.
 Replies are compared byte for byte except:
   * TTL, PTTL, EXPIRETIME, PEXPIRETIME: the clocks of the two servers are
     read at slightly different moments: equal sign, within 2 s;
-  * KEYS: each server's own hash order, compared sorted;
+  * KEYS: each server's own hash order, compared sorted; SCAN: the cursor
+    and order are each server's own, so the iteration is completed on both
+    and the keys compared as a set, and the "expired" (and, with TYPE,
+    "keymiss") events of the expired keys it deletes are compared as a
+    multiset;
   * hash and set replies in a server's own hash order, and random replies
     (HRANDFIELD, SRANDMEMBER, SPOP): by diff_hash's and diff_set's rules
     (a listpack or intset reply in order, a hashtable one as a multiset;
@@ -82,22 +87,22 @@ MAX_FAILS_PER_SEED = 8
 # The key pool. Two hash-tag groups (one slot each, on different workers of
 # a 2-worker Tessera: {a} -> slot 15495, {b} -> 3300) and untagged keys on
 # both workers.
-GROUPS = [["{a}1", "{a}2", "{a}3", "{a}4"], ["{b}1", "{b}2", "{b}3", "{b}4"]]
-LOOSE = ["k1", "k2", "k3", "k4"]
+# Long keys (over 255 bytes: the entry's wide key-length form) and the
+# empty key are among them.
+GROUPS = [["{a}1", "{a}2", "{a}3", "{a}" + "L" * 300], ["{b}1", "{b}2", "{b}3", "{b}4"]]
+LOOSE = ["k1", "k2", "k" * 260, "k4", ""]
 POOL = GROUPS[0] + GROUPS[1] + LOOSE
 
 OK = b"+OK\r\n"
-PONG = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+PONG = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"  # PING while subscribed, RESP2
+PONG3 = b"+PONG\r\n"  # and RESP3
 BIG = str(2 ** 63 - 1)
 NEG = str(-(2 ** 63))
 FUTURE_S = ["4102444800", "4102444801", "2000000000"]  # EXAT: far in the future
 TTL_CMDS = {"TTL": 2, "PTTL": 2000, "EXPIRETIME": 2, "PEXPIRETIME": 2000}
 UNORDERED = {"SMEMBERS", "SINTER", "SUNION", "SDIFF", "HKEYS", "HVALS", "HGETALL"}
 RANDOM = {"SPOP", "SRANDMEMBER", "HRANDFIELD"}
-NOT_IN_MULTI = RANDOM | {"SSCAN", "HSCAN", "CONFIG", "DBSIZE", "KEYS", "DEBUG"}
-# Commands with a cross-worker transaction part (cmd_def.tx): in standalone
-# mode their keys may be on different workers.
-TX_OK = {"MSET", "MGET", "MSETNX", "DEL", "UNLINK", "EXISTS", "TOUCH", "RENAME", "RENAMENX", "COPY"}
+NOT_IN_MULTI = RANDOM | {"SSCAN", "HSCAN", "SCAN", "CONFIG", "DBSIZE", "KEYS", "DEBUG"}
 # Compared by diff_set.Pair.step
 SET_CMDS = {"SADD", "SREM", "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP", "SRANDMEMBER", "SMOVE",
             "SINTER", "SINTERCARD", "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN"}
@@ -113,6 +118,11 @@ def worker_of(key):
 
 def parse(raw):
     return diff_set.parse(raw)
+
+
+def parse_msg(raw):
+    """A subscriber's message, a RESP2 array or a RESP3 push."""
+    return parse(b"*" + raw[1:] if raw[:1] == b">" else raw)
 
 
 def split_elems(raw):
@@ -189,7 +199,11 @@ class Gen:
         return self.rng.choice(POOL)
 
     def group(self, multi_worker_ok):
-        """Keys one multi-key command may use together."""
+        """Keys one multi-key command may use together. Only the string and
+        key commands ask with multi_worker_ok (outside MULTI): MSET, MGET,
+        MSETNX, DEL, UNLINK, EXISTS, TOUCH, RENAME, RENAMENX and COPY have a
+        cross-worker transaction part (cmd_def.tx); the set commands do not
+        yet, so theirs always share a tag."""
         rng = self.rng
         if not self.cluster and multi_worker_ok and rng.random() < 0.3:
             return list(POOL)
@@ -210,6 +224,8 @@ class Gen:
             return "x" * rng.choice([43, 44, 45, 60, 100])
         if r < 0.55:
             return ""
+        if r < 0.57:
+            return rng.choice(["a\x00b\r\nc", "\r\n", "\xff\xfe", " "])
         return "v%d" % rng.randrange(20)
 
     def ttl_opt(self):
@@ -341,6 +357,15 @@ class Gen:
             return ["DBSIZE"]
         if w < 0.95 and not in_multi:
             return ["KEYS", rng.choice(["*", "{a}*", "k?", "*3"])]
+        if w < 0.97 and not in_multi:
+            args = ["SCAN", "0"]
+            if rng.random() < 0.5:
+                args += ["MATCH", rng.choice(["*", "{a}*", "k?", "*3", "{b}[12]"])]
+            if rng.random() < 0.3:
+                args += ["TYPE", rng.choice(["string", "hash", "set", "list"])]
+            if rng.random() < 0.5:
+                args += ["COUNT", rng.choice(["1", "3", "100"])]
+            return args
         return rng.choice([["DEL"], ["EXPIRE", k], ["TTL"], ["RENAME", k], ["COPY", k], ["TYPE"],
                            ["PERSIST"], ["OBJECT", "ENCODING"], ["OBJECT", "FOO", k]])
 
@@ -400,7 +425,7 @@ class Gen:
             ["HDEL", k, "f1"], ["GET", k], ["EXISTS", k], ["SET", rng.choice(POOL), "elsewhere"],
             ["SETNX", k, "x"], ["GETEX", k, "PERSIST"], ["SET", k, "x", "NX"], ["HSETNX", k, "f0", "z"],
             ["SMOVE", k, k, "1"], ["PEXPIRE", k, "2"],
-        ])
+        ] + ([["FLUSHALL"]] if rng.random() < 0.05 else []))
 
 
 # ---- one seed ----
@@ -414,6 +439,7 @@ class Seed:
         self.tess, self.red = tess, red
         self.fails = 0
         self.step_no = 0
+        self.unordered_step = False
         self.verbose = os.environ.get("RANDOM_DIFF_VERBOSE") == "1"
         self.stats = {"errors": 0, "commands": 0, "pipelines": 0, "notifications": 0, "multi": 0, "watch_broken": 0, "lazy": 0}
 
@@ -483,7 +509,12 @@ class Seed:
                     raise RuntimeError("set-up %r: %r" % (cmd, r))
             if self.resp == 3:
                 c.cmd("HELLO", "3")
+        sub_resp3 = rng.random() < 0.25  # messages as RESP3 pushes
+        self.stats["resp3_subscriber"] = int(sub_resp3)
+        self.stats["resp3_client"] = int(self.resp == 3)
         for s in (self.st, self.sr):
+            if sub_resp3:
+                s.cmd("HELLO", "3")
             s.send(H.encode("PSUBSCRIBE", "__key*__:*"))
             s.reply()
         mt, mr = Mirror(self.ct, self.cr), Mirror(self.cr, self.ct)
@@ -502,7 +533,7 @@ class Seed:
         s.send(H.encode("PING"))
         while True:
             r = s.reply()
-            if r == PONG:
+            if r in (PONG, PONG3):
                 break
             msgs.append(r)
         if want is not None and len(msgs) < want:
@@ -519,7 +550,8 @@ class Seed:
         return msgs
 
     def notifications(self):
-        """Compare what both subscribers got since the last call."""
+        """Compare what both subscribers got since the last call (as a
+        multiset after a SCAN: unordered_step)."""
         mr = self.read_until_pong(self.sr)
         mt = self.read_until_pong(self.st, want=len(mr))
         self.stats["notifications"] += len(mr)
@@ -531,12 +563,15 @@ class Seed:
         if gt == gr:
             t.passed += 1
             return
+        if self.unordered_step and sorted(mt) == sorted(mr):
+            t.passed += 1
+            return
         self.fail("notifications differ:\n      tessera %r\n      redis   %r" % (
             [self.short(m) for m in mt], [self.short(m) for m in mr]))
 
     @staticmethod
     def short(m):
-        v = parse(m)
+        v = parse_msg(m)
         if isinstance(v, list) and len(v) == 4:
             return (v[2].decode("latin1"), v[3].decode("latin1"))
         return m
@@ -545,7 +580,7 @@ class Seed:
     def by_worker(msgs):
         groups = {}
         for m in msgs:
-            v = parse(m)
+            v = parse_msg(m)
             if isinstance(v, list) and len(v) == 4:
                 ch, payload = v[2], v[3]
                 key = ch.split(b":", 1)[1] if ch.startswith(b"__keyspace@") else payload
@@ -592,12 +627,36 @@ class Seed:
             self.absorb(before)
             return
         rt, rr = self.both(cmd)
+        if name == "SCAN":
+            self.scan_step(cmd, rt, rr)
+            return
         if name.startswith("H") and name != "HELLO":
             before = t.failed
             diff_hash._compare(self.hctx, self.step_no, cmd, rt, rr)
             self.absorb(before)
             return
         self.compare(cmd, rt, rr)
+
+    def scan_step(self, cmd, rt, rr):
+        """SCAN: the cursor and the order are each server's own, so the
+        iteration is completed on both and the keys are compared as a set;
+        the expired keys it meets are deleted by both, in each server's own
+        order (this step's notifications are compared as a multiset)."""
+        self.unordered_step = True
+        out = []
+        for conn, rep in ((self.ct, rt), (self.cr, rr)):
+            keys = set()
+            for _ in range(10000):
+                v = parse(rep)
+                if not isinstance(v, list):
+                    keys = rep
+                    break
+                keys.update(v[1])
+                if v[0] == b"0":
+                    break
+                rep = conn.cmd("SCAN", v[0].decode(), *cmd[2:])
+            out.append(sorted(keys) if isinstance(keys, set) else keys)
+        self.eq(out[0], out[1], " ".join(cmd) + " (whole iteration)")
 
     def absorb(self, before):
         """Failures diff_set / diff_hash reported: count them for this seed."""
@@ -636,7 +695,7 @@ class Seed:
                 if self.cluster:
                     cmd = [group[0] if a in POOL else a for a in cmd]
             elif r < 0.06:
-                cmd = rng.choice([["MULTI"], ["WATCH", (group or POOL)[0]]])
+                cmd = rng.choice([["MULTI"], ["WATCH", (group or POOL)[0]], ["PING"], ["ECHO", "e"]])
             else:
                 cmd = self.gen.group_cmd(group) if self.cluster else self.gen.data_cmd(True)
             rt, rr = self.both(cmd)
@@ -721,7 +780,9 @@ class Seed:
         rng = self.rng
         cmd = rng.choice([["CONFIG", "SET", "hash-max-listpack-entries", rng.choice(["2", "4", "16", "512"])],
                           ["CONFIG", "SET", "hash-max-listpack-value", rng.choice(["4", "16", "64"])],
-                          ["CONFIG", "SET", "set-max-intset-entries", rng.choice(["2", "8", "512"])]])
+                          ["CONFIG", "SET", "set-max-intset-entries", rng.choice(["2", "8", "512"])],
+                          ["CONFIG", "SET", "notify-keyspace-events",
+                           rng.choice(["KEA", "KEAn", "KEAm", "Kg$", "Eshx", "KEAnm"])]])
         self.compare(cmd, *self.both(cmd))
 
     def digest(self):
@@ -746,6 +807,7 @@ class Seed:
                 else:
                     self.config_step()
                 self.notifications()
+                self.unordered_step = False
                 if i % DIGEST_EVERY == DIGEST_EVERY - 1:
                     self.digest()
                 if self.fails >= MAX_FAILS_PER_SEED:

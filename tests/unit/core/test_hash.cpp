@@ -129,6 +129,24 @@ TEST_F(Hash, ConvertsPastTheEntryLimit)
     hs_destroy(h);
 }
 
+// Redis's hashTypeSet checks the entry limit after every set, an update
+// included: a listpack longer than a limit lowered since (CONFIG SET)
+// converts on its next write of an existing field, not only of a new one.
+TEST_F(Hash, UpdatePastALoweredLimitConverts)
+{
+    hs_t *h = hs_create();
+    for (int i = 0; i < 4; i++)
+        set(h, "f" + std::to_string(i), "v");
+    hs_config(2, 64);
+    EXPECT_STREQ(hs_encoding(h), "listpack"); // nothing converts by itself
+    EXPECT_TRUE(hs_del(h, "f3", 2));
+    EXPECT_STREQ(hs_encoding(h), "listpack"); // nor on a delete
+    EXPECT_FALSE(hs_set(h, "f1", 2, "new", 3)); // an update: still "not added"
+    EXPECT_STREQ(hs_encoding(h), "hashtable");
+    EXPECT_EQ(contents(h), (Map{{"f0", "v"}, {"f1", "new"}, {"f2", "v"}}));
+    hs_destroy(h);
+}
+
 TEST_F(Hash, ConvertsOnALongFieldOrValue)
 {
     std::string v64(64, 'x'), v65(65, 'x');
