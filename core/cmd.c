@@ -116,7 +116,7 @@ cmd_at(size_t i)
 }
 
 int
-cmd_get_keys(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n)
+cmd_get_keys_slow(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n)
 {
     if (d->getkeys)
         return d->getkeys(argc, argv, idx, n);

@@ -118,6 +118,33 @@ struct cmd_def {
 void cmd_register_table(const struct cmd_def *table);
 /* Look up a command by name, case-insensitively. NULL if unknown. */
 const struct cmd_def *cmd_lookup(struct sv name);
+/* The last name a worker looked up, byte for byte as the client sent it:
+ * a pipeline repeats one command, and an exact match skips the hash probe
+ * and the case-insensitive compare. The table never changes after setup,
+ * so a cached definition stays valid. */
+struct cmd_name_cache {
+    const struct cmd_def *def; /* NULL: empty */
+    uint8_t len;
+    char bytes[23];
+};
+static inline const struct cmd_def *
+cmd_lookup_cached(struct cmd_name_cache *c, struct sv name)
+{
+    if (name.len == c->len && c->def) {
+        size_t i = 0;
+        while (i < name.len && name.ptr[i] == c->bytes[i])
+            i++;
+        if (i == name.len)
+            return c->def;
+    }
+    const struct cmd_def *d = cmd_lookup(name);
+    if (d && name.len <= sizeof(c->bytes)) {
+        memcpy(c->bytes, name.ptr, name.len);
+        c->len = (uint8_t)name.len;
+        c->def = d;
+    }
+    return d;
+}
 /* Look up the subcommand argv[1] of a container; NULL if unknown. */
 const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct sv sub);
 /* Iterate all top-level commands (COMMAND, COMMAND COUNT/LIST). */
@@ -131,7 +158,17 @@ cmd_arity_ok(const struct cmd_def *d, int argc)
 }
 /* Fill idx[] with the argv indexes of the command's keys; returns count,
  * or -1 when getkeys reported a syntax error. */
-int cmd_get_keys(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n);
+int cmd_get_keys_slow(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n);
+static inline int
+cmd_get_keys(const struct cmd_def *d, int argc, struct sv *argv, int *idx, int n)
+{
+    /* One fixed key (GET, SET, HSET...): every request takes this. */
+    if (d->getkeys == NULL && d->first_key > 0 && d->first_key == d->last_key && d->first_key < argc && n > 0) {
+        idx[0] = d->first_key;
+        return 1;
+    }
+    return cmd_get_keys_slow(d, argc, argv, idx, n);
+}
 /* The error text (no leading '-') for an unknown command, byte for byte
  * as Redis 7.0's processCommand builds it: the name cut at 128 bytes, then
  * "'arg' " per argument while that list is shorter than 128 bytes, each

@@ -55,6 +55,8 @@ cmdstats_id(const struct cmd_def *d)
 static struct cmd_stat *
 slot_for(struct cmdstats *s, const struct cmd_def *d)
 {
+    if (d == s->last_def) /* last_id < ncmd: set below, and ncmd never shrinks */
+        return &s->cmd[s->last_id];
     int id = cmdstats_id(d);
     if (id < 0)
         return NULL;
@@ -64,6 +66,8 @@ slot_for(struct cmdstats *s, const struct cmd_def *d)
         memset(s->cmd + s->ncmd, 0, (size_t)(n - s->ncmd) * sizeof(*s->cmd));
         s->ncmd = n;
     }
+    s->last_def = d;
+    s->last_id = id;
     return &s->cmd[id];
 }
 

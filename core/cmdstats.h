@@ -46,6 +46,10 @@ struct err_stat {
 struct cmdstats {
     struct cmd_stat *cmd;   /* [ncmd], grown on demand */
     int ncmd;
+    /* The last definition counted and its id: a pipeline repeats one
+     * command, and this skips the pointer-hash probe for it. */
+    const struct cmd_def *last_def;
+    int last_id;
     struct err_stat err[CMDSTATS_MAX_ERR];
     int nerr;
 };

@@ -112,6 +112,14 @@ ks_replace_entry(struct ks *ks, struct kv *old, struct kv *nu)
 
 /* ---- Lookup ---- */
 
+__thread struct ks_hash_hint ks_hint;
+
+uint64_t
+ks_key_hash(const char *key, size_t len)
+{
+    return ks_hash(key, len);
+}
+
 /* The GET path: one hash, an optional single rehash step, a chain walk
  * comparing the 8-bit hash tag and length before memcmp. Never
  * allocates. */
@@ -121,7 +129,7 @@ ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms, int flags
     struct kvdict *d = ks->slots[slot];
     if (!d)
         return NULL;
-    uint64_t h = ks_hash(key.ptr, key.len);
+    uint64_t h = ks_hash_hinted(key);
     if (unlikely(kvd_rehashing(d)))
         kvd_rehash(ks, d, 1);
     struct kv *e = kvd_find(d, key, h);
@@ -144,10 +152,8 @@ ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms, int flags
 void
 ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n)
 {
-    for (int i = 0; i < n; i++) {
-        v[i].h = ks_hash(v[i].key, v[i].len);
+    for (int i = 0; i < n; i++)
         __builtin_prefetch(&ks->slots[v[i].slot]);
-    }
     for (int i = 0; i < n; i++) {
         const struct kvdict *d = ks->slots[v[i].slot];
         v[i].next = d;
@@ -308,7 +314,7 @@ ks_set_common(struct ks *ks, uint16_t slot, struct sv key, const struct kv_valsp
               int64_t expire_ms)
 {
     struct kvdict *d = slot_dict_get(ks, slot);
-    uint64_t h = ks_hash(key.ptr, key.len);
+    uint64_t h = ks_hash_hinted(key);
     if (kvd_rehashing(d))
         kvd_rehash(ks, d, 1);
     struct kv *old = kvd_find(d, key, h);
@@ -432,7 +438,7 @@ ks_delete(struct ks *ks, uint16_t slot, struct sv key)
     struct kvdict *d = ks->slots[slot];
     if (!d)
         return false;
-    uint64_t h = ks_hash(key.ptr, key.len);
+    uint64_t h = ks_hash_hinted(key);
     struct kv *e = kvd_find(d, key, h);
     if (!e)
         return false;

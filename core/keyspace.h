@@ -106,10 +106,24 @@ struct ks_prefetch {
     size_t len;
     uint16_t slot;
     bool value;       /* the command reads the value: fetch a long string's buffer */
-    uint64_t h;
+    uint64_t h;       /* ks_key_hash(key, len), filled in by the caller */
     const void *next; /* the line the next stage reads */
 };
 void ks_prefetch_batch(struct ks *ks, struct ks_prefetch *v, int n);
+/* The keyspace hash of a key (the seeded hash every table uses). */
+uint64_t ks_key_hash(const char *key, size_t len);
+
+/* A hash already computed for the key a command was routed by (the
+ * prefetch hashed it): the worker sets it around that one command and
+ * clears it after, and a lookup of exactly that key (same pointer and
+ * length: the bytes cannot have changed while the command runs) takes it
+ * instead of hashing again. Thread-local: one per worker thread. */
+struct ks_hash_hint {
+    const char *key; /* NULL: no hint */
+    size_t len;
+    uint64_t h;
+};
+extern __thread struct ks_hash_hint ks_hint;
 
 /* ---- String writes ---- */
 #define KS_EXPIRE_KEEP (-2) /* keep the key's existing TTL (SET KEEPTTL, APPEND, INCR) */

@@ -219,6 +219,14 @@ void kv_touch(struct ks *ks, struct kv *e, uint32_t now_s);
 
 /* ---- kvstore_dict.c ---- */
 uint64_t ks_hash(const void *key, size_t len);
+/* ks_hash, or the running command's hint when key is its routing key. */
+static inline uint64_t
+ks_hash_hinted(struct sv key)
+{
+    if (key.ptr == ks_hint.key && key.len == ks_hint.len)
+        return ks_hint.h;
+    return ks_hash(key.ptr, key.len);
+}
 static inline uint8_t
 ks_htag(uint64_t h)
 {

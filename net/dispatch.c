@@ -238,7 +238,9 @@ req_home(struct worker *w, struct wmsg *m)
 static void
 observe(struct shard *sh, const struct client *cl, int argc, const struct sv *argv, uint64_t dur)
 {
-    slowlog_observe(sh, cl, argc, argv, dur);
+    long long slower = __atomic_load_n(&g_cfg.slowlog_log_slower_than, __ATOMIC_RELAXED);
+    if (unlikely(slower >= 0 && dur >= (uint64_t)slower)) /* the call only for a candidate */
+        slowlog_observe(sh, cl, argc, argv, dur);
     if (g_cfg.latency_monitor_threshold && dur / 1000 >= (uint64_t)g_cfg.latency_monitor_threshold)
         latency_observe("command", dur / 1000);
 }
@@ -580,9 +582,10 @@ reply_dropped(struct client *cl, bool skip_this)
  * *targetp its worker (ROUTE_KEYS). Returns true when the command was dealt
  * with here: a cluster redirection, CROSSSLOT, queued inside MULTI, or a
  * transaction across workers started (tx.h). */
-static bool
-route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv,
-           uint32_t route_flags, bool queue_it, bool suppress, int *slotp, int *targetp)
+static __attribute__((noinline)) bool
+route_keys_general(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv,
+                   uint32_t route_flags, bool queue_it, bool suppress, int *slotp, int *targetp,
+                   struct ks_hash_hint *hintp)
 {
     struct client *cl = &c->cl;
     char msg[256];
@@ -594,7 +597,10 @@ route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc
         idx = ts_malloc(sizeof(int) * (size_t)maxk);
     int nk = cmd_get_keys(cmd, argc, argv, idx, maxk);
     if (nk > 0) {
-        slot = prefetch_slot_of(&w->hints, argv[idx[0]]);
+        uint64_t h;
+        slot = prefetch_slot_of(&w->hints, argv[idx[0]], &h);
+        if (h)
+            *hintp = (struct ks_hash_hint){argv[idx[0]].ptr, argv[idx[0]].len, h};
         if (cmd->route == ROUTE_KEYS) /* ROUTE_LOCAL_KEYS runs here whatever the slot */
             target = slotmap_worker((uint16_t)slot);
         bool multi_worker = false;
@@ -677,6 +683,36 @@ route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc
     return false;
 }
 
+/* route_keys_general for every command; inline here, the common case of
+ * one fixed key (GET, SET, HSET...) outside MULTI, on a slot that this node
+ * serves in a healthy cluster or in standalone mode: no CROSSSLOT, no
+ * redirection, no transaction can apply, so only the slot and the worker
+ * remain to find. */
+static inline bool
+route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv,
+           uint32_t route_flags, bool queue_it, bool suppress, int *slotp, int *targetp,
+           struct ks_hash_hint *hintp)
+{
+    int fk = cmd->first_key;
+    if (likely(cmd->getkeys == NULL && fk > 0 && fk == cmd->last_key && fk < argc && !queue_it)) {
+        uint64_t h;
+        uint16_t slot = prefetch_slot_of(&w->hints, argv[fk], &h);
+        const struct cluster_snap *snap;
+        if (!g_server.cluster_mode ||
+            ((snap = cluster_snap_get()) != NULL && snap->owner[slot] == snap->myself &&
+             cluster_snap_state(snap) == CLUSTER_OK)) {
+            if (h)
+                *hintp = (struct ks_hash_hint){argv[fk].ptr, argv[fk].len, h};
+            *slotp = slot;
+            *targetp = cmd->route == ROUTE_KEYS ? slotmap_worker(slot) : w->id;
+            return false;
+        }
+        /* The general path asks prefetch_slot_of again: the hint is used
+         * up, so it computes the same slot from the bytes. */
+    }
+    return route_keys_general(w, c, cmd, argc, argv, route_flags, queue_it, suppress, slotp, targetp, hintp);
+}
+
 /* The fast path: run now on this worker, nothing outstanding, the reply
  * straight into the output block. A reply that will be dropped (CLIENT
  * REPLY OFF/SKIP) stays in the current block, so the mark can take it
@@ -684,7 +720,7 @@ route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc
  * grows. A single call site: the compiler inlines it. */
 static void
 run_now(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv, int slot,
-        bool suppress, bool skip_this, bool local_cmd)
+        const struct ks_hash_hint *hint, bool suppress, bool skip_this, bool local_cmd)
 {
     struct client *cl = &c->cl;
     /* Fast path: run now, reply straight into the output block. A
@@ -700,7 +736,10 @@ run_now(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, s
     struct cmd_ctx ctx = {.cl = local_cmd ? cl : NULL, .cmd = cmd, .argc = argc, .argv = argv, .r = &rep,
                           .cflags = cl->flags | (c->asking_now ? CL_ASKING : 0),
                           .client_id = cl->id, .slot = slot};
+    if (hint->key) /* the routing key's hash, from the prefetch (keyspace.h) */
+        ks_hint = *hint;
     int fwd = exec_here(w, &ctx, cl);
+    ks_hint.key = NULL;
     if (unlikely(ctx.fanout != NULL)) {
         out_rollback(c, mark, nblocks);
         start_fanout(w, c, &ctx, suppress);
@@ -775,13 +814,12 @@ run_as_request(struct worker *w, struct conn *c, const struct cmd_def *cmd, int 
     dispatch_finished(w, c, r);
 }
 
-/* Look the command up (the subcommand for a container) and check its
- * arity; NULL after answering the error. *parentp is the container, or
- * NULL. */
-static const struct cmd_def *
-resolve_command(struct worker *w, struct conn *c, int argc, struct sv *argv, const struct cmd_def **parentp)
+/* resolve_command past its fast case: an unknown name, a container's
+ * subcommand, a wrong arity. NULL after answering the error. */
+static __attribute__((noinline)) const struct cmd_def *
+resolve_command_slow(struct worker *w, struct conn *c, int argc, struct sv *argv, const struct cmd_def *cmd,
+                     const struct cmd_def **parentp)
 {
-    const struct cmd_def *cmd = cmd_lookup(argv[0]);
     char msg[256];
     *parentp = NULL;
     if (unlikely(cmd == NULL)) {
@@ -816,6 +854,19 @@ resolve_command(struct worker *w, struct conn *c, int argc, struct sv *argv, con
         return NULL;
     }
     return cmd;
+}
+
+/* Look the command up (the subcommand for a container) and check its
+ * arity; NULL after answering the error. *parentp is the container, or
+ * NULL. */
+static inline const struct cmd_def *
+resolve_command(struct worker *w, struct conn *c, int argc, struct sv *argv, const struct cmd_def **parentp)
+{
+    const struct cmd_def *cmd = cmd_lookup_cached(&w->name_cache, argv[0]);
+    *parentp = NULL;
+    if (likely(cmd != NULL && !(cmd->flags & CMD_CONTAINER) && cmd_arity_ok(cmd, argc)))
+        return cmd;
+    return resolve_command_slow(w, c, argc, argv, cmd, parentp);
 }
 
 /* Route and run one command of connection c. */
@@ -883,8 +934,9 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     /* Routing. */
     int slot = -1;
     int target = w->id;
+    struct ks_hash_hint hint = {NULL, 0, 0};
     if (cmd->route != ROUTE_LOCAL &&
-        route_keys(w, c, cmd, argc, argv, route_flags, queue_it, suppress, &slot, &target))
+        route_keys(w, c, cmd, argc, argv, route_flags, queue_it, suppress, &slot, &target, &hint))
         return;
     if (unlikely(ps_reject)) { /* cluster mode, keys: after the redirection checks */
         reply_subscribed_context(w, c, cmd, parent);
@@ -914,7 +966,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         }
     }
     if (target == w->id && c->fifo_head == NULL)
-        run_now(w, c, cmd, argc, argv, slot, suppress, skip_this, local_cmd);
+        run_now(w, c, cmd, argc, argv, slot, &hint, suppress, skip_this, local_cmd);
     else
         run_as_request(w, c, cmd, argc, argv, slot, target, suppress, skip_this, local_cmd);
 }

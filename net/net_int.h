@@ -194,6 +194,7 @@ struct worker {
     struct obuf_pool obuf_pool; /* spare output blocks of this worker's connections */
     struct req *req_pool;      /* free requests (origin-owned) */
     struct prefetch_hints hints; /* slots of the keys of the window being run */
+    struct cmd_name_cache name_cache; /* resolve_command's last look-up */
     struct wmsg *tx_wait_head; /* messages waiting for transactions' intents here (dispatch.c) */
     struct wmsg *tx_wait_tail;
     struct wmsg *sm_held_head; /* requests held for slots moving here (slot_move.h), in arrival order */

@@ -69,13 +69,18 @@ prefetch_cqe_window(struct worker *w, unsigned head, unsigned tail)
         for (int i = 0; i < k; i++) {
             struct sv key = cmds[i].key;
             uint16_t slot = slot_of_sv(key);
+            uint64_t h = 0;
+            if (slotmap_worker(slot) == w->id) {
+                /* Hashed once: the lookup takes it from the hint. */
+                h = ks_key_hash(key.ptr, key.len);
+                v[n++] = (struct ks_prefetch){.key = key.ptr, .len = key.len, .slot = slot, .h = h,
+                                              .value = reads_value(cmds[i].name.ptr, cmds[i].name.len)};
+            }
             hints->key[hints->n].ptr = key.ptr;
             hints->key[hints->n].len = key.len;
             hints->key[hints->n].slot = slot;
+            hints->key[hints->n].h = h;
             hints->n++;
-            if (slotmap_worker(slot) == w->id)
-                v[n++] = (struct ks_prefetch){.key = key.ptr, .len = key.len, .slot = slot,
-                                              .value = reads_value(cmds[i].name.ptr, cmds[i].name.len)};
         }
     }
     if (n > 1) /* one lookup has nothing to overlap with */
@@ -106,6 +111,7 @@ prefetch_requests(struct worker *w, struct wmsg **m, int n)
             continue;
         __builtin_prefetch(r->argv[fk].ptr);
         v[k++] = (struct ks_prefetch){.key = r->argv[fk].ptr, .len = r->argv[fk].len, .slot = (uint16_t)r->slot,
+                                      .h = ks_key_hash(r->argv[fk].ptr, r->argv[fk].len),
                                       .value = reads_value(r->cmd->name, strlen(r->cmd->name))};
     }
     if (k > 1)

@@ -20,6 +20,7 @@ struct prefetch_hints {
         const char *ptr;
         size_t len;
         uint16_t slot;
+        uint64_t h; /* ks_key_hash, for keys of this worker's slots; else 0 */
     } key[PREFETCH_WINDOW];
     int n, next;
 };
@@ -44,17 +45,20 @@ prefetch_window_done(struct prefetch_hints *h)
 
 /* The slot of key k: from the hints when the window saw it (keys are
  * asked for in order; a few seen but never asked for, such as ECHO's
- * argument, are skipped), else computed. */
+ * argument, are skipped), else computed. *hash gets the key's keyspace
+ * hash when the window computed it, else 0. */
 static inline uint16_t
-prefetch_slot_of(struct prefetch_hints *h, struct sv k)
+prefetch_slot_of(struct prefetch_hints *h, struct sv k, uint64_t *hash)
 {
     int end = h->next + 8 < h->n ? h->next + 8 : h->n;
     for (int i = h->next; i < end; i++) {
         if (h->key[i].ptr == k.ptr && h->key[i].len == k.len) {
             h->next = i + 1;
+            *hash = h->key[i].h;
             return h->key[i].slot;
         }
     }
+    *hash = 0;
     return slot_of_sv(k);
 }
 

@@ -450,10 +450,39 @@ resp_parser_deinit(struct resp_parser *p)
 
 /* The request type is fixed by the first byte of the command and kept until
  * the command completes, as redis's c->reqtype. */
+/* The common case in one pass: a whole multibulk command in buf, with
+ * short headers and at most argv_cap arguments. Positions live in locals,
+ * not in the parser (stores through p would be re-read after every byte
+ * load of buf, which may alias them). Succeeds only where the general path
+ * would give the same result; false leaves p untouched for it. */
+static inline bool
+resp_parse_whole(struct resp_parser *p, const char *buf, size_t len, size_t *consumed)
+{
+    long long n, bl;
+    size_t pos;
+    if (!resp_fast_header(buf, len, 0, '*', &n, &pos) || n <= 0 || n > p->argv_cap)
+        return false;
+    struct sv *argv = p->argv;
+    for (long long i = 0; i < n; i++) {
+        size_t next;
+        if (!resp_fast_header(buf, len, pos, '$', &bl, &next) || bl > p->max_bulk_len ||
+            len - next < (unsigned long long)bl + 2)
+            return false;
+        argv[i].ptr = buf + next;
+        argv[i].len = (size_t)bl;
+        pos = next + (size_t)bl + 2;
+    }
+    p->argc = (int)n;
+    *consumed = pos;
+    return true;
+}
+
 int
 resp_parse(struct resp_parser *p, const char *buf, size_t len, size_t *consumed, char *err, size_t errlen)
 {
     *consumed = 0;
+    if (p->kind == 0 && resp_parse_whole(p, buf, len, consumed))
+        return RESP_COMMAND;
     if (p->kind == 0) {
         if (len == 0)
             return RESP_NEED_MORE;

@@ -10,7 +10,9 @@
  *  - every argv view lies inside the buffer or the parser's scratch;
  *  - resp_want() is 0 or more than the bytes already there;
  *  - both deliveries produce the same sequence of results (a digest of
- *    statuses, arguments and error texts): chunking must not matter.
+ *    statuses, arguments and error texts): chunking must not matter. The
+ *    one-piece delivery takes the whole-command fast path (resp_parse_whole)
+ *    once the parser has argv room; the chunks take the general path.
  * The prefetch look ahead (resp_peek_keys) runs over the same bytes: each
  * name and key it returns must be, pointer and length, the first and second
  * arguments of the parser's next command with two or more arguments, unless the parser

@@ -375,3 +375,21 @@ kss_set_set(kss_t *ks, uint16_t slot, const char *k, size_t klen, int n, int64_t
     }
     ks_set_obj(ks, slot, mk(k, klen), OBJ_SET, o, expire_ms);
 }
+
+void
+kss_set_hint(const char *k, size_t klen, uint64_t h)
+{
+    ks_hint = (struct ks_hash_hint){k, klen, h};
+}
+
+void
+kss_clear_hint(void)
+{
+    ks_hint.key = NULL;
+}
+
+uint64_t
+kss_key_hash(const char *k, size_t klen)
+{
+    return ks_key_hash(k, klen);
+}

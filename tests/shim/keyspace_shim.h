@@ -67,6 +67,11 @@ bool kss_copy(kss_t *src, uint16_t slot, const char *k, size_t klen, kss_t *dst,
  * (the aliasing case ks_set_str must survive). */
 bool kss_self_overwrite(kss_t *ks, uint16_t slot, const char *k, size_t klen, int64_t expire_ms);
 
+/* The calling thread's hash hint (keyspace.h ks_hint): a lookup of the
+ * key at exactly k/klen takes h instead of hashing. */
+void kss_set_hint(const char *k, size_t klen, uint64_t h);
+void kss_clear_hint(void);
+uint64_t kss_key_hash(const char *k, size_t klen);
 uint64_t kss_count(kss_t *ks);
 uint64_t kss_count_volatile(kss_t *ks);
 uint64_t kss_count_slot(kss_t *ks, uint16_t slot);

@@ -23,21 +23,38 @@ prefetch_shim_destroy(prefetch_shim **s)
 }
 
 int
-prefetch_shim_add(prefetch_shim *s, const char *ptr, size_t len, unsigned slot)
+prefetch_shim_add_hashed(prefetch_shim *s, const char *ptr, size_t len, unsigned slot, unsigned long long h)
 {
     if (s->h.n == PREFETCH_WINDOW)
         return -1;
     s->h.key[s->h.n].ptr = ptr;
     s->h.key[s->h.n].len = len;
     s->h.key[s->h.n].slot = (uint16_t)slot;
+    s->h.key[s->h.n].h = h;
     s->h.n++;
     return 0;
+}
+
+int
+prefetch_shim_add(prefetch_shim *s, const char *ptr, size_t len, unsigned slot)
+{
+    return prefetch_shim_add_hashed(s, ptr, len, slot, 0);
+}
+
+unsigned
+prefetch_shim_slot_hash_of(prefetch_shim *s, const char *ptr, size_t len, unsigned long long *h)
+{
+    uint64_t hv;
+    unsigned slot = prefetch_slot_of(&s->h, (struct sv){ptr, len}, &hv);
+    if (h)
+        *h = hv;
+    return slot;
 }
 
 unsigned
 prefetch_shim_slot_of(prefetch_shim *s, const char *ptr, size_t len)
 {
-    return prefetch_slot_of(&s->h, (struct sv){ptr, len});
+    return prefetch_shim_slot_hash_of(s, ptr, len, NULL);
 }
 
 void

@@ -16,8 +16,12 @@ void prefetch_shim_destroy(prefetch_shim **s);
 /* Append a hint: the key at ptr/len has this slot (a test may lie, to see
  * whether a later answer came from the hint). 0, or -1 when full. */
 int prefetch_shim_add(prefetch_shim *s, const char *ptr, size_t len, unsigned slot);
-/* prefetch_slot_of(): the slot of the key at ptr/len. */
+/* The same with the keyspace hash the window computed (0: none). */
+int prefetch_shim_add_hashed(prefetch_shim *s, const char *ptr, size_t len, unsigned slot, unsigned long long h);
+/* prefetch_slot_of(): the slot of the key at ptr/len; *h (when not NULL)
+ * gets the hash it handed out (0: none). */
 unsigned prefetch_shim_slot_of(prefetch_shim *s, const char *ptr, size_t len);
+unsigned prefetch_shim_slot_hash_of(prefetch_shim *s, const char *ptr, size_t len, unsigned long long *h);
 /* prefetch_window_done(). */
 void prefetch_shim_done(prefetch_shim *s);
 

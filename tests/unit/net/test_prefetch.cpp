@@ -77,4 +77,19 @@ TEST_F(PrefetchHints, GoneWhenTheWindowIsDone)
     EXPECT_EQ(Ask(buf.data(), 4), Real("aaaa"));
 }
 
+TEST_F(PrefetchHints, HandsOutTheWindowsHashWithTheSlot)
+{
+    std::string buf = "aaaa bbbb";
+    prefetch_shim_add_hashed(s_, buf.data(), 4, kFake, 0x1234);
+    prefetch_shim_add(s_, buf.data() + 5, 4, kFake + 1); /* another worker's key: no hash */
+    unsigned long long h = 99;
+    EXPECT_EQ(prefetch_shim_slot_hash_of(s_, buf.data(), 4, &h), kFake);
+    EXPECT_EQ(h, 0x1234u);
+    EXPECT_EQ(prefetch_shim_slot_hash_of(s_, buf.data() + 5, 4, &h), kFake + 1);
+    EXPECT_EQ(h, 0u);
+    h = 99;
+    EXPECT_EQ(prefetch_shim_slot_hash_of(s_, buf.data(), 4, &h), Real("aaaa")); /* used up */
+    EXPECT_EQ(h, 0u);
+}
+
 } // namespace
