@@ -735,9 +735,9 @@ cmd_debug(struct cmd_ctx *c)
 #define CONN_FLAGS_NOAUTH (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY)
 
 static const struct cmd_def server_cmds[] = {
-    { .name = "ping", .arity = -1, .flags = CMD_FAST | CMD_SUBSCRIBED_OK, .proc = cmd_ping, .acl = "fast connection",
+    { .name = "ping", .arity = -1, .flags = CMD_FAST | CMD_SUBSCRIBED_OK | CMD_LOCAL_ONLY, .proc = cmd_ping, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Ping the server" },
-    { .name = "echo", .arity = 2, .flags = CMD_FAST, .proc = cmd_echo, .acl = "fast connection",
+    { .name = "echo", .arity = 2, .flags = CMD_FAST | CMD_LOCAL_ONLY, .proc = cmd_echo, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Echo the given string" },
     { .name = "quit", .arity = -1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK | CMD_TX_CONTROL, .proc = cmd_quit, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Close the connection" },
