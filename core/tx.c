@@ -110,7 +110,8 @@ txi_add(struct tx_shard *ts, struct sv k, bool excl, int delta)
 bool
 tx_any_locked(const struct shard *sh)
 {
-    return sh->tx && (sh->tx->nkeys > 0 || sh->tx->gexcl > 0 || sh->tx->gshared > 0);
+    /* on the request path: one test of the three counts (none is negative) */
+    return sh->tx && (sh->tx->nkeys | sh->tx->gexcl | sh->tx->gshared) != 0;
 }
 
 bool
