@@ -677,6 +677,12 @@ debug_moveslot(struct cmd_ctx *c)
         reply_errorf(c->r, "ERR Invalid worker: this server has %d worker thread(s)", cmd_nworkers());
         return;
     }
+    if (c->in_exec) {
+        /* the move waits for every transaction in flight, EXEC included:
+         * refused before anything is submitted */
+        reply_error(c->r, "ERR DEBUG MOVESLOT inside MULTI is not supported by Tessera");
+        return;
+    }
     struct cmd_deferred *d = cmd_defer(c);
     if (slot_move_submit(&slot, 1, (int)w, debug_moveslot_done, d) < 0) {
         const char *e = "-ERR slot move refused\r\n";
