@@ -19,9 +19,15 @@
     MSET k1 v k2 v; EXEC (a global transaction); readers run MGET k1 k2 and
     MULTI; GET k1; GET k2; EXEC and never see two different values, nor a
     missing key.
-Ports: 23400 (Tessera), 23410 (redis-server).
+  * Mixed load on 4 workers, no deadlock: global EXECs (FLUSHALL, DBSIZE,
+    KEYS, SCAN), cross-worker EXECs with WATCH, cross-worker commands
+    outside MULTI, fan-outs and slot moves between workers (DEBUG
+    MOVESLOT), all at once; every client finishes, with no error but the
+    expected ones.
+Ports: 23400 (Tessera), 23410 (redis-server), 23420 (4 workers).
 """
 import os
+import random
 import re
 import sys
 import threading
@@ -30,9 +36,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 import diff_set  # noqa: E402
+import redis  # noqa: E402
 
 PORT_T = H.port(23400)
 PORT_R = H.port(23410)
+PORT_4 = H.port(23420)
 NWORKERS = 2
 t = H.Runner("test_multi_span")
 CLIENT_ID = re.compile(rb"id\r\n:\d+\r\n")
@@ -240,6 +248,73 @@ def test_concurrent_atomic(srv):
     t.eq(len(set(c.mget(k1, k2))), 1, "k1 and k2 agree at the end")
 
 
+def mixed_client(srv, kind, seed, stop, errs, counts):
+    r = srv.client(decode_responses=True)
+    rng = random.Random(seed)
+    keys = ["m%d" % i for i in range(16)]
+    while time.monotonic() < stop:
+        try:
+            if kind == 0:
+                p = r.pipeline(transaction=True)
+                p.mset({k: "v" for k in rng.sample(keys, 4)})
+                p.dbsize()
+                p.keys("m1*")
+                p.execute()
+            elif kind == 1:
+                p = r.pipeline(transaction=True)
+                p.flushall()
+                p.mset({keys[0]: 1, keys[5]: 1})
+                p.rename(keys[0], keys[9])
+                p.execute()
+            elif kind == 2:
+                r.mset({k: "x" for k in rng.sample(keys, 5)})
+                r.mget(keys)
+                r.dbsize()
+            elif kind == 3:
+                with r.pipeline(transaction=True) as p:
+                    try:
+                        p.watch(keys[1], keys[2])
+                        p.multi()
+                        p.mset({keys[1]: 2, keys[2]: 2})
+                        p.scan(0)
+                        p.sunionstore(keys[7], keys[3], keys[4])
+                        p.execute()
+                    except redis.WatchError:
+                        pass
+            elif kind == 4:
+                r.sadd(keys[3], rng.randint(0, 9))
+                r.sadd(keys[4], rng.randint(0, 9))
+                r.sinterstore(keys[6], keys[3], keys[4])
+            else:
+                r.execute_command("DEBUG", "MOVESLOT", str(rng.randrange(16384)), str(rng.randrange(4)))
+            counts[kind] += 1
+        except redis.ResponseError as e:
+            if "WRONGTYPE" not in str(e) and "no such key" not in str(e):
+                errs.append(str(e))
+        except Exception as e:  # a closed connection, a timeout: stop this client
+            errs.append(repr(e))
+            return
+
+
+def test_mixed_load():
+    srv = H.tessera(PORT_4, threads=4, extra=["--enable-debug-command", "yes"])
+    try:
+        stop = time.monotonic() + 3.0
+        errs, counts = [], [0] * 6
+        th = [threading.Thread(target=mixed_client, args=(srv, i % 6, i, stop, errs, counts)) for i in range(12)]
+        for x in th:
+            x.start()
+        for x in th:
+            x.join(30)
+        t.check(not any(x.is_alive() for x in th), "every client finished (no deadlock)")
+        t.eq(errs[:3], [], "no unexpected error")
+        t.check(min(counts) > 5, "every kind of client made progress: %r" % counts)
+        t.eq(srv.raw().cmd("PING"), b"+PONG\r\n", "the server still answers")
+    finally:
+        srv.stop()
+    t.server_checks(srv)
+
+
 def main():
     t.check(worker_of(A) != worker_of(B) and worker_of(S1) != worker_of(S2), "test keys on different workers")
     tes = H.tessera(PORT_T, threads=NWORKERS)
@@ -257,6 +332,7 @@ def main():
         tes.stop()
         red.stop()
     t.server_checks(tes, red)
+    t.run(test_mixed_load)
     t.finish()
 
 
