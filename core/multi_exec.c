@@ -568,7 +568,8 @@ multi_cmd_exec(struct cmd_ctx *c)
     for (int i = 0; i < ms->n; i++) {
         total += ms->cmds[i].argc;
         maxargc = TS_MAX(maxargc, ms->cmds[i].argc);
-        writes |= (ms->cmds[i].cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
+        /* admin commands too: DEBUG POPULATE writes keys without CMD_WRITE */
+        writes |= (ms->cmds[i].cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE | CMD_ADMIN)) != 0;
     }
     struct sv *argv = ts_malloc(sizeof(struct sv) * (size_t)(total + 1));
     int *idx = ts_malloc(sizeof(int) * (size_t)(total + 1));
