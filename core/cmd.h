@@ -50,6 +50,9 @@ enum cmd_flag {
     CMD_CONTAINER = 1 << 25,    /* has subcommands (CLIENT, CONFIG, ...) */
     CMD_SUBSCRIBED_OK = 1 << 26, /* allowed in a RESP2 subscribed context ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET) */
     CMD_TX_CONTROL = 1 << 27,    /* runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET) */
+    CMD_LOCAL_ONLY = 1 << 28,    /* keyless, reads and writes no data, never fans out nor forwards (PING, ECHO):
+                                  * EXEC need not lock every worker for it, as it must for any other keyless
+                                  * command queued in MULTI (multi_exec.c) */
 };
 
 /* What the dispatcher may do with a command:

@@ -677,6 +677,12 @@ debug_moveslot(struct cmd_ctx *c)
         reply_errorf(c->r, "ERR Invalid worker: this server has %d worker thread(s)", cmd_nworkers());
         return;
     }
+    if (c->in_exec) {
+        /* the move waits for every transaction in flight, EXEC included:
+         * refused before anything is submitted */
+        reply_error(c->r, "ERR DEBUG MOVESLOT inside MULTI is not supported by Tessera");
+        return;
+    }
     struct cmd_deferred *d = cmd_defer(c);
     if (slot_move_submit(&slot, 1, (int)w, debug_moveslot_done, d) < 0) {
         const char *e = "-ERR slot move refused\r\n";
@@ -735,9 +741,9 @@ cmd_debug(struct cmd_ctx *c)
 #define CONN_FLAGS_NOAUTH (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY)
 
 static const struct cmd_def server_cmds[] = {
-    { .name = "ping", .arity = -1, .flags = CMD_FAST | CMD_SUBSCRIBED_OK, .proc = cmd_ping, .acl = "fast connection",
+    { .name = "ping", .arity = -1, .flags = CMD_FAST | CMD_SUBSCRIBED_OK | CMD_LOCAL_ONLY, .proc = cmd_ping, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Ping the server" },
-    { .name = "echo", .arity = 2, .flags = CMD_FAST, .proc = cmd_echo, .acl = "fast connection",
+    { .name = "echo", .arity = 2, .flags = CMD_FAST | CMD_LOCAL_ONLY, .proc = cmd_echo, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Echo the given string" },
     { .name = "quit", .arity = -1, .flags = CONN_FLAGS_NOAUTH | CMD_SUBSCRIBED_OK | CMD_TX_CONTROL, .proc = cmd_quit, .acl = "fast connection",
       .group = "connection", .since = "1.0.0", .summary = "Close the connection" },

@@ -2,14 +2,17 @@
  *
  * A client's MULTI queue lives with the client, on its worker. EXEC runs
  * the queue as one cross-worker transaction (tx.h) over every key of every
- * queued command plus the watched keys:
+ * queued command plus the watched keys (over every worker's whole keyspace
+ * when a keyless command such as DBSIZE or FLUSHALL is queued):
  *
  *   phase 1  each involved worker checks its watched keys (a key that
  *            expired since WATCH counts as changed)
  *   (coordinator: any watched key changed -> EXEC replies a null array)
- *   phase 2  each worker runs, in queue order, the queued commands whose
- *            keys it owns; keyless commands run on the client's worker
- *            when the replies are put together, in queue order
+ *   phase 2..  the queue in ordered steps (multi_exec.c): runs of commands
+ *            whose keys each sit on one worker, run by those workers in
+ *            queue order; a command with keys on several workers through
+ *            its per-worker parts (cmd_def.tx); keyless commands on the
+ *            client's worker, a fan-out's parts on every worker
  *
  * All intents are held from phase 1 to the end, so no other client sees or
  * changes anything in between: the transaction is atomic across workers.
@@ -35,8 +38,9 @@ void multi_register(void);
 /* Inside MULTI (between MULTI and EXEC/DISCARD). */
 bool multi_active(const struct client *cl);
 /* Queue a command (already checked by the dispatcher) and reply +QUEUED,
- * or refuse it (CMD_NO_MULTI, keys on several workers) with an error that
- * flags the transaction. */
+ * or refuse it (CMD_NO_MULTI; keys on several workers for a command with
+ * no per-worker parts, cmd_def.tx) with an error that flags the
+ * transaction. */
 void multi_queue(struct client *cl, const struct cmd_def *cmd, int argc, const struct sv *argv, struct reply *r,
                  bool multi_worker);
 /* A command was refused before it could be queued (unknown, arity, a

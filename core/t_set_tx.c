@@ -10,23 +10,31 @@
  *                          coordinator decides (0, WRONGTYPE, or go on);
  *                          phase 2: tset_move_out on the source's worker,
  *                          tset_move_in on the destination's.
- *   SINTER/SUNION/SDIFF/   phase 1: each owner looks its keys up and hands
- *   SINTERCARD             over a copy of each set (kobj) or a missing /
- *                          wrong-type mark (kstate); the coordinator runs
- *                          tset_algebra on them in key order and replies.
+ *   SINTER/SUNION/SDIFF/   phase 1: each owner looks its keys up, expiring
+ *   SINTERCARD             none, and hands over a copy of each set (kobj)
+ *                          or a missing / expired / wrong-type mark
+ *                          (kstate); the coordinator finds where Redis's
+ *                          lookups stop (the first key of another type);
+ *                          phase 2, only when a key up to there is missing
+ *                          or expired: its owner deletes it if expired and
+ *                          counts the miss ("expired", "keymiss" events in
+ *                          Redis's order); the coordinator runs
+ *                          tset_algebra on the copies in key order.
  *   ...STORE dst keys      phase 1 as above (dst itself is not read); the
  *                          coordinator computes the result between the
  *                          phases and puts it in dst's slot of dst's part;
- *                          phase 2: dst's worker stores it (tset_store).
+ *                          phase 2: the misses as above, and dst's worker
+ *                          stores the result (tset_store).
  *
  * Statistics: Redis counts a keyspace hit or miss for each source key up
  * to and including the first one of another type (where it stops with
  * WRONGTYPE). Only the coordinator knows where that is, so the parts look
- * up without counting and the coordinator counts on its own keyspace
- * (INFO sums every worker's). A part also stops looking up at its own
- * first key of another type; keys after it on other workers are still
- * looked up (their access time is updated), which the single-worker path
- * would not do: the only difference, and only in the WRONGTYPE case. */
+ * up without counting; the coordinator counts the hits on its own
+ * keyspace (INFO sums every worker's), the owners the misses in phase 2.
+ * A part also stops looking up at its own first key of another type;
+ * keys after it on other workers are still looked up (their access time
+ * is updated, nothing is expired), which the single-worker path would not
+ * do: the only difference, and only in the WRONGTYPE case. */
 #include "core/t_set_int.h"
 
 #include "core/reply.h"
@@ -37,6 +45,7 @@
 /* kstate of a key in a set part: one of these, or >= 0 for a repeat of
  * the part's key at that position (the same key again: the same copy). */
 enum {
+    SK_EXPIRED = -5, /* there but expired: a missing key, deleted in phase 2 */
     SK_UNSEEN = -4,  /* not looked up (after a key of another type) */
     SK_MISSING = -3, /* no such key: an empty set */
     SK_WRONG = -2,   /* a key of another type */
@@ -196,9 +205,14 @@ algebra_gather_part(struct shard *sh, struct tx *t, struct tx_part *p)
     for (int i = 0; i < p->nkeys && !wrong; i++) {
         if (store && p->keys[i] == t->keyidx[0])
             continue; /* the destination: written in phase 2 */
-        struct kv *e = part_lookup(sh, t, t->argv[p->keys[i]], &p->kstate[i]);
+        struct kv *e = ks_lookup(sh->ks, slot_of_sv(t->argv[p->keys[i]]), t->argv[p->keys[i]], sh->now_ms,
+                                 t_lookup_flags(t->cflags) | KS_LOOKUP_NOEXPIRE);
+        if (e && kv_expire(e) >= 0 && sh->now_ms > kv_expire(e))
+            p->kstate[i] = SK_EXPIRED;
+        else
+            p->kstate[i] = e == NULL ? SK_MISSING : kv_type(e) == OBJ_SET ? SK_SET : SK_WRONG;
         wrong = p->kstate[i] == SK_WRONG;
-        missing |= p->kstate[i] == SK_MISSING;
+        missing |= p->kstate[i] == SK_MISSING || p->kstate[i] == SK_EXPIRED;
         orig[i] = p->kstate[i] == SK_SET ? kv_obj(e) : NULL;
     }
     if (!wrong && !(missing && (op == TSET_INTER || op == TSET_INTERCARD)))
@@ -206,14 +220,43 @@ algebra_gather_part(struct shard *sh, struct tx *t, struct tx_part *p)
     ts_free(orig);
 }
 
+/* Coordinator, after phase 1: where Redis's lookups of the source keys
+ * (keys first..nkeys) stop, at the first key of another type (true) or
+ * after the last. Counts a keyspace hit for each key found up to there
+ * (the owners count the misses in phase 2); every key after it is marked
+ * SK_UNSEEN. *misses: a key up to there is missing or expired, so phase
+ * 2 has to run. */
+static bool
+algebra_stop(struct tx *t, int first, bool *misses)
+{
+    struct ks *ks = g_shards[t->origin]->ks;
+    int cursor[MAX_WORKERS] = {0};
+    bool wrong = false;
+    *misses = false;
+    for (int k = 0; k < t->nkeys; k++) {
+        struct tx_part *p = &t->parts[t->kpart[k]];
+        int j = cursor[t->kpart[k]]++;
+        if (k < first)
+            continue;
+        if (wrong) {
+            p->kstate[j] = SK_UNSEEN;
+            continue;
+        }
+        int st = p->kstate[j];
+        wrong = st == SK_WRONG || st == SK_UNSEEN; /* UNSEEN: its part stopped at an earlier WRONG */
+        if (st == SK_MISSING || st == SK_EXPIRED)
+            *misses = true;
+        else if (st != SK_UNSEEN)
+            ks_note_hit(ks, true);
+    }
+    return wrong;
+}
+
 /* Coordinator: the source sets in key order (keys first..nkeys) into
- * sets[], counting a keyspace hit or miss for each key up to and
- * including the first of another type, as the single-worker path does.
- * False at a key of another type. The sets stay the parts'. */
+ * sets[]; false at a key of another type. The sets stay the parts'. */
 static bool
 gather_sets(struct tx *t, int first, void **sets)
 {
-    struct ks *ks = g_shards[t->origin]->ks;
     int cursor[MAX_WORKERS] = {0};
     for (int k = 0; k < t->nkeys; k++) {
         struct tx_part *p = &t->parts[t->kpart[k]];
@@ -221,14 +264,28 @@ gather_sets(struct tx *t, int first, void **sets)
         if (k < first)
             continue;
         int st = p->kstate[j];
-        if (st == SK_UNSEEN) /* not reached: its part stopped at an earlier WRONG */
+        if (st == SK_WRONG || st == SK_UNSEEN)
             return false;
-        ks_note_hit(ks, st != SK_MISSING);
-        if (st == SK_WRONG)
-            return false;
-        sets[k - first] = st == SK_MISSING ? NULL : p->kobj[st >= 0 ? st : j];
+        sets[k - first] = st == SK_MISSING || st == SK_EXPIRED ? NULL : p->kobj[st >= 0 ? st : j];
     }
     return true;
+}
+
+/* Phase 2 on each part: the source keys Redis looked up and found
+ * missing, in key order: an expired one is deleted now ("expired"), then
+ * each counts a miss ("keymiss"). */
+static void
+algebra_miss_part(struct shard *sh, struct tx *t, struct tx_part *p)
+{
+    for (int i = 0; i < p->nkeys; i++) {
+        struct sv key = t->argv[p->keys[i]];
+        if (p->kstate[i] == SK_EXPIRED) {
+            (void)ks_lookup(sh->ks, slot_of_sv(key), key, sh->now_ms, KS_LOOKUP_NOTOUCH);
+            p->kstate[i] = SK_MISSING;
+        }
+        if (p->kstate[i] == SK_MISSING)
+            t_note_read(sh, key, false);
+    }
 }
 
 /* ---- SINTER, SINTERCARD, SUNION, SDIFF: one phase, reply on the
@@ -237,7 +294,19 @@ gather_sets(struct tx *t, int first, void **sets)
 static void
 algebra_read_part(struct shard *sh, struct tx *t, struct tx_part *p, int phase)
 {
-    algebra_gather_part(sh, t, p);
+    if (phase == 1)
+        algebra_gather_part(sh, t, p);
+    else
+        algebra_miss_part(sh, t, p);
+}
+
+/* Phase 2 only for the misses. */
+static bool
+algebra_read_next(struct tx *t, int done)
+{
+    bool misses;
+    (void)algebra_stop(t, 0, &misses);
+    return misses;
 }
 
 static void
@@ -290,14 +359,14 @@ sintercard_check(struct tx *t, struct reply *r)
     return true;
 }
 
-const struct tx_ops tset_sinter_tx = {
-    .phases = 1, .check = sinter_check, .part = algebra_read_part, .reply = algebra_read_reply};
-const struct tx_ops tset_sintercard_tx = {
-    .phases = 1, .check = sintercard_check, .part = algebra_read_part, .reply = algebra_read_reply};
-const struct tx_ops tset_sunion_tx = {
-    .phases = 1, .check = sunion_check, .part = algebra_read_part, .reply = algebra_read_reply};
-const struct tx_ops tset_sdiff_tx = {
-    .phases = 1, .check = sdiff_check, .part = algebra_read_part, .reply = algebra_read_reply};
+const struct tx_ops tset_sinter_tx = {.phases = 2, .check = sinter_check, .part = algebra_read_part,
+                                      .next_phase = algebra_read_next, .reply = algebra_read_reply};
+const struct tx_ops tset_sintercard_tx = {.phases = 2, .check = sintercard_check, .part = algebra_read_part,
+                                          .next_phase = algebra_read_next, .reply = algebra_read_reply};
+const struct tx_ops tset_sunion_tx = {.phases = 2, .check = sunion_check, .part = algebra_read_part,
+                                      .next_phase = algebra_read_next, .reply = algebra_read_reply};
+const struct tx_ops tset_sdiff_tx = {.phases = 2, .check = sdiff_check, .part = algebra_read_part,
+                                     .next_phase = algebra_read_next, .reply = algebra_read_reply};
 
 /* ---- SINTERSTORE, SUNIONSTORE, SDIFFSTORE: computed between the phases,
  * stored in phase 2 ----
@@ -317,35 +386,38 @@ algebra_store_part(struct shard *sh, struct tx *t, struct tx_part *p, int phase)
         algebra_gather_part(sh, t, p);
         return;
     }
-    if (p != store_dst(t))
-        return;
+    algebra_miss_part(sh, t, p);
+    if (p != store_dst(t) || p->kstate[0] != SK_SET)
+        return; /* not the destination, or a key of another type: nothing stored */
     struct sv dst = t->argv[t->keyidx[0]];
     void *res = p->kobj[0];
     p->kobj[0] = NULL;
     p->count = tset_store(sh, slot_of_sv(dst), dst, res, tset_store_event((int)(t->opt & OPT_OP_MASK)), NULL);
 }
 
-/* The coordinator computes the result from the sources (keys 1..): on to
- * phase 2 with it, or stop at a key of another type. */
+/* The coordinator computes the result from the sources (keys 1..) and
+ * puts it in the destination's slot (kstate SK_SET: store it); phase 2
+ * stores it, unless a key is of another type, and counts the misses. */
 static bool
 algebra_store_next(struct tx *t, int done)
 {
+    bool misses;
+    if (algebra_stop(t, 1, &misses))
+        return misses;
     int n = t->nkeys - 1;
     void **sets = ts_malloc(sizeof(void *) * (size_t)n);
-    bool ok = gather_sets(t, 1, sets);
-    if (ok) {
-        struct tx_part *dp = store_dst(t);
-        dp->kobj[0] = tset_algebra((int)(t->opt & OPT_OP_MASK), sets, n, 0, NULL);
-        dp->kstate[0] = SK_SET;
-    }
+    (void)gather_sets(t, 1, sets);
+    struct tx_part *dp = store_dst(t);
+    dp->kobj[0] = tset_algebra((int)(t->opt & OPT_OP_MASK), sets, n, 0, NULL);
+    dp->kstate[0] = SK_SET;
     ts_free(sets);
-    return ok;
+    return true;
 }
 
 static void
 algebra_store_reply(struct tx *t, struct reply *r)
 {
-    if (t->stopped)
+    if (store_dst(t)->kstate[0] != SK_SET)
         reply_error(r, ERR_WRONGTYPE);
     else
         reply_int(r, store_dst(t)->count);

@@ -9,7 +9,13 @@
  * A part may run its requested phase when no part before it in the queue
  * conflicts with it (shares a key that either of them writes). Part 9
  * above waits for 7 (both use b, 9 writes it); 12 may run at once. A part
- * stays in the queue, intents held, until its transaction is over. */
+ * stays in the queue, intents held, until its transaction is over.
+ *
+ * A global transaction (t->global: an EXEC that runs DBSIZE, FLUSHALL...)
+ * has a part on every worker and an intent on the whole keyspace there:
+ * gexcl / gshared count them. It conflicts with every other part (when
+ * either writes) and with every ordinary command (a write, or anything
+ * when it writes itself). */
 #include "core/tx.h"
 
 #include "core/cmd.h"
@@ -40,6 +46,7 @@ struct tx_shard {
     uint64_t max_id;                /* highest id queued here */
     struct tx_part *head, *tail;    /* queue, in id order */
     int nkeys;                      /* keys with an intent */
+    int gexcl, gshared;             /* global intents (t->global) */
     struct tx_intent *b[TXI_BUCKETS];
 };
 
@@ -103,18 +110,23 @@ txi_add(struct tx_shard *ts, struct sv k, bool excl, int delta)
 bool
 tx_any_locked(const struct shard *sh)
 {
-    return sh->tx && sh->tx->nkeys > 0;
+    /* on the request path: one test of the three counts (none is negative) */
+    return sh->tx && (sh->tx->nkeys | sh->tx->gexcl | sh->tx->gshared) != 0;
 }
 
 bool
 tx_conflicts(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv *argv)
 {
     struct tx_shard *ts = sh->tx;
-    if (!ts || ts->nkeys == 0)
+    if (!ts)
+        return false;
+    bool excl = (cmd->flags & CMD_WRITE) != 0;
+    if (ts->gexcl > 0 || (excl && ts->gshared > 0))
+        return true;
+    if (ts->nkeys == 0)
         return false;
     int idx[64];
     int nk = cmd_get_keys(cmd, argc, (struct sv *)argv, idx, 64);
-    bool excl = (cmd->flags & CMD_WRITE) != 0;
     for (int i = 0; i < nk; i++) {
         struct tx_intent *l = txi_find(ts, argv[idx[i]], false);
         if (l && (l->excl > 0 || (excl && l->shared > 0)))
@@ -132,6 +144,8 @@ parts_conflict(const struct tx_part *p, const struct tx_part *q)
 {
     if (!p->tx->excl && !q->tx->excl)
         return false;
+    if (p->tx->global || q->tx->global)
+        return true;
     for (int i = 0; i < p->nkeys; i++)
         for (int j = 0; j < q->nkeys; j++)
             if (sv_eq(p->tx->argv[p->keys[i]], q->tx->argv[q->keys[j]]))
@@ -194,6 +208,8 @@ msg_schedule(void *arg, int worker)
         ts->tail = p;
         for (int i = 0; i < p->nkeys; i++)
             txi_add(ts, t->argv[p->keys[i]], t->excl, 1);
+        if (t->global)
+            *(t->excl ? &ts->gexcl : &ts->gshared) += 1;
     }
     g_rt.worker_call(t->origin, msg_scheduled, p);
 }
@@ -227,6 +243,8 @@ part_dequeue(struct shard *sh, struct tx_part *p)
     p->queued = false;
     for (int i = 0; i < p->nkeys; i++)
         txi_add(ts, p->tx->argv[p->keys[i]], p->tx->excl, -1);
+    if (p->tx->global)
+        *(p->tx->excl ? &ts->gexcl : &ts->gshared) -= 1;
     txs_run_ready(sh);
     if (tx_locks_released)
         tx_locks_released(sh);
@@ -252,13 +270,10 @@ msg_release(void *arg, int worker)
 
 /* ---- Coordinator ---- */
 
+/* Free t and what its parts hold. */
 static void
-tx_unref(struct tx *t)
+tx_free(struct tx *t)
 {
-    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    if (t->admitted)
-        slot_move_exit(); /* every part released its intents */
     for (int i = 0; i < t->nparts; i++) {
         struct tx_part *p = &t->parts[i];
         ts_free(p->keys);
@@ -283,6 +298,16 @@ tx_unref(struct tx *t)
 }
 
 static void
+tx_unref(struct tx *t)
+{
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (t->admitted)
+        slot_move_exit(); /* every part released its intents */
+    tx_free(t);
+}
+
+static void
 tx_schedule(struct tx *t)
 {
     t->id = __atomic_fetch_add(&tx_next_id, 1, __ATOMIC_RELAXED);
@@ -292,13 +317,27 @@ tx_schedule(struct tx *t)
         g_rt.worker_call(t->parts[i].worker, msg_schedule, &t->parts[i]);
 }
 
+static void phase_complete(struct tx *t, int worker);
+
+/* Start phase on every part not set idle by next_phase (at least one, or
+ * the phase is over at once). */
 static void
 tx_send_phase(struct tx *t, int phase)
 {
     t->phase = phase;
-    t->pending = t->nparts;
+    t->pending = 0;
     for (int i = 0; i < t->nparts; i++)
-        g_rt.worker_call(t->parts[i].worker, msg_run, &t->parts[i]);
+        t->pending += !t->parts[i].idle;
+    if (t->pending == 0) {
+        phase_complete(t, t->origin);
+        return;
+    }
+    for (int i = 0; i < t->nparts; i++) {
+        if (t->parts[i].idle)
+            t->parts[i].idle = false;
+        else
+            g_rt.worker_call(t->parts[i].worker, msg_run, &t->parts[i]);
+    }
 }
 
 static void
@@ -351,6 +390,18 @@ tx_finish(struct tx *t, int worker)
     tx_unref(t);
 }
 
+/* Every part ran the phase: the next one, or the end. */
+static void
+phase_complete(struct tx *t, int worker)
+{
+    if (t->phase < t->ops->phases && (!t->ops->next_phase || t->ops->next_phase(t, t->phase))) {
+        tx_send_phase(t, t->phase + 1);
+        return;
+    }
+    t->stopped = t->phase < t->ops->phases && t->ops->phases != TX_PHASES_OPEN;
+    tx_finish(t, worker);
+}
+
 static void
 msg_phase_done(void *arg, int worker)
 {
@@ -358,12 +409,7 @@ msg_phase_done(void *arg, int worker)
     struct tx *t = p->tx;
     if (--t->pending > 0)
         return;
-    if (t->phase < t->ops->phases && (!t->ops->next_phase || t->ops->next_phase(t, t->phase))) {
-        tx_send_phase(t, t->phase + 1);
-        return;
-    }
-    t->stopped = t->phase < t->ops->phases;
-    tx_finish(t, worker);
+    phase_complete(t, worker);
 }
 
 /* Copy argv and the key indexes; the keys are grouped by worker later
@@ -415,6 +461,12 @@ tx_group(struct tx *t)
         kw[k] = slotmap_worker(slot_of_sv(t->argv[idx[k]]));
         if (part_of[kw[k]] < 0) {
             part_of[kw[k]] = 0;
+            t->nparts++;
+        }
+    }
+    for (int w = 0; t->global && w < cmd_nworkers(); w++) {
+        if (part_of[w] < 0) {
+            part_of[w] = 0;
             t->nparts++;
         }
     }
@@ -495,4 +547,50 @@ tx_start(struct shard *sh, const struct cmd_def *cmd, int argc, const struct sv 
          uint8_t resp, uint32_t cflags, tx_done_fn done, void *done_arg)
 {
     tx_launch(tx_prepare(sh, cmd, cmd->tx, argc, argv, idx, nk, resp, cflags), done, done_arg);
+}
+
+/* ---- Nested transactions ---- */
+
+struct tx *
+tx_sub_create(const struct tx *outer, const struct cmd_def *cmd, int argc, const struct sv *argv, const int *idx,
+              int nk)
+{
+    struct tx *t = ts_calloc(1, sizeof(*t));
+    t->cmd = cmd;
+    t->ops = cmd->tx;
+    t->excl = (cmd->flags & CMD_WRITE) != 0;
+    t->origin = outer->origin;
+    t->now_ms = outer->now_ms;
+    t->resp = outer->resp;
+    t->cflags = outer->cflags;
+    t->argc = argc;
+    t->argv = ts_malloc(sizeof(struct sv) * (size_t)(argc ? argc : 1));
+    memcpy(t->argv, argv, sizeof(struct sv) * (size_t)argc);
+    t->nkeys = nk;
+    t->keyidx = ts_malloc(sizeof(int) * (size_t)(nk ? nk : 1));
+    t->kpart = ts_malloc(sizeof(int) * (size_t)(nk ? nk : 1));
+    if (nk)
+        memcpy(t->keyidx, idx, sizeof(int) * (size_t)nk);
+    /* The enclosing transaction holds intents on these keys: their slots
+     * cannot move, so the grouping stays true while t lives. */
+    tx_group(t);
+    t->phase = 1;
+    return t;
+}
+
+bool
+tx_sub_next(struct tx *t)
+{
+    if (t->phase < t->ops->phases && (!t->ops->next_phase || t->ops->next_phase(t, t->phase))) {
+        t->phase++;
+        return true;
+    }
+    t->stopped = t->phase < t->ops->phases;
+    return false;
+}
+
+void
+tx_sub_free(struct tx *t)
+{
+    tx_free(t);
 }

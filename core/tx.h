@@ -71,14 +71,21 @@ struct tx_part {
     int *kstate;
     void **kobj;
     void (*kobj_free)(void *o);
+    /* Set by next_phase (on the coordinator): this part sits out the next
+     * phase (keeps its intents, runs nothing). Cleared once it is sent. */
+    bool idle;
     /* the worker's queue (private to tx.c) */
     struct tx_part *qnext, *qprev;
     int run_phase;       /* phase requested and not yet run, 0 if none */
     bool queued;
 };
 
+/* ops->phases for a transaction whose number of phases is decided as it
+ * goes (EXEC): next_phase alone ends it, and t->stopped stays false. */
+#define TX_PHASES_OPEN 0x7fffffff
+
 struct tx_ops {
-    int phases; /* 1 or 2 */
+    int phases; /* 1 or 2, or TX_PHASES_OPEN */
     /* Coordinator, before anything is locked: check the arguments; false
      * after writing an error reply into r (the transaction then ends). May
      * set t->opt. NULL: nothing to check. */
@@ -107,6 +114,9 @@ struct tx {
     uint8_t resp;
     uint32_t cflags;     /* the client's flags (CL_NO_TOUCH...) */
     bool excl;           /* the command writes: exclusive intents */
+    bool global;         /* set before tx_launch: a part on every worker, and
+                          * its intent covers every key there, present or
+                          * not (EXEC of a fan-out such as DBSIZE or FLUSHALL) */
     unsigned opt;        /* the command's parsed options (check) */
     void *ctx;           /* the command's own state (MULTI/EXEC), freed by ops->free_ctx */
     int64_t now_ms;
@@ -145,8 +155,25 @@ void tx_launch(struct tx *t, tx_done_fn done, void *done_arg);
 /* Free a prepared transaction that will not be launched. */
 void tx_drop(struct tx *t);
 
+/* ---- Nested transactions (a cross-worker command queued in MULTI) ----
+ * An enclosing transaction (EXEC) that already holds intents on every key
+ * of cmd runs cmd's own parts inside its phases instead of scheduling it:
+ * tx_sub_create groups the keys by worker (idx: argv indexes, argv viewed,
+ * not copied: it must outlive the sub-transaction) and sets t->phase to 1;
+ * the enclosing transaction runs t->ops->check on its coordinator, then
+ * each phase's parts on their workers (t->ops->part); after a phase ran
+ * everywhere tx_sub_next says whether another phase runs (t->phase is then
+ * advanced) or not (t->stopped set as tx_launch would set it); then
+ * t->ops->reply, and tx_sub_free. Only the coordinator's thread calls
+ * these three. */
+struct tx *tx_sub_create(const struct tx *outer, const struct cmd_def *cmd, int argc, const struct sv *argv,
+                         const int *idx, int nk);
+bool tx_sub_next(struct tx *t);
+void tx_sub_free(struct tx *t);
+
 /* ---- For the runtime: ordinary commands and pending transactions ---- */
-/* True when some transaction holds intents on this worker. */
+/* True when some transaction holds intents on this worker (a global one
+ * included). */
 bool tx_any_locked(const struct shard *sh);
 /* True when a key of cmd conflicts with an intent held here (cmd must then
  * wait until tx_locks_released tells the runtime to retry). */

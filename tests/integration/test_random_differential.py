@@ -47,12 +47,16 @@ Replies are compared byte for byte except:
     in order. In cluster mode every step stays in one slot, so the order is
     exact.
 
+Inside MULTI (standalone, 2 workers): queued commands whose own keys live
+on different workers (MSET, RENAME, SINTERSTORE...), and DBSIZE and KEYS,
+which make EXEC lock every worker (core/multi_exec.c).
+
 Not generated (Tessera limitations, documented in the brief): lists,
-sorted sets and the other missing types; keyless fan-out commands (DBSIZE,
-KEYS, FLUSHALL, RANDOMKEY) inside MULTI; a queued command whose own keys
-live on different workers; set commands with keys on different workers
-(no transaction part yet: -ERR ... not supported yet); CONFIG SET in a
-pipeline (each step here is sent unpipelined). In cluster mode each
+sorted sets and the other missing types; FLUSHALL, RANDOMKEY and SCAN
+inside MULTI (they would wipe the set model's state, or answer at random,
+or with Tessera's own cursor: test_multi_span.py covers them); DBSIZE and
+KEYS in a pipeline outside MULTI; CONFIG SET in a pipeline (each step here
+is sent unpipelined). In cluster mode each
 command's keys share a slot (tag groups), as redis-py's RedisCluster
 would require; redis-server runs standalone.
 
@@ -102,7 +106,10 @@ FUTURE_S = ["4102444800", "4102444801", "2000000000"]  # EXAT: far in the future
 TTL_CMDS = {"TTL": 2, "PTTL": 2000, "EXPIRETIME": 2, "PEXPIRETIME": 2000}
 UNORDERED = {"SMEMBERS", "SINTER", "SUNION", "SDIFF", "HKEYS", "HVALS", "HGETALL"}
 RANDOM = {"SPOP", "SRANDMEMBER", "HRANDFIELD"}
-NOT_IN_MULTI = RANDOM | {"SSCAN", "HSCAN", "SCAN", "CONFIG", "DBSIZE", "KEYS", "DEBUG"}
+NOT_IN_MULTI = RANDOM | {"SSCAN", "HSCAN", "SCAN", "CONFIG", "DEBUG"}
+# Outside MULTI, a keyless fan-out may run before earlier pipelined
+# commands of another worker: not pipelined.
+NOT_PIPELINED = NOT_IN_MULTI | {"DBSIZE", "KEYS"}
 # Compared by diff_set.Pair.step
 SET_CMDS = {"SADD", "SREM", "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP", "SRANDMEMBER", "SMOVE",
             "SINTER", "SINTERCARD", "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN"}
@@ -198,14 +205,13 @@ class Gen:
     def key(self):
         return self.rng.choice(POOL)
 
-    def group(self, multi_worker_ok):
-        """Keys one multi-key command may use together. Only the string and
-        key commands ask with multi_worker_ok (outside MULTI): MSET, MGET,
-        MSETNX, DEL, UNLINK, EXISTS, TOUCH, RENAME, RENAMENX and COPY have a
-        cross-worker transaction part (cmd_def.tx); the set commands do not
-        yet, so theirs always share a tag."""
+    def group(self):
+        """Keys one multi-key command may use together: in standalone mode
+        sometimes keys on both workers (MSET, MGET, MSETNX, DEL, UNLINK,
+        EXISTS, TOUCH, RENAME, RENAMENX, COPY have a cross-worker
+        transaction part, cmd_def.tx, also when queued in MULTI)."""
         rng = self.rng
-        if not self.cluster and multi_worker_ok and rng.random() < 0.3:
+        if not self.cluster and rng.random() < 0.3:
             return list(POOL)
         return list(rng.choice(GROUPS))
 
@@ -272,7 +278,7 @@ class Gen:
         if w < 0.58:
             return ["STRLEN", k]
         if w < 0.64:
-            g = self.group(not in_multi)
+            g = self.group()
             n = rng.randint(1, 4)
             c = rng.choice(["MSET", "MSETNX"])
             args = [c]
@@ -282,7 +288,7 @@ class Gen:
                 args = args[:-1]
             return args
         if w < 0.69:
-            g = self.group(not in_multi)
+            g = self.group()
             return ["MGET"] + self.keys_of(g, rng.randint(1, 5))
         if w < 0.74:
             return ["GETDEL", k]
@@ -311,10 +317,10 @@ class Gen:
         k = self.key()
         w = rng.random()
         if w < 0.12:
-            g = self.group(not in_multi)
+            g = self.group()
             return [rng.choice(["DEL", "UNLINK", "DEL"])] + self.keys_of(g, rng.randint(1, 3))
         if w < 0.22:
-            g = self.group(not in_multi)
+            g = self.group()
             return [rng.choice(["EXISTS", "TOUCH", "EXISTS"])] + self.keys_of(g, rng.randint(1, 4))
         if w < 0.40:
             c = rng.choice(["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"])
@@ -339,11 +345,11 @@ class Gen:
         if w < 0.64:
             return ["TYPE", k]
         if w < 0.73:
-            g = self.group(not in_multi)
+            g = self.group()
             a, b = self.keys_of(g, 2)
             return [rng.choice(["RENAME", "RENAMENX", "RENAME"]), a, b]
         if w < 0.81:
-            g = self.group(not in_multi)
+            g = self.group()
             a, b = self.keys_of(g, 2)
             args = ["COPY", a, b]
             if rng.random() < 0.5:
@@ -353,9 +359,9 @@ class Gen:
             return args
         if w < 0.90:
             return ["OBJECT", "ENCODING", k]
-        if w < 0.93 and not in_multi:
+        if w < 0.93:
             return ["DBSIZE"]
-        if w < 0.95 and not in_multi:
+        if w < 0.95:
             return ["KEYS", rng.choice(["*", "{a}*", "k?", "*3"])]
         if w < 0.97 and not in_multi:
             args = ["SCAN", "0"]
@@ -373,15 +379,18 @@ class Gen:
         """diff_hash.gen uses keys[:4] together (COPY, RENAME) and any key
         alone: a tag group first, or one untagged key only."""
         rng = self.rng
-        if self.cluster or in_multi or rng.random() < 0.5:
+        if self.cluster or rng.random() < 0.5:
             if rng.random() < 0.7:
                 return diff_hash.gen(rng, rng.choice(GROUPS) + [rng.choice(LOOSE)])
             return diff_hash.gen(rng, [rng.choice(LOOSE)] * 5)
-        # standalone: COPY / RENAME across workers too
+        # standalone: COPY / RENAME across workers too (in MULTI as well)
         return diff_hash.gen(rng, ["{a}1", "{b}2", "k1", "k2", "{a}3", "{b}4", "k3", "k4"])
 
     def set_cmd(self):
         rng = self.rng
+        if not self.cluster and rng.random() < 0.2:
+            # standalone: SMOVE, SINTERSTORE, SUNION... across workers (in MULTI as well)
+            return diff_set.gen_one(rng, ["{a}1", "{b}2", "k1", "k2"], "{a}none", rng.choice(["{b}3", "k4"]))
         if rng.random() < 0.75:
             g = rng.choice(GROUPS)
             return diff_set.gen_one(rng, g, g[0][:3] + "none", rng.choice(g))
@@ -613,6 +622,8 @@ class Seed:
                 a = norm_ttl(name, a, b)
             elif name in UNORDERED:
                 a, b = norm_unordered(name, a), norm_unordered(name, b)
+            elif name == "KEYS" and b[:1] == b"*":
+                a, b = sorted(parse(a) or []), sorted(parse(b) or [])
             self.eq(a, b, "EXEC element for " + " ".join(cmd)[:100])
 
     def data_step(self, cmd):
@@ -727,7 +738,7 @@ class Seed:
                 cmd = self.gen.group_cmd(group) if self.cluster else self.gen.data_cmd(True)
             else:
                 cmd = self.gen.data_cmd(False)
-            if cmd[0].upper() not in NOT_IN_MULTI:
+            if cmd[0].upper() not in (NOT_IN_MULTI if tx else NOT_PIPELINED):
                 cmds.append(cmd)
         sent = [["MULTI"]] + cmds + [["EXEC"]] if tx else cmds
         payload = b"".join(H.encode(*c) for c in sent)
