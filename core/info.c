@@ -153,7 +153,9 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 "dump_payload_sanitizations:0\r\ntotal_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
                 "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n"
                 "client_output_buffer_limit_disconnections:%llu\r\n"
-                "tessera_forwarded_commands:%llu\r\n",
+                "tessera_forwarded_commands:%llu\r\ntessera_worker_messages_sent:%llu\r\n"
+                "tessera_worker_wakeups_sent:%llu\r\ntessera_worker_loop_turns:%llu\r\n"
+                "tessera_worker_sleeps:%llu\r\n",
                 (unsigned long long)st->connections, (unsigned long long)st->commands, st->ops_per_sec,
                 (unsigned long long)st->net_in, (unsigned long long)st->net_out, st->input_kbps, st->output_kbps,
                 (unsigned long long)st->rejected_conns, (unsigned long long)st->expired_keys,
@@ -161,7 +163,9 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 (unsigned long long)st->pubsub[0], (unsigned long long)st->pubsub[1], (unsigned long long)st->pubsub[2],
                 (unsigned long long)st->errors, (unsigned long long)st->commands,
                 (unsigned long long)st->commands, (unsigned long long)st->obuf_limit_disconnections,
-                (unsigned long long)st->forwarded);
+                (unsigned long long)st->forwarded, (unsigned long long)st->messages_sent,
+                (unsigned long long)st->wakeups_sent, (unsigned long long)st->loop_turns,
+                (unsigned long long)st->sleeps);
 }
 
 static void
@@ -463,6 +467,10 @@ info_collect(struct info_stats *st, const struct info_fanout *f, int nworkers)
         st->expired_keys += TS_MAX(w->ss.expired_keys, w->ks.expired_keys);
         st->evicted_keys += w->ss.evicted_keys;
         st->forwarded += w->ss.forwarded;
+        st->messages_sent += w->ss.messages_sent;
+        st->wakeups_sent += w->ss.wakeups_sent;
+        st->loop_turns += w->ss.loop_turns;
+        st->sleeps += w->ss.sleeps;
         st->obuf_limit_disconnections += w->ss.obuf_limit_disconnections;
         st->connected_clients += w->ss.connected_clients;
         st->blocked_clients += w->ss.blocked_clients;

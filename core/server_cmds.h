@@ -87,6 +87,7 @@ struct info_stats {
     /* stats */
     uint64_t connections, commands, net_in, net_out, rejected_conns;
     uint64_t expired_keys, evicted_keys, hits, misses, errors, forwarded;
+    uint64_t loop_turns, sleeps, messages_sent, wakeups_sent; /* tessera_* runtime figures */
     uint64_t obuf_limit_disconnections; /* client_output_buffer_limit_disconnections (Redis 7.2's field) */
     uint64_t pubsub[3];        /* distinct channels, patterns, shard channels */
     long long ops_per_sec;

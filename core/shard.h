@@ -30,6 +30,11 @@ struct shard_stats {
     uint64_t obuf_limit_disconnections; /* clients closed for client-output-buffer-limit */
     uint64_t connected_clients;   /* current */
     uint64_t blocked_clients;
+    /* runtime cost figures (INFO stats tessera_*; bench/compare --workers) */
+    uint64_t loop_turns;          /* worker loop iterations */
+    uint64_t sleeps;              /* io_uring waits that blocked the loop */
+    uint64_t messages_sent;       /* messages to other workers (requests, replies, parts) */
+    uint64_t wakeups_sent;        /* MSG_RING wake-ups of a sleeping peer */
 };
 
 struct shard {

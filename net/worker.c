@@ -371,6 +371,7 @@ worker_send(struct worker *w, int dst, struct wmsg *m)
     struct peer_out *po = &w->out[dst];
     m->next = NULL;
     po->dirty = true;
+    w->shard.stats.messages_sent += dst != w->id;
     if (likely(po->ovf_head == NULL)) {
         struct wring *r = wring_at(w->id, dst);
         unsigned int size;
@@ -470,6 +471,7 @@ flush_peers(struct worker *w)
         if (__atomic_load_n(&peer->sleeping, __ATOMIC_SEQ_CST) &&
             __atomic_exchange_n(&peer->sleeping, 0, __ATOMIC_SEQ_CST)) {
             struct io_uring_sqe *sqe = worker_sqe(w);
+            w->shard.stats.wakeups_sent++;
             io_uring_prep_msg_ring(sqe, __atomic_load_n(&peer->ring_fd, __ATOMIC_ACQUIRE), 0, ud_make(NULL, UD_WAKE), 0);
             sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
             io_uring_sqe_set_data64(sqe, ud_make(NULL, UD_NOP));
@@ -724,6 +726,7 @@ worker_main(void *arg)
     while (!__atomic_load_n(&g_server.shutdown_requested, __ATOMIC_ACQUIRE)) {
         rcu_read_begin();
         w->shard.now_ms = ts_mstime();
+        w->shard.stats.loop_turns++;
         bool busy = false;
         /* Causal order: messages from other workers are run before the
          * completions taken in this turn. A completion in the snapshot
@@ -781,6 +784,7 @@ worker_main(void *arg)
         struct __kernel_timespec ts = {.tv_sec = (long long)(wait_us / 1000000),
                                        .tv_nsec = (long long)(wait_us % 1000000) * 1000};
         struct io_uring_cqe *dummy;
+        w->shard.stats.sleeps++;
         io_uring_submit_and_wait_timeout(&w->ring, &dummy, 1, &ts, NULL);
         __atomic_store_n(&w->sleeping, 0, __ATOMIC_SEQ_CST);
     }
