@@ -163,8 +163,8 @@ cfg_cmd_set(struct cmd_ctx *c)
         if (st[i].opt->field == &g_cfg.dir)
             continue;
         cfg_commit(&st[i], false, err, sizeof(err));
-        if (st[i].opt->kind != CFGK_NONE)
-            log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", st[i].opt->name);
+        if (st[i].opt->flags & CFG_COSMETIC)
+            log_warn(CFG_WARN_COSMETIC, st[i].opt->name);
     }
     pthread_mutex_unlock(&cfg_lock);
     reply_ok(c->r);
