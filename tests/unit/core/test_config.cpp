@@ -11,89 +11,11 @@
 #include <unistd.h>
 #include <vector>
 
-#include "tests/shim/config_shim.h"
+#include "tests/unit/core/config_client.h"
 
 namespace {
 
-std::string
-get(const char *name)
-{
-    char *v = cfg_shim_get(name);
-    if (!v)
-        return "<null>";
-    std::string s(v);
-    cfg_shim_free(v);
-    return s;
-}
-
-int
-load(std::vector<const char *> args, std::string *err = nullptr)
-{
-    args.insert(args.begin(), "/usr/bin/tessera-server");
-    char *e = nullptr;
-    int rc = cfg_shim_load((int)args.size(), args.data(), &e);
-    if (err)
-        *err = e ? e : "";
-    free(e);
-    return rc;
-}
-
-std::string
-fatal(int line, const std::string &text, const std::string &msg)
-{
-    return "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line " +
-           std::to_string(line) + "\n>>> '" + text + "'\n" + msg + "\n";
-}
-
-std::string
-cmd(std::vector<const char *> argv, int resp = 2, int local = 1)
-{
-    size_t len;
-    const char *r = cfg_shim_cmd(resp, local, (int)argv.size(), argv.data(), &len);
-    return std::string(r, len);
-}
-
-std::string
-bulk(const std::string &s)
-{
-    return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-
-std::string
-slurp(const std::string &path)
-{
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-class Config : public ::testing::Test {
-  protected:
-    char cwd_[PATH_MAX];
-    std::string tmpdir_;
-    void SetUp() override
-    {
-        ASSERT_NE(getcwd(cwd_, sizeof(cwd_)), nullptr);
-        char tmpl[] = "/tmp/tessera-cfg-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        tmpdir_ = tmpl;
-        ASSERT_EQ(load({}), 0);
-    }
-    void TearDown() override
-    {
-        ASSERT_EQ(chdir(cwd_), 0);
-        std::string rm = "rm -rf " + tmpdir_;
-        ASSERT_EQ(system(rm.c_str()), 0);
-    }
-    std::string write(const std::string &name, const std::string &text)
-    {
-        std::string p = tmpdir_ + "/" + name;
-        std::ofstream f(p);
-        f << text;
-        return p;
-    }
-};
+using Config = ConfigFixture;
 
 } // namespace
 
