@@ -31,24 +31,7 @@ def cport(k):
 
 
 def refused_at_start(label, args, config_text, want):
-    """Tessera must exit non-zero within a few seconds, its output holding
-    the FATAL CONFIG block with `want`, and never listen."""
-    srv = H.Server(H.TESSERA, BASE_T + 1, H.tessera_argv(1, cport(1) + args), name="refused")
-    if config_text is not None:
-        srv.config_file = os.path.join(srv.dir, "redis.conf")
-        with open(srv.config_file, "w") as f:
-            f.write(config_text)
-    try:
-        srv.start(wait=False)
-        rc = srv.wait_exit(10)
-        t.check(rc is not None and rc != 0, "%s: exits non-zero at start-up (rc %r)" % (label, rc))
-        log = srv.log_text()
-        t.check("FATAL CONFIG FILE ERROR" in log and want in log,
-                "%s: the output has %r: %r" % (label, want, log[-500:]))
-        t.check(not H.raw_ping(srv.port, timeout=0.3), "%s: nothing listens" % label)
-    finally:
-        srv.stop()
-        srv.cleanup()
+    H.refused_at_start(t, BASE_T + 1, label, cport(1) + args, config_text, want)
 
 
 def test_refused_at_start():
