@@ -66,8 +66,8 @@ cfg_cmd_get(struct cmd_ctx *c)
 
 /* ---- CONFIG SET ---- */
 
-/* Loopback or unix-socket clients count as local for
- * enable-protected-configs local. */
+/* Loopback or unix-socket clients count as local for the "local" value of
+ * enable-protected-configs and enable-debug-command. */
 static bool
 cfg_client_is_local(const struct client *cl)
 {
@@ -78,11 +78,17 @@ cfg_client_is_local(const struct client *cl)
            !strncmp(a, "[::1]", 5);
 }
 
+bool
+config_protected_action_allowed(int mode, const struct client *cl)
+{
+    return mode == PROTECTED_CONFIGS_YES || (mode == PROTECTED_CONFIGS_LOCAL && cfg_client_is_local(cl));
+}
+
 static bool
 cfg_protected_allowed(const struct cmd_ctx *c)
 {
-    int mode = __atomic_load_n(&g_cfg.enable_protected_configs, __ATOMIC_RELAXED);
-    return mode == PROTECTED_CONFIGS_YES || (mode == PROTECTED_CONFIGS_LOCAL && cfg_client_is_local(c->cl));
+    return config_protected_action_allowed(__atomic_load_n(&g_cfg.enable_protected_configs, __ATOMIC_RELAXED),
+                                           c->cl);
 }
 
 static void

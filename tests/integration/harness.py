@@ -324,8 +324,10 @@ signal.signal(signal.SIGINT, _on_term)
 
 
 def tessera_argv(threads=None, extra=()):
-    """Tessera arguments; Tessera-only directives are dropped in a dry run."""
-    args = ["--save", "", "--appendonly", "no"]
+    """Tessera arguments; Tessera-only directives are dropped in a dry run.
+    DEBUG is allowed from loopback (enable-debug-command local): the tests
+    use it, and Redis's default refuses it."""
+    args = ["--save", "", "--appendonly", "no", "--enable-debug-command", "local"]
     if threads is not None and not is_dry_run():
         args += ["--threads", str(threads)]
     return args + list(extra)

@@ -124,7 +124,7 @@ def test_config_set(tess):
 def test_config_get_all_vs_redis(tess):
     """Every name redis-server 7.0.15 lists, with its value (the few that
     differ by construction: port, dir, cluster-port, syslog-ident)."""
-    red = H.redis_server(PORT_R, extra=cport(9))
+    red = H.redis_server(PORT_R, extra=cport(9) + ["--enable-debug-command", "local"])
     try:
         rv = red.client(decode_responses=True).config_get("*")
     finally:
@@ -136,6 +136,33 @@ def test_config_get_all_vs_redis(tess):
     differ = {"port", "dir", "cluster-port", "syslog-ident"}
     diffs = {k: (tv[k], rv[k]) for k in rv if k in tv and k not in differ and tv[k] != rv[k]}
     t.eq(diffs, {}, "values that differ from redis-server's defaults")
+
+
+def test_enable_debug_command():
+    """enable-debug-command acts as in Redis: "no" (the default) refuses
+    DEBUG, inside MULTI at queue time (EXECABORT); "local" allows loopback
+    clients; "yes" everyone. Replies compared with redis-server's."""
+    for k, mode in enumerate((None, "local", "yes", "NO")):
+        extra = ["--enable-debug-command", mode] if mode else []
+        tes = H.Server(H.TESSERA, BASE_T + 3, ["--save", ""] + cport(3) + extra, name="tessera-debug")
+        red = H.Server(H.REDIS, PORT_R, ["--save", ""] + cport(9) + extra, name="redis-debug")
+        try:
+            tes.start()
+            red.start()
+            replies = []
+            for srv in (tes, red):
+                with srv.raw() as c:
+                    got = [c.cmd("DEBUG", "SLEEP", "0"), c.cmd("MULTI"), c.cmd("DEBUG", "SLEEP", "0"), c.cmd("EXEC"),
+                           c.cmd("CONFIG", "GET", "enable-debug-command")]
+                replies.append(got)
+            t.eq(replies[0], replies[1], "enable-debug-command %s: as redis-server" % mode)
+            allowed = mode in ("local", "yes")
+            t.eq(replies[0][0].startswith(b"+OK"), allowed, "enable-debug-command %s: DEBUG allowed" % mode)
+        finally:
+            tes.stop()
+            red.stop()
+            tes.cleanup()
+            red.cleanup()
 
 
 def test_rewrite_keeps_lines():
@@ -181,6 +208,7 @@ def main():
     t.server_checks(tess)
     tess.cleanup()
     t.run(test_rewrite_keeps_lines)
+    t.run(test_enable_debug_command)
     t.finish()
 
 
