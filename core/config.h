@@ -1,7 +1,9 @@
-/* config.h: redis.conf directives. One X-macro table declares every
- * directive Tessera acts on, with Redis's name, type, default, bounds and
- * whether CONFIG SET may change it at run time; it expands into the fields
- * of struct ts_config (g_cfg), the defaults, CONFIG GET/SET and REWRITE.
+/* config.h: redis.conf directives. One X-macro table declares the
+ * directives whose value other modules read (a g_cfg field), with Redis's
+ * name, type, default, bounds, whether CONFIG SET may change it at run time
+ * and its class; it expands into the fields of struct ts_config (g_cfg),
+ * the defaults, CONFIG GET/SET and REWRITE. The other directives Redis
+ * knows are rows kept as text in config.c's table.
  *
  * Reading: any thread reads g_cfg fields directly. Scalars changed by CONFIG
  * SET are written with relaxed atomic stores (ints, longs and bools are

@@ -97,6 +97,13 @@ bool cfg_is_default(const struct cfg_opt *o);
  * yet...". */
 int cfg_stage(struct cfg_opt *o, int argc, char **args, bool loading, struct cfg_staged *st, char *err,
               size_t errlen);
+/* The class check on a value cfg_stage has parsed (config_class.c): a
+ * not-yet directive's value must be its default (then stored in the
+ * default's own spelling), else -1 with the refusal in err and st
+ * discarded. */
+int cfg_stage_class(struct cfg_opt *o, int argc, char **args, struct cfg_staged *st, char *err, size_t errlen);
+/* A CFG_ENUM directive's default, as its enum value. */
+int cfg_enum_default(const struct cfg_opt *o);
 /* Publish a staged value; st->str is consumed. Returns 0, or -1 (only "dir"
  * can fail: chdir). */
 int cfg_commit(struct cfg_staged *st, bool loading, char *err, size_t errlen);
