@@ -66,8 +66,8 @@ cfg_cmd_get(struct cmd_ctx *c)
 
 /* ---- CONFIG SET ---- */
 
-/* Loopback or unix-socket clients count as local for
- * enable-protected-configs local. */
+/* Loopback or unix-socket clients count as local for the "local" value of
+ * enable-protected-configs and enable-debug-command. */
 static bool
 cfg_client_is_local(const struct client *cl)
 {
@@ -78,11 +78,17 @@ cfg_client_is_local(const struct client *cl)
            !strncmp(a, "[::1]", 5);
 }
 
+bool
+config_protected_action_allowed(int mode, const struct client *cl)
+{
+    return mode == PROTECTED_CONFIGS_YES || (mode == PROTECTED_CONFIGS_LOCAL && cfg_client_is_local(cl));
+}
+
 static bool
 cfg_protected_allowed(const struct cmd_ctx *c)
 {
-    int mode = __atomic_load_n(&g_cfg.enable_protected_configs, __ATOMIC_RELAXED);
-    return mode == PROTECTED_CONFIGS_YES || (mode == PROTECTED_CONFIGS_LOCAL && cfg_client_is_local(c->cl));
+    return config_protected_action_allowed(__atomic_load_n(&g_cfg.enable_protected_configs, __ATOMIC_RELAXED),
+                                           c->cl);
 }
 
 static void
@@ -163,8 +169,8 @@ cfg_cmd_set(struct cmd_ctx *c)
         if (st[i].opt->field == &g_cfg.dir)
             continue;
         cfg_commit(&st[i], false, err, sizeof(err));
-        if (st[i].opt->kind != CFGK_NONE)
-            log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", st[i].opt->name);
+        if (st[i].opt->flags & CFG_COSMETIC)
+            log_warn(CFG_WARN_COSMETIC, st[i].opt->name);
     }
     pthread_mutex_unlock(&cfg_lock);
     reply_ok(c->r);

@@ -690,10 +690,24 @@ debug_moveslot(struct cmd_ctx *c)
     }
 }
 
+bool
+server_debug_allowed(const struct client *cl, struct reply *r)
+{
+    if (config_protected_action_allowed(__atomic_load_n(&g_cfg.enable_debug_command, __ATOMIC_RELAXED), cl))
+        return true;
+    reply_error(r, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+                   "can run it from a local connection, otherwise you need to set this option in the "
+                   "configuration file, and then restart the server.");
+    return false;
+}
+
 static void
 cmd_debug(struct cmd_ctx *c)
 {
     struct sv sub = c->argv[1];
+    /* queued in MULTI: checked when it was queued */
+    if (!c->in_exec && !server_debug_allowed(c->cl, c->r))
+        return;
     if (sv_eq_ci(sub, "help") && c->argc == 2) {
         server_reply_help(c->r, "DEBUG", debug_help);
     } else if (sv_eq_ci(sub, "segfault") && c->argc == 2) {

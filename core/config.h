@@ -1,7 +1,9 @@
-/* config.h: redis.conf directives. One X-macro table declares every
- * directive Tessera acts on, with Redis's name, type, default, bounds and
- * whether CONFIG SET may change it at run time; it expands into the fields
- * of struct ts_config (g_cfg), the defaults, CONFIG GET/SET and REWRITE.
+/* config.h: redis.conf directives. One X-macro table declares the
+ * directives whose value other modules read (a g_cfg field), with Redis's
+ * name, type, default, bounds, whether CONFIG SET may change it at run time
+ * and its class; it expands into the fields of struct ts_config (g_cfg),
+ * the defaults, CONFIG GET/SET and REWRITE. The other directives Redis
+ * knows are rows kept as text in config.c's table.
  *
  * Reading: any thread reads g_cfg fields directly. Scalars changed by CONFIG
  * SET are written with relaxed atomic stores (ints, longs and bools are
@@ -12,9 +14,8 @@
  * client-output-buffer-limit keeps its Redis text form in the table and its
  * parsed numbers in g_cfg.cobl.
  *
- * Directives Redis accepts but Tessera does not act on yet are listed in
- * config_ignored_names (config.c): accepted with a logged warning. Anything
- * else unknown is refused at start-up the way Redis does:
+ * Every directive has a class (see "Classes" below and the table head in
+ * config.c). Anything unknown is refused at start-up the way Redis does:
  *   *** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***
  *   Reading the configuration file, at line N
  *   >>> 'directive args'
@@ -29,13 +30,60 @@ enum cfg_type { CFG_BOOL, CFG_INT, CFG_LL, CFG_MEM, CFG_STR, CFG_ENUM, CFG_SPECI
 /* CFG_PROTECTED: as Redis's protected configs (dir, dbfilename), CONFIG SET
  * refuses them unless enable-protected-configs is yes (or local and the
  * client is on loopback). */
-enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PROTECTED = 8 };
+enum cfg_flag {
+    CFG_IMMUTABLE = 1,
+    CFG_MODIFIABLE = 2,
+    CFG_SENSITIVE = 4,
+    CFG_PROTECTED = 8,
+    /* Class (no class bit = acts: implemented as Redis does). */
+    CFG_COSMETIC = 16, /* no effect on data, safety or limits: any valid value */
+    CFG_NOT_YET = 32,  /* only Redis's default is accepted, see CFG_NY_* */
+};
 
-/* Persistence is not built yet (roadmap item 6). Directives that would
- * make Redis write to disk are refused with these texts, at start-up (the
- * process exits with the FATAL CONFIG block) and by CONFIG SET, instead of
- * being accepted and doing nothing. */
-#define CFG_ERR_NO_AOF "appendonly yes is not supported by Tessera yet (no persistence): use appendonly no"
+/* Classes
+ *
+ *   acts      implemented as Redis does.
+ *   cosmetic  accepted with any value Redis accepts, and shown, but changes
+ *             nothing that matters (process title, syslog ident, ...);
+ *             logged once at start-up when named.
+ *   not yet   Redis's default is accepted (in every spelling Redis takes:
+ *             YES, 1gb, "no one", ...), shown by CONFIG GET and kept by
+ *             CONFIG REWRITE; any other value is refused at start-up (the
+ *             FATAL CONFIG block, exit code 1) and by CONFIG SET:
+ *               tls-port 6380 is not supported by Tessera yet (no TLS): use tls-port 0
+ *
+ * A not-yet flag names the missing part (its text goes in the message);
+ * when that part lands its directives lose the flag and become "acts". */
+#define CFG_NY_AREA(a) (CFG_NOT_YET | ((a) << 8))
+#define CFG_NY_AREA_OF(fl) (((fl) >> 8) & 0xff)
+enum cfg_ny_area {
+    CFG_AREA_NONE,
+    CFG_AREA_PERSIST,  /* " (no persistence)" */
+    CFG_AREA_REPL,     /* " (no replication)" */
+    CFG_AREA_TLS,      /* " (no TLS)" */
+    CFG_AREA_EVICT,    /* " (no eviction)": maxmemory and friends */
+    CFG_AREA_ACL,      /* " (no ACL)" */
+    CFG_AREA_TYPES,    /* " (no lists, sorted sets, streams or HyperLogLogs)" */
+    CFG_AREA_LAZYFREE, /* " (no lazy freeing)" */
+    CFG_AREA_DEFRAG,   /* " (no active defragmentation)" */
+    CFG_AREA_SCRIPT,   /* " (no scripting)" */
+    CFG_AREA_MODULES,  /* " (no modules)" */
+    CFG_AREA_THREADS,  /* " (Tessera's workers are set by threads)" */
+};
+#define CFG_NY CFG_NY_AREA(CFG_AREA_NONE)
+#define CFG_NY_PERSIST CFG_NY_AREA(CFG_AREA_PERSIST)
+#define CFG_NY_REPL CFG_NY_AREA(CFG_AREA_REPL)
+#define CFG_NY_TLS CFG_NY_AREA(CFG_AREA_TLS)
+#define CFG_NY_EVICT CFG_NY_AREA(CFG_AREA_EVICT)
+#define CFG_NY_ACL CFG_NY_AREA(CFG_AREA_ACL)
+#define CFG_NY_TYPES CFG_NY_AREA(CFG_AREA_TYPES)
+#define CFG_NY_LAZYFREE CFG_NY_AREA(CFG_AREA_LAZYFREE)
+#define CFG_NY_DEFRAG CFG_NY_AREA(CFG_AREA_DEFRAG)
+#define CFG_NY_SCRIPT CFG_NY_AREA(CFG_AREA_SCRIPT)
+#define CFG_NY_MODULES CFG_NY_AREA(CFG_AREA_MODULES)
+#define CFG_NY_THREADS CFG_NY_AREA(CFG_AREA_THREADS)
+
+/* save is refused with its own text (its value is a list of rules). */
 #define CFG_ERR_NO_SAVE "save rules are not supported by Tessera yet (no persistence): use save \"\""
 
 /* X(field, "name", type, default, min, max, flags)
@@ -54,16 +102,16 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(logfile, "logfile", CFG_STR, "", 0, 0, CFG_IMMUTABLE)                                              \
     X(databases, "databases", CFG_INT, 16, 1, 2147483647, CFG_IMMUTABLE)                                 \
     X(dir, "dir", CFG_SPECIAL, "./", 0, 0, CFG_MODIFIABLE | CFG_PROTECTED)                                           \
-    X(dbfilename, "dbfilename", CFG_STR, "dump.rdb", 0, 0, CFG_MODIFIABLE | CFG_PROTECTED)                           \
-    X(save, "save", CFG_SPECIAL, "", 0, 0, CFG_MODIFIABLE)                                         \
-    X(appendonly, "appendonly", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)                                       \
-    X(appendfilename, "appendfilename", CFG_STR, "appendonly.aof", 0, 0, CFG_IMMUTABLE)                  \
-    X(appenddirname, "appenddirname", CFG_STR, "appendonlydir", 0, 0, CFG_IMMUTABLE)                     \
-    X(appendfsync, "appendfsync", CFG_ENUM, "everysec", 0, 0, CFG_MODIFIABLE)                            \
+    X(dbfilename, "dbfilename", CFG_STR, "dump.rdb", 0, 0, CFG_MODIFIABLE | CFG_PROTECTED | CFG_NY_PERSIST)                           \
+    X(save, "save", CFG_SPECIAL, "", 0, 0, CFG_MODIFIABLE | CFG_NY_PERSIST)                                         \
+    X(appendonly, "appendonly", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE | CFG_NY_PERSIST)                                       \
+    X(appendfilename, "appendfilename", CFG_STR, "appendonly.aof", 0, 0, CFG_IMMUTABLE | CFG_NY_PERSIST)                  \
+    X(appenddirname, "appenddirname", CFG_STR, "appendonlydir", 0, 0, CFG_IMMUTABLE | CFG_NY_PERSIST)                     \
+    X(appendfsync, "appendfsync", CFG_ENUM, "everysec", 0, 0, CFG_MODIFIABLE | CFG_NY_PERSIST)                            \
     X(requirepass, "requirepass", CFG_STR, "", 0, 0, CFG_MODIFIABLE | CFG_SENSITIVE)                     \
     X(maxclients, "maxclients", CFG_INT, 10000, 1, 2147483647, CFG_MODIFIABLE)                           \
-    X(maxmemory, "maxmemory", CFG_MEM, 0, 0, 9223372036854775807LL, CFG_MODIFIABLE)                      \
-    X(maxmemory_policy, "maxmemory-policy", CFG_ENUM, "noeviction", 0, 0, CFG_MODIFIABLE)                \
+    X(maxmemory, "maxmemory", CFG_MEM, 0, 0, 9223372036854775807LL, CFG_MODIFIABLE | CFG_NY_EVICT)                      \
+    X(maxmemory_policy, "maxmemory-policy", CFG_ENUM, "noeviction", 0, 0, CFG_MODIFIABLE | CFG_NY_EVICT)                \
     X(proto_max_bulk_len, "proto-max-bulk-len", CFG_MEM, 512LL * 1024 * 1024, 1024 * 1024,              \
       9223372036854775807LL, CFG_MODIFIABLE)                                                             \
     X(client_query_buffer_limit, "client-query-buffer-limit", CFG_MEM, 1024LL * 1024 * 1024,            \
@@ -79,8 +127,8 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(latency_tracking_info_percentiles, "latency-tracking-info-percentiles", CFG_STR, "50 99 99.9", 0, 0, \
       CFG_MODIFIABLE)                                                                                    \
     X(notify_keyspace_events, "notify-keyspace-events", CFG_SPECIAL, "", 0, 0, CFG_MODIFIABLE)        \
-    X(lazyfree_lazy_user_flush, "lazyfree-lazy-user-flush", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)           \
-    X(lazyfree_lazy_user_del, "lazyfree-lazy-user-del", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)               \
+    X(lazyfree_lazy_user_flush, "lazyfree-lazy-user-flush", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE | CFG_NY_LAZYFREE)           \
+    X(lazyfree_lazy_user_del, "lazyfree-lazy-user-del", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE | CFG_NY_LAZYFREE)               \
     X(set_max_intset_entries, "set-max-intset-entries", CFG_LL, 512, 0, 9223372036854775807LL,           \
       CFG_MODIFIABLE)                                                                                    \
     X(cluster_enabled, "cluster-enabled", CFG_BOOL, 0, 0, 1, CFG_IMMUTABLE)                              \
@@ -98,23 +146,24 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(cluster_preferred_endpoint_type, "cluster-preferred-endpoint-type", CFG_ENUM, "ip", 0, 0,         \
       CFG_MODIFIABLE)                                                                                    \
     X(cluster_replica_validity_factor, "cluster-replica-validity-factor", CFG_INT, 10, 0, 2147483647,   \
-      CFG_MODIFIABLE)                                                                                    \
+      CFG_MODIFIABLE | CFG_NY_REPL)                                                                                    \
     X(cluster_migration_barrier, "cluster-migration-barrier", CFG_INT, 1, 0, 2147483647,                 \
-      CFG_MODIFIABLE)                                                                                    \
+      CFG_MODIFIABLE | CFG_NY_REPL)                                                                                    \
     X(cluster_allow_replica_migration, "cluster-allow-replica-migration", CFG_BOOL, 1, 0, 1,             \
       CFG_MODIFIABLE)                                                                                    \
-    X(cluster_replica_no_failover, "cluster-replica-no-failover", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)     \
+    X(cluster_replica_no_failover, "cluster-replica-no-failover", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE | CFG_NY_REPL)     \
     X(cluster_link_sendbuf_limit, "cluster-link-sendbuf-limit", CFG_MEM, 0, 0, 9223372036854775807LL,     \
       CFG_MODIFIABLE)                                                                                    \
     X(repl_backlog_size, "repl-backlog-size", CFG_MEM, 1024 * 1024, 1, 9223372036854775807LL,            \
-      CFG_MODIFIABLE)                                                                                    \
-    X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE)                          \
-    X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                         \
-    X(io_threads, "io-threads", CFG_INT, 1, 1, 128, CFG_IMMUTABLE)                                       \
+      CFG_MODIFIABLE | CFG_NY_REPL)                                                                                    \
+    X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE | CFG_NY_REPL)                          \
+    X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE | CFG_NY_REPL)                         \
+    X(io_threads, "io-threads", CFG_INT, 1, 1, 128, CFG_IMMUTABLE | CFG_NY_THREADS)                                       \
     X(threads, "threads", CFG_INT, 0, 0, MAX_WORKERS, CFG_IMMUTABLE)                                     \
     X(worker_cpus, "worker-cpus", CFG_STR, "", 0, 0, CFG_IMMUTABLE)                                      \
     X(io_uring_entries, "io-uring-entries", CFG_INT, 4096, 64, 32768, CFG_IMMUTABLE)                     \
     X(enable_protected_configs, "enable-protected-configs", CFG_ENUM, "no", 0, 0, CFG_IMMUTABLE)          \
+    X(enable_debug_command, "enable-debug-command", CFG_ENUM, "no", 0, 0, CFG_IMMUTABLE)                  \
     X(hash_max_listpack_entries, "hash-max-listpack-entries", CFG_LL, 512, 0, 9223372036854775807LL,     \
       CFG_MODIFIABLE)                                                                                    \
     X(hash_max_listpack_value, "hash-max-listpack-value", CFG_MEM, 64, 0, 9223372036854775807LL,          \
@@ -182,6 +231,12 @@ char *config_get_value(const char *name);
  * directives it knows and appending changed ones after
  * "# Generated by CONFIG REWRITE". Returns 0, or -1 with a message in err. */
 int config_rewrite(char *err, size_t errlen);
+/* Redis's allowProtectedAction: may client cl use a feature whose
+ * directive (enable-protected-configs, enable-debug-command) is mode
+ * (PROTECTED_CONFIGS_NO/YES/LOCAL)? "local" means loopback or unix socket;
+ * a NULL client (an internal caller) counts as local. */
+struct client;
+bool config_protected_action_allowed(int mode, const struct client *cl);
 /* Register CONFIG GET/SET/RESETSTAT/REWRITE/HELP (core command table). */
 void config_register_commands(void);
 /* Hook called by CONFIG RESETSTAT (the runtime resets its counters). */

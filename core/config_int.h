@@ -2,10 +2,10 @@
  * (table, parsing, load), config_rewrite.c (CONFIG REWRITE) and
  * cmd_config.c (the CONFIG command). Not for use outside these files.
  *
- * Every directive Tessera knows, acted on or not, is one struct cfg_opt in
- * cfg_opts[]: first the TS_CONFIG_LIST entries (value in a g_cfg field),
- * then the "accepted but without effect yet" ones (value kept as a string in
- * the entry itself). Setting a value is two steps so CONFIG SET can be all
+ * Every directive Tessera knows is one struct cfg_opt in cfg_opts[], its
+ * class (acts, cosmetic, not yet) in its flags: first the TS_CONFIG_LIST
+ * entries (value in a g_cfg field), then the others (value kept as a string
+ * in the entry itself). Setting a value is two steps so CONFIG SET can be all
  * or nothing:
  *
  *   cfg_stage()  parse + validate into a struct cfg_staged (no side effects)
@@ -20,7 +20,7 @@
 
 #include <pthread.h>
 
-/* Kinds of the not-implemented directives: how values are validated,
+/* Kinds of the directives kept as text: how values are validated,
  * normalised and written back by CONFIG REWRITE. */
 enum cfg_kind {
     CFGK_NONE = 0,   /* acted-on directive: the type says everything */
@@ -42,11 +42,10 @@ struct cfg_opt {
     long long min, max;
     long long def_num;    /* default of numeric types */
     const char *def_str;  /* default of string-like types */
-    void *field;          /* the g_cfg field; NULL for not-implemented ones */
+    void *field;          /* the g_cfg field; NULL for those kept as text */
     char kind;            /* enum cfg_kind */
-    bool seen;            /* not-implemented: named at start-up (warned once) */
-    bool acts;            /* kept as text like the others, but acted on (no warning) */
-    char *sval;           /* not-implemented: current value */
+    bool seen;            /* cosmetic: named at start-up (logged once) */
+    char *sval;           /* kept as text: current value */
 };
 
 extern struct cfg_opt cfg_opts[];
@@ -61,6 +60,22 @@ struct cfg_staged {
     long long num;
     char *str; /* owned until committed */
 };
+
+/* Logged once for a cosmetic directive that is named. */
+#define CFG_WARN_COSMETIC "Directive '%s' is accepted but has no effect in Tessera (cosmetic)"
+
+/* The " (no persistence)" part of a not-yet refusal, from a row's flags. */
+const char *cfg_area_why(int flags);
+
+/* Config-file lines that are not options (rename-command, ...): how many
+ * words they take, counting the directive itself, and their class. */
+struct cfg_other {
+    const char *name;
+    int argc_min, argc_max;
+    int flags; /* CFG_COSMETIC or a CFG_NY_* */
+};
+extern const struct cfg_other cfg_others[];
+extern const size_t cfg_nothers;
 
 /* Look a directive up by name or alias, case-insensitively. */
 struct cfg_opt *cfg_lookup(const char *name, size_t len);
@@ -77,9 +92,18 @@ bool cfg_is_default(const struct cfg_opt *o);
 
 /* Parse args into st. loading: reading the config file at start-up (the
  * first "save" line replaces the default list, later ones append). Returns
- * 0 or -1 with Redis's message in err. */
+ * 0 or -1 with Redis's message in err, or, for a not-yet directive given
+ * anything but its default, "<name> <value> is not supported by Tessera
+ * yet...". */
 int cfg_stage(struct cfg_opt *o, int argc, char **args, bool loading, struct cfg_staged *st, char *err,
               size_t errlen);
+/* The class check on a value cfg_stage has parsed (config_class.c): a
+ * not-yet directive's value must be its default (then stored in the
+ * default's own spelling), else -1 with the refusal in err and st
+ * discarded. */
+int cfg_stage_class(struct cfg_opt *o, int argc, char **args, struct cfg_staged *st, char *err, size_t errlen);
+/* A CFG_ENUM directive's default, as its enum value. */
+int cfg_enum_default(const struct cfg_opt *o);
 /* Publish a staged value; st->str is consumed. Returns 0, or -1 (only "dir"
  * can fail: chdir). */
 int cfg_commit(struct cfg_staged *st, bool loading, char *err, size_t errlen);

@@ -199,8 +199,11 @@ cfg_parse_mem(const char *s, long long *out)
 
 /* ---- Directives that are not options ---- */
 
-/* Lines Redis accepts that are not config options (rename-command, user,
- * loadmodule, deprecated names): accepted with one warning each. */
+/* Lines Redis accepts that are not config options (not in CONFIG GET),
+ * with their class as in cfg_opts: the deprecated names Redis 7.0 itself
+ * skips are cosmetic (logged once each); rename-command, user and
+ * loadmodule would change what clients may run, so they are refused until
+ * Tessera does them. */
 static const char *cfg_other_seen[16];
 /* set by a successful config_load until config_log_warnings runs */
 static bool cfg_warnings_pending;
@@ -216,18 +219,15 @@ cfg_note_other(const char *name)
         cfg_other_seen[cfg_nother_seen++] = name;
 }
 
-static const struct {
-    const char *name;
-    int argc_min, argc_max; /* counting the directive itself */
-} cfg_others[] = {
-    { "rename-command", 3, 3 },
-    { "user", 2, INT_MAX },
-    { "loadmodule", 2, INT_MAX },
-    /* deprecated in Redis 7.0 and silently skipped by it */
-    { "list-max-ziplist-entries", 2, 2 },
-    { "list-max-ziplist-value", 2, 2 },
-    { "lua-replicate-commands", 2, 2 },
+const struct cfg_other cfg_others[] = {
+    { "rename-command", 3, 3, CFG_NY },
+    { "user", 2, INT_MAX, CFG_NY_ACL },
+    { "loadmodule", 2, INT_MAX, CFG_NY_MODULES },
+    { "list-max-ziplist-entries", 2, 2, CFG_COSMETIC },
+    { "list-max-ziplist-value", 2, 2, CFG_COSMETIC },
+    { "lua-replicate-commands", 2, 2, CFG_COSMETIC },
 };
+const size_t cfg_nothers = ARRAY_SIZE(cfg_others);
 
 /* ---- Text ---- */
 
@@ -254,7 +254,7 @@ cfg_apply_line(int argc, char **argv, int depth, char *err, size_t errlen)
             return -1;
         if (cfg_commit(&st, true, err, errlen) != 0)
             return -1;
-        if (o->kind != CFGK_NONE && !o->acts)
+        if (o->flags & CFG_COSMETIC)
             o->seen = true;
         return 0;
     }
@@ -263,6 +263,11 @@ cfg_apply_line(int argc, char **argv, int depth, char *err, size_t errlen)
     for (size_t i = 0; i < ARRAY_SIZE(cfg_others); i++) {
         if (!strcasecmp(argv[0], cfg_others[i].name) && argc >= cfg_others[i].argc_min &&
             argc <= cfg_others[i].argc_max) {
+            if (cfg_others[i].flags & CFG_NOT_YET) {
+                snprintf(err, errlen, "%s is not supported by Tessera yet%s", cfg_others[i].name,
+                         cfg_area_why(cfg_others[i].flags));
+                return -1;
+            }
             cfg_note_other(cfg_others[i].name);
             return 0;
         }
@@ -481,10 +486,10 @@ config_log_warnings(void)
     if (!cfg_warnings_pending)
         return;
     cfg_warnings_pending = false;
-    /* Never silently: one warning per accepted-but-ignored directive. */
+    /* Never silently: one line per cosmetic directive named. */
     for (size_t i = 0; i < cfg_nopts; i++)
         if (cfg_opts[i].seen)
-            log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", cfg_opts[i].name);
+            log_warn(CFG_WARN_COSMETIC, cfg_opts[i].name);
     for (size_t i = 0; i < cfg_nother_seen; i++)
-        log_warn("Directive '%s' is accepted but has no effect in Tessera yet; ignored", cfg_other_seen[i]);
+        log_warn(CFG_WARN_COSMETIC, cfg_other_seen[i]);
 }

@@ -9,6 +9,7 @@
 #include "core/keyspace.h"
 #include "core/reply.h"
 #include "core/server.h"
+#include "core/server_cmds.h"
 #include "core/shard.h"
 #include "core/slot.h"
 #include "core/slotmap.h"
@@ -278,6 +279,10 @@ multi_queue(struct client *cl, const struct cmd_def *cmd, int argc, const struct
     struct multi_state *ms = ms_get(cl);
     if (cmd->flags & CMD_NO_MULTI) {
         reply_error(r, "ERR Command not allowed inside a transaction");
+        ms->dirty = true;
+        return;
+    }
+    if (!strcmp(cmd->name, "debug") && !server_debug_allowed(cl, r)) {
         ms->dirty = true;
         return;
     }

@@ -27,6 +27,10 @@
 struct shard;
 
 void server_register_commands(void);
+/* enable-debug-command: may client cl run DEBUG? If not, the error is
+ * written to r (Redis's text) and false returned. Checked when DEBUG runs
+ * and, inside MULTI, when it is queued (so EXEC aborts, as in Redis). */
+bool server_debug_allowed(const struct client *cl, struct reply *r);
 void info_cron(int64_t now_ms);
 void monitor_client_closed(struct client *cl);
 

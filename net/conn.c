@@ -63,6 +63,19 @@ is_loopback(const struct sockaddr_storage *ss)
     return true; /* unix sockets */
 }
 
+/* Redis 7's protected mode: with protected-mode yes and no password for
+ * the default user, only loopback (and unix-socket) clients may connect,
+ * whatever "bind" says (Redis 6 also required the default bind; 7.0 does
+ * not, and its default bind "* -::*" listens everywhere). */
+bool
+conn_protected_mode_denies(const struct sockaddr_storage *peer)
+{
+    if (!__atomic_load_n(&g_cfg.protected_mode, __ATOMIC_RELAXED))
+        return false;
+    const char *pass = __atomic_load_n(&g_cfg.requirepass, __ATOMIC_ACQUIRE);
+    return (!pass || !pass[0]) && !is_loopback(peer);
+}
+
 /* Refuse a connection with a one-line error, synchronously: the socket is
  * fresh, so a short write cannot block meaningfully. */
 static void
@@ -89,9 +102,7 @@ conn_accepted(struct worker *w, int fd)
         refuse(fd, "-ERR max number of clients reached\r\n");
         return;
     }
-    /* Protected mode: default bind, no password, non-loopback peer. */
-    if (g_cfg.protected_mode && (!g_cfg.bind_addrs || g_cfg.nbind == 0) &&
-        (!g_cfg.requirepass || !g_cfg.requirepass[0]) && !is_loopback(&peer)) {
+    if (conn_protected_mode_denies(&peer)) {
         __atomic_sub_fetch(&nclients, 1, __ATOMIC_RELAXED);
         w->shard.stats.rejected_conns++;
         refuse(fd, "-DENIED Running in protected mode because protected mode is enabled and no password is "

@@ -237,6 +237,9 @@ struct io_uring_sqe *worker_sqe(struct worker *w);
 
 /* conn.c */
 void conn_accepted(struct worker *w, int fd);
+/* True when protected mode refuses a client from peer (no password set,
+ * peer not on loopback). */
+bool conn_protected_mode_denies(const struct sockaddr_storage *peer);
 void conn_on_recv(struct worker *w, struct conn *c, struct io_uring_cqe *cqe);
 void conn_on_send(struct worker *w, struct conn *c, int res);
 void conn_flush_all(struct worker *w);

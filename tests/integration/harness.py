@@ -324,11 +324,36 @@ signal.signal(signal.SIGINT, _on_term)
 
 
 def tessera_argv(threads=None, extra=()):
-    """Tessera arguments; Tessera-only directives are dropped in a dry run."""
-    args = ["--save", "", "--appendonly", "no"]
+    """Tessera arguments; Tessera-only directives are dropped in a dry run.
+    DEBUG is allowed from loopback (enable-debug-command local): the tests
+    use it, and Redis's default refuses it."""
+    args = ["--save", "", "--appendonly", "no", "--enable-debug-command", "local"]
     if threads is not None and not is_dry_run():
         args += ["--threads", str(threads)]
     return args + list(extra)
+
+
+def refused_at_start(t, port, label, args, config_text=None, want=""):
+    """Start Tessera with args (and a redis.conf holding config_text): it
+    must exit non-zero within a few seconds, its output holding the FATAL
+    CONFIG block and `want` (the directive and the reason), and never
+    listen. Checks are counted on the Runner t."""
+    srv = Server(TESSERA, port, tessera_argv(1, args), name="refused")
+    if config_text is not None:
+        srv.config_file = os.path.join(srv.dir, "redis.conf")
+        with open(srv.config_file, "w") as f:
+            f.write(config_text)
+    try:
+        srv.start(wait=False)
+        rc = srv.wait_exit(10)
+        t.check(rc is not None and rc != 0, "%s: exits non-zero at start-up (rc %r)" % (label, rc))
+        log = srv.log_text()
+        t.check(want in log and "FATAL CONFIG FILE ERROR" in log,
+                "%s: the output names the directive and the reason %r: %r" % (label, want, log[-500:]))
+        t.check(not raw_ping(srv.port, timeout=0.3), "%s: nothing listens" % label)
+    finally:
+        srv.stop()
+        srv.cleanup()
 
 
 def tessera(port, threads=2, extra=(), **kw):

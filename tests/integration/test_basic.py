@@ -397,9 +397,10 @@ def test_config(r):
     t.eq(r.config_get("maxclients").get("maxclients"), "10000", "CONFIG GET maxclients default")
     both = r.config_get("max*")
     t.check("maxclients" in both and "maxmemory" in both, "CONFIG GET glob max*")
-    t.eq(r.config_set("maxmemory", "100mb"), True, "CONFIG SET maxmemory")
-    t.eq(r.config_get("maxmemory").get("maxmemory"), str(100 * 1024 * 1024), "CONFIG GET maxmemory after SET")
-    r.config_set("maxmemory", "0")
+    t.eq(r.config_set("proto-max-bulk-len", "100mb"), True, "CONFIG SET proto-max-bulk-len")
+    t.eq(r.config_get("proto-max-bulk-len").get("proto-max-bulk-len"), str(100 * 1024 * 1024),
+         "CONFIG GET proto-max-bulk-len after SET")
+    r.config_set("proto-max-bulk-len", "512mb")
     t.raises(lambda: r.config_set("nosuchparam", "1"), "Unknown option or number of arguments", "CONFIG SET unknown")
     t.raises(lambda: r.config_set("cluster-enabled", "yes"), "can't set immutable config", "CONFIG SET immutable")
     t.raises(lambda: r.config_set("maxclients", "abc"), "argument couldn't be parsed into an integer",

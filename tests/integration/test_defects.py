@@ -225,26 +225,7 @@ NO_SAVE = 'save rules are not supported by Tessera yet (no persistence): use sav
 
 
 def refused_at_start(label, args, config_text=None, want=""):
-    """Start Tessera with args (and a config file); it must exit non-zero
-    within a few seconds, its log naming the directive and the reason."""
-    cfg = None
-    srv = H.Server(H.TESSERA, BASE_T + 5, H.tessera_argv(1, args), name="refused")
-    if config_text is not None:
-        cfg = os.path.join(srv.dir, "redis.conf")
-        with open(cfg, "w") as f:
-            f.write(config_text)
-        srv.config_file = cfg
-    try:
-        srv.start(wait=False)
-        rc = srv.wait_exit(10)
-        t.check(rc is not None and rc != 0, "%s: exits non-zero at start-up (rc %r)" % (label, rc))
-        log = srv.log_text()
-        t.check(want in log and "FATAL CONFIG FILE ERROR" in log,
-                "%s: the log names the directive and the reason: %r" % (label, log[-400:]))
-        t.check(not H.raw_ping(srv.port, timeout=0.3), "%s: nothing listens" % label)
-    finally:
-        srv.stop()
-        srv.cleanup()
+    H.refused_at_start(t, BASE_T + 5, label, args, config_text, want)
 
 
 def test_persistence_refused():

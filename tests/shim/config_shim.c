@@ -258,3 +258,51 @@ cfg_shim_log_warnings(void)
     fclose(tmp);
     return out;
 }
+
+/* ---- the table ---- */
+
+static int
+shim_cls(int flags)
+{
+    if (flags & CFG_NOT_YET)
+        return CFG_SHIM_NOT_YET;
+    return (flags & CFG_COSMETIC) ? CFG_SHIM_COSMETIC : CFG_SHIM_ACTS;
+}
+
+size_t
+cfg_shim_nopts(void)
+{
+    return cfg_nopts;
+}
+
+void
+cfg_shim_opt_at(size_t i, struct cfg_shim_opt *out)
+{
+    static const char types[] = { [CFG_BOOL] = 'b', [CFG_INT] = 'i', [CFG_LL] = 'l', [CFG_MEM] = 'm',
+                                  [CFG_STR] = 's', [CFG_ENUM] = 'e', [CFG_SPECIAL] = 'x' };
+    const struct cfg_opt *o = &cfg_opts[i];
+    out->name = o->name;
+    out->alias = cfg_alias_of(o);
+    out->cls = shim_cls(o->flags);
+    out->immutable = (o->flags & CFG_IMMUTABLE) != 0;
+    out->kind = o->kind;
+    out->type = types[o->type];
+    out->min = o->min;
+    out->max = o->max;
+    out->why = cfg_area_why(o->flags);
+}
+
+size_t
+cfg_shim_nothers(void)
+{
+    return cfg_nothers;
+}
+
+void
+cfg_shim_other(size_t i, const char **name, int *argc_min, int *cls, const char **why)
+{
+    *name = cfg_others[i].name;
+    *argc_min = cfg_others[i].argc_min;
+    *cls = shim_cls(cfg_others[i].flags);
+    *why = cfg_area_why(cfg_others[i].flags);
+}

@@ -55,6 +55,26 @@ int cfg_shim_parse_mem(const char *s, long long *out);
 /* sdscatrepr-style quoting of s into out. */
 void cfg_shim_repr(const char *s, size_t n, char *out, size_t outlen);
 
+/* ---- The directive table, for tests that walk it ---- */
+
+enum { CFG_SHIM_ACTS, CFG_SHIM_COSMETIC, CFG_SHIM_NOT_YET };
+
+struct cfg_shim_opt {
+    const char *name;
+    const char *alias;   /* old name also accepted, or NULL */
+    int cls;             /* CFG_SHIM_* */
+    int immutable;       /* CONFIG SET refuses it at run time */
+    char kind;           /* 0 for g_cfg fields, else the text kind letter */
+    char type;           /* g_cfg fields: 'b'ool 'i'nt 'l'ong 'm'emory 's'tring 'e'num 'x' special */
+    long long min, max;  /* numeric g_cfg fields */
+    const char *why;     /* not yet: " (no persistence)" etc. */
+};
+size_t cfg_shim_nopts(void);
+void cfg_shim_opt_at(size_t i, struct cfg_shim_opt *out);
+/* The config-file lines that are not options (rename-command, ...). */
+size_t cfg_shim_nothers(void);
+void cfg_shim_other(size_t i, const char **name, int *argc_min, int *cls, const char **why);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /* net_shim.c: see net_shim.h. Mirrors main.c's ordered setup. */
 #include "tests/shim/net_shim.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -116,4 +117,34 @@ uint64_t
 net_shim_congestions(int w)
 {
     return __atomic_load_n(&g_workers[w]->congestions, __ATOMIC_RELAXED);
+}
+
+int
+net_shim_protected_denies(const char *ip, int protected_mode, const char *requirepass)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1)
+        ss.ss_family = AF_INET;
+    else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1)
+        ss.ss_family = AF_INET6;
+    else
+        return -1;
+    /* Redis's default bind, listening everywhere: protected mode must not
+     * depend on it. */
+    static char *default_bind[] = { "*", "-::*", NULL };
+    int old_mode = g_cfg.protected_mode, old_nbind = g_cfg.nbind;
+    char *old_pass = g_cfg.requirepass, **old_bind = g_cfg.bind_addrs;
+    g_cfg.protected_mode = protected_mode;
+    g_cfg.requirepass = (char *)requirepass;
+    g_cfg.bind_addrs = default_bind;
+    g_cfg.nbind = 2;
+    int r = conn_protected_mode_denies(&ss) ? 1 : 0;
+    g_cfg.protected_mode = old_mode;
+    g_cfg.requirepass = old_pass;
+    g_cfg.bind_addrs = old_bind;
+    g_cfg.nbind = old_nbind;
+    return r;
 }

@@ -28,6 +28,9 @@ void net_shim_stall_worker(int w, int ms);
  * often one of its peers became congested (net_int.h). */
 uint32_t net_shim_backlog_peak(int w);
 uint64_t net_shim_congestions(int w);
+/* conn_protected_mode_denies for a peer at ip (IPv4 or IPv6 text) with
+ * protected-mode and requirepass set as given (restored after). */
+int net_shim_protected_denies(const char *ip, int protected_mode, const char *requirepass);
 
 #ifdef __cplusplus
 }
