@@ -412,21 +412,66 @@ start_send(struct worker *w, struct conn *c)
     submit_send(w, c);
 }
 
+/* Replies wait for the next one when it is on its way back from another
+ * worker: a pipeline whose keys are spread over the workers then leaves in
+ * one send, not in a send per reply that happened to be ready. The
+ * arrival of that reply makes the head done and the next turn sends; a
+ * connection with CONN_HOLD_MAX bytes ready, or held CONN_HOLD_US already
+ * (a request waiting on the other worker for a transaction's keys, say),
+ * sends at once. Held connections stay in_dirty, so they are neither
+ * listed twice nor freed while held. */
+#define CONN_HOLD_MAX (16 * 1024)
+static inline bool
+conn_hold_output(const struct conn *c)
+{
+    const struct req *h = c->fifo_head;
+    return h != NULL && !h->done && h->remote && !c->closing && obuf_pending(&c->ob) < CONN_HOLD_MAX;
+}
+
+static void
+conn_flush_one(struct worker *w, struct conn *c)
+{
+    c->in_dirty = false;
+    if ((!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY)) && !(c->cl.flags & CL_CLOSE_ASAP))
+        start_send(w, c); /* its seal may find the client over its output limit */
+    if (unlikely(c->cl.flags & CL_CLOSE_ASAP) && !c->closing)
+        conn_close(w, c); /* over its output limit: what it has is dropped */
+    conn_out_publish(c);
+    if (c->closing)
+        conn_free_if_done(w, c);
+}
+
 void
 conn_flush_all(struct worker *w)
 {
-    struct conn *c = w->flush_head;
+    uint64_t now_us = 0;
+    struct conn *c = w->held_head;
+    w->held_head = NULL;
+    if (c)
+        now_us = ts_monotonic_us();
+    while (c) {
+        struct conn *next = c->flush_next;
+        if (conn_hold_output(c) && now_us - c->held_since_us < CONN_HOLD_US) {
+            c->flush_next = w->held_head;
+            w->held_head = c;
+        } else {
+            conn_flush_one(w, c);
+        }
+        c = next;
+    }
+    c = w->flush_head;
     w->flush_head = NULL;
     while (c) {
         struct conn *next = c->flush_next;
-        c->in_dirty = false;
-        if ((!c->closing || (c->cl.flags & CL_CLOSE_AFTER_REPLY)) && !(c->cl.flags & CL_CLOSE_ASAP))
-            start_send(w, c); /* its seal may find the client over its output limit */
-        if (unlikely(c->cl.flags & CL_CLOSE_ASAP) && !c->closing)
-            conn_close(w, c); /* over its output limit: what it has is dropped */
-        conn_out_publish(c);
-        if (c->closing)
-            conn_free_if_done(w, c);
+        if (conn_hold_output(c)) {
+            if (now_us == 0)
+                now_us = ts_monotonic_us();
+            c->held_since_us = now_us;
+            c->flush_next = w->held_head;
+            w->held_head = c;
+        } else {
+            conn_flush_one(w, c);
+        }
         c = next;
     }
 }

@@ -53,6 +53,7 @@ req_borrow(struct worker *w)
     r->skip_reply = false;
     r->tx_pending = false;
     r->self_queued = false;
+    r->remote = false;
     r->txp = NULL;
     r->argc = 0;
     r->argv = NULL;
@@ -494,6 +495,7 @@ static void
 send_req(struct worker *w, struct req *r, int target)
 {
     r->target = target;
+    r->remote = target != w->id;
     r->msg.run = req_exec_remote;
     if (target == w->id && r->conn) { /* through our own ring: later local commands must not overtake it */
         r->self_queued = true;

@@ -72,6 +72,7 @@ struct req {
     bool skip_reply;           /* paused while under CLIENT REPLY SKIP */
     bool tx_pending;           /* a cross-worker transaction waiting for the earlier requests */
     bool self_queued;          /* counted in conn->self_queued until it runs */
+    bool remote;               /* sent to another worker to run there (send_req) */
     struct tx *txp;            /* a transaction a command prepared, launched when first in the FIFO */
     uint8_t resp;
     uint32_t cflags;
@@ -92,6 +93,10 @@ struct req {
 };
 
 /* ---- Connections ---- */
+/* The longest a connection's ready replies wait for the next one to come
+ * back from another worker (conn_flush_all); a worker holding some never
+ * sleeps longer than this. */
+#define CONN_HOLD_US 500
 #define CONN_SEND_IOV 16 /* blocks per send (16 x 16 KB) */
 
 struct conn {
@@ -105,7 +110,7 @@ struct conn {
     bool closing;              /* no more reads; free when drained */
     bool closed_fd;
     bool throttled;            /* reading paused (too much pending work) */
-    bool in_dirty;             /* listed for output flush this turn */
+    bool in_dirty;             /* listed for output: in w->flush_head, or held in w->held_head */
     bool dispatching;          /* inside dispatch_input: no re-entrant parsing */
     bool asking_now;           /* the command being dispatched runs under ASKING
                                 * (the one-shot flag is already cleared in cl) */
@@ -122,7 +127,8 @@ struct conn {
     struct req *fifo_head;     /* requests awaiting replies, in order */
     struct req *fifo_tail;
     int pending;               /* requests in the FIFO */
-    struct conn *flush_next;   /* worker's list of connections with output */
+    struct conn *flush_next;   /* next in w->flush_head or w->held_head */
+    uint64_t held_since_us;    /* when its output was first held (conn_flush_all) */
     struct msghdr smsg;        /* a send of several blocks (untouched while in flight) */
     struct iovec siov[CONN_SEND_IOV];
 };
@@ -191,6 +197,7 @@ struct worker {
     uint32_t backlog_peak;     /* largest backlog_total seen (tests, diagnostics) */
     uint64_t congestions;      /* times a peer became congested */
     struct conn *flush_head;   /* connections with output to send */
+    struct conn *held_head;    /* connections whose output waits for a reply from another worker */
     struct obuf_pool obuf_pool; /* spare output blocks of this worker's connections */
     struct req *req_pool;      /* free requests (origin-owned) */
     struct prefetch_hints hints; /* slots of the keys of the window being run */

@@ -781,6 +781,8 @@ worker_main(void *arg)
         uint64_t wait_us = w->next_cron_us > now_us ? w->next_cron_us - now_us : 0;
         if (unlikely(w->ncongested > 0 || w->backlog_full) && wait_us > 1000)
             wait_us = 1000;
+        if (w->held_head != NULL && wait_us > CONN_HOLD_US) /* held output is sent by then */
+            wait_us = CONN_HOLD_US;
         struct __kernel_timespec ts = {.tv_sec = (long long)(wait_us / 1000000),
                                        .tv_nsec = (long long)(wait_us % 1000000) * 1000};
         struct io_uring_cqe *dummy;
