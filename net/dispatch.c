@@ -54,6 +54,7 @@ req_borrow(struct worker *w)
     r->tx_pending = false;
     r->self_queued = false;
     r->remote = false;
+    r->head_wait = false;
     r->txp = NULL;
     r->argc = 0;
     r->argv = NULL;
@@ -126,6 +127,28 @@ conn_drain_check(struct worker *w, struct conn *c)
     }
 }
 
+/* The keyless command that waited for its connection's earlier commands
+ * (process_command) is now the FIFO head, and its only entry: the
+ * connection parsed nothing after it. Taken out and processed afresh, it
+ * runs at once. */
+static void
+run_waiting_head(struct worker *w, struct conn *c)
+{
+    struct req *r = c->fifo_head;
+    c->fifo_head = c->fifo_tail = NULL;
+    c->pending--;
+    c->head_wait = false;
+    if (!c->closing) {
+        if (r->skip_reply)
+            c->cl.reply_mode = REPLY_SKIP_NEXT;
+        struct conn *prev_feeder = w->feeder;
+        w->feeder = c;
+        process_command(w, c, r->argc, r->argv);
+        w->feeder = prev_feeder;
+    }
+    req_return(w, r); /* after: argv points into it */
+}
+
 void
 dispatch_deliver(struct worker *w, struct conn *c)
 {
@@ -163,6 +186,8 @@ dispatch_deliver(struct worker *w, struct conn *c)
             return;
         }
     }
+    if (unlikely(c->fifo_head && c->fifo_head->head_wait))
+        run_waiting_head(w, c);
     if (c->closing) {
         conn_drain_check(w, c); /* the holder's conn_release frees it */
         return;
@@ -907,6 +932,20 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
         r->skip_reply = skip_this;
         dispatch_pause_park(w, c, r);
+        return;
+    }
+
+    /* A keyless command behind unfinished ones (a pipelined SET that went
+     * to another worker, say) waits for them, as one thread would have
+     * run them in order: CONFIG SET, CLIENT KILL, PUBLISH, SHUTDOWN and,
+     * later, WAIT must not take effect before an earlier write. Commands
+     * with keys are ordered by their worker's queue; PING and ECHO have no
+     * effect to order. */
+    if (unlikely(c->fifo_head != NULL) && cmd->route == ROUTE_LOCAL && !(cmd->flags & CMD_LOCAL_ONLY)) {
+        struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
+        r->skip_reply = skip_this;
+        r->head_wait = true;
+        c->head_wait = true;
         return;
     }
 

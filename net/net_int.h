@@ -73,6 +73,7 @@ struct req {
     bool tx_pending;           /* a cross-worker transaction waiting for the earlier requests */
     bool self_queued;          /* counted in conn->self_queued until it runs */
     bool remote;               /* sent to another worker to run there (send_req) */
+    bool head_wait;            /* a keyless command run once it is the FIFO head (process_command) */
     struct tx *txp;            /* a transaction a command prepared, launched when first in the FIFO */
     uint8_t resp;
     uint32_t cflags;
@@ -116,6 +117,7 @@ struct conn {
                                 * (the one-shot flag is already cleared in cl) */
     bool paused;               /* a command waits for CLIENT PAUSE to end */
     bool tx_active;            /* a cross-worker transaction of this connection runs: parse nothing more */
+    bool head_wait;            /* a keyless command waits for the earlier ones (dispatch_deliver): parse nothing more */
     int self_queued;           /* its requests and fan-out parts waiting in this worker's own ring */
     bool eof;                  /* the client shut down its write side: answer, then close */
     int wait_peer;             /* fed that worker's queue past its watermark: parse nothing until it drains (-1: none) */
@@ -301,7 +303,7 @@ conn_may_parse_next(const struct conn *c)
 {
     /* list_bytes counts the head block's sent part too: close enough for
      * a 64 MB threshold, one load less per command. */
-    return !c->closing && !c->tx_active && !c->paused && c->wait_peer < 0 && c->pending < CONN_PENDING_HIGH &&
+    return !c->closing && !c->tx_active && !c->head_wait && !c->paused && c->wait_peer < 0 && c->pending < CONN_PENDING_HIGH &&
            c->ob.list_bytes + c->ob.cur.len < CONN_OUT_HIGH;
 }
 static inline bool
