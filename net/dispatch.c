@@ -138,15 +138,20 @@ run_waiting_head(struct worker *w, struct conn *c)
     c->fifo_head = c->fifo_tail = NULL;
     c->pending--;
     c->head_wait = false;
-    if (!c->closing) {
-        if (r->skip_reply)
-            c->cl.reply_mode = REPLY_SKIP_NEXT;
-        struct conn *prev_feeder = w->feeder;
-        w->feeder = c;
-        process_command(w, c, r->argc, r->argv);
-        w->feeder = prev_feeder;
-    }
+    if (!c->closing)
+        dispatch_reprocess(w, c, r);
     req_return(w, r); /* after: argv points into it */
+}
+
+void
+dispatch_reprocess(struct worker *w, struct conn *c, struct req *r)
+{
+    if (r->skip_reply)
+        c->cl.reply_mode = REPLY_SKIP_NEXT;
+    struct conn *prev_feeder = w->feeder;
+    w->feeder = c;
+    process_command(w, c, r->argc, r->argv);
+    w->feeder = prev_feeder;
 }
 
 void

@@ -60,12 +60,7 @@ dispatch_pause_release(struct worker *w)
         w->shard.stats.blocked_clients--;
         conn_hold(c);
         if (!c->closing) {
-            if (r->skip_reply)
-                c->cl.reply_mode = REPLY_SKIP_NEXT;
-            struct conn *prev_feeder = w->feeder;
-            w->feeder = c;
-            process_command(w, c, r->argc, r->argv);
-            w->feeder = prev_feeder;
+            dispatch_reprocess(w, c, r);
             dispatch_deliver(w, c);
         }
         req_return(w, r);

@@ -344,6 +344,10 @@ out_rollback(struct conn *c, size_t mark, size_t nblocks)
 
 /* dispatch.c: route and run one command of connection c */
 void process_command(struct worker *w, struct conn *c, int argc, struct sv *argv);
+/* Process a request taken out of c's FIFO afresh, as if just parsed (a
+ * command released by CLIENT PAUSE, or one that waited to be the head);
+ * the caller returns r after. */
+void dispatch_reprocess(struct worker *w, struct conn *c, struct req *r);
 
 /* dispatch_pause.c */
 /* Does the current CLIENT PAUSE hold this command? */
