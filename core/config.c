@@ -89,18 +89,15 @@ struct cfg_opt cfg_opts[] = {
     CFG_IGN("ignore-warnings", 's', "", MOD),
     CFG_IGN("io-threads-do-reads", 'b', "no", IMM),
     CFG_IGN("jemalloc-bg-thread", 'b', "yes", MOD),
+    /* eviction frees synchronously; the DEL/UNLINK choice waits for the stream */
     CFG_IGN("lazyfree-lazy-eviction", 'b', "no", MOD),
     CFG_IGN("lazyfree-lazy-expire", 'b', "no", MOD),
     CFG_IGN("lazyfree-lazy-server-del", 'b', "no", MOD),
-    CFG_IGN("lfu-decay-time", 'i', "1", MOD),
-    CFG_IGN("lfu-log-factor", 'i', "10", MOD),
     CFG_IGN("list-compress-depth", 'i', "0", MOD),
     CFG_IGN("list-max-listpack-size", 'i', "-2", MOD),
     CFG_IGN("masterauth", 's', "", SEN),
     CFG_IGN("masteruser", 's', "", MOD),
     CFG_IGN("maxmemory-clients", 'e', "0", MOD),
-    CFG_IGN("maxmemory-eviction-tenacity", 'i', "10", MOD),
-    CFG_IGN("maxmemory-samples", 'i', "5", MOD),
     CFG_IGN("min-replicas-max-lag", 'i', "10", MOD),
     CFG_IGN("min-replicas-to-write", 'i', "0", MOD),
     CFG_IGN("no-appendfsync-on-rewrite", 'b', "no", MOD),
@@ -123,7 +120,6 @@ struct cfg_opt cfg_opts[] = {
     CFG_IGN("replica-announce-port", 'i', "0", MOD),
     CFG_IGN("replica-announced", 'b', "yes", MOD),
     CFG_IGN("replica-ignore-disk-write-errors", 'b', "no", MOD),
-    CFG_IGN("replica-ignore-maxmemory", 'b', "yes", MOD),
     CFG_IGN("replica-lazy-flush", 'b', "no", MOD),
     CFG_IGN("replica-priority", 'i', "100", MOD),
     CFG_IGN("replica-serve-stale-data", 'b', "yes", MOD),
@@ -272,6 +268,12 @@ cfg_enum_name(const struct cfg_enum *e, int v)
         if (e->value == v)
             return e->name;
     return "";
+}
+
+const char *
+config_maxmemory_policy_name(int v)
+{
+    return cfg_enum_name(cfg_enum_maxmemory_policy, v);
 }
 
 /* ---- Lookup ---- */

@@ -64,6 +64,11 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(maxclients, "maxclients", CFG_INT, 10000, 1, 2147483647, CFG_MODIFIABLE)                           \
     X(maxmemory, "maxmemory", CFG_MEM, 0, 0, 9223372036854775807LL, CFG_MODIFIABLE)                      \
     X(maxmemory_policy, "maxmemory-policy", CFG_ENUM, "noeviction", 0, 0, CFG_MODIFIABLE)                \
+    X(maxmemory_samples, "maxmemory-samples", CFG_INT, 5, 1, 64, CFG_MODIFIABLE)                          \
+    X(maxmemory_eviction_tenacity, "maxmemory-eviction-tenacity", CFG_INT, 10, 0, 100, CFG_MODIFIABLE)      \
+    X(lfu_log_factor, "lfu-log-factor", CFG_INT, 10, 0, 2147483647, CFG_MODIFIABLE)                        \
+    X(lfu_decay_time, "lfu-decay-time", CFG_INT, 1, 0, 2147483647, CFG_MODIFIABLE)                         \
+    X(replica_ignore_maxmemory, "replica-ignore-maxmemory", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)             \
     X(proto_max_bulk_len, "proto-max-bulk-len", CFG_MEM, 512LL * 1024 * 1024, 1024 * 1024,              \
       9223372036854775807LL, CFG_MODIFIABLE)                                                             \
     X(client_query_buffer_limit, "client-query-buffer-limit", CFG_MEM, 1024LL * 1024 * 1024,            \
@@ -184,6 +189,8 @@ char *config_get_value(const char *name);
 int config_rewrite(char *err, size_t errlen);
 /* Register CONFIG GET/SET/RESETSTAT/REWRITE/HELP (core command table). */
 void config_register_commands(void);
+/* The maxmemory-policy name of an enum value (INFO maxmemory_policy). */
+const char *config_maxmemory_policy_name(int v);
 /* Hook called by CONFIG RESETSTAT (the runtime resets its counters). */
 extern void (*config_resetstat_hook)(void);
 

@@ -7,6 +7,7 @@
 #include "core/keyspace.h"
 #include "core/keyspace_int.h"
 
+#include "core/evict.h"
 #include "core/obj.h"
 #include "core/shard.h"
 
@@ -32,6 +33,7 @@ ks_destroy(struct ks **ksp)
     if (!*ksp)
         return;
     ks_flush(*ksp);
+    evict_pool_destroy(&(*ksp)->evpool);
     ts_free(*ksp);
     *ksp = NULL;
 }
@@ -465,6 +467,18 @@ size_t
 ks_mem_bytes(const struct ks *ks)
 {
     return ks->mem;
+}
+
+static size_t dict_struct_bytes(const struct kvdict *d);
+
+void
+ks_overhead(const struct ks *ks, struct ks_overhead *out)
+{
+    out->main = 0;
+    for (uint32_t i = 0; i < ks->ne_n; i++)
+        out->main += dict_struct_bytes(ks->slots[ks->ne_list[i]]);
+    out->expires = ts_usable_size(ks->vol);
+    out->slot_index = ts_usable_size(ks);
 }
 
 /* ---- Iteration ---- */

@@ -1,8 +1,8 @@
 /* keyspace_int.h: private parts of the keyspace, shared by keyspace.c
  * (public API glue), kv_entry.c (entry encoding), kvstore_dict.c (the
  * per-slot hash tables) and expire.c (volatile set and active expiry).
- * Nothing outside core/keyspace*.c, kv_entry.c, kvstore_dict.c and expire.c
- * may include it. */
+ * Nothing outside core/keyspace*.c, kv_entry.c, kvstore_dict.c, expire.c
+ * and evict.c (which samples a worker's keys) may include it. */
 #ifndef TESSERA_KEYSPACE_INT_H
 #define TESSERA_KEYSPACE_INT_H
 
@@ -186,6 +186,7 @@ struct ks {
     uint32_t clock_s;   /* last known unix seconds (LRU stamps) */
     uint64_t rng;
     struct ks_stats stats;
+    struct evict_pool *evpool; /* maxmemory eviction candidates (evict.c), created on first use */
     struct shard *owner; /* the worker's shard, told of expirations (NULL in unit tests) */
 };
 

@@ -42,6 +42,7 @@ struct shard {
     struct cmdstats cstats;     /* INFO commandstats / errorstats */
     struct fx_state fx;         /* the write-effect point's per-worker state (effect.h) */
     int64_t now_ms;
+    bool evict_more;            /* an eviction run stopped at its time limit: go on next loop turn (evict.h) */
     void *runtime;              /* the net layer's worker object */
 };
 

@@ -22,6 +22,7 @@
 
 #include "core/cluster_state.h"
 #include "core/config.h"
+#include "core/evict.h"
 #include "core/log.h"
 #include "core/server.h"
 #include "core/slot.h"
@@ -450,6 +451,10 @@ req_exec_remote(struct worker *w, struct wmsg *m)
     reply_init(&rep, &r->reply, r->resp);
     struct cmd_ctx ctx = {.cl = NULL, .cmd = r->cmd, .argc = r->argc, .argv = r->argv, .r = &rep,
                           .cflags = r->cflags, .client_id = r->client_id, .slot = r->slot};
+    /* The client's worker let this denyoom command through (evict.h);
+     * the slot's owner frees its own share before growing its keys. */
+    if (unlikely(evict_over_limit()) && (r->cmd->flags & CMD_DENYOOM))
+        evict_run(&w->shard);
     int fwd = exec_here(w, &ctx, NULL);
     w->shard.stats.forwarded++;
     if (unlikely(ctx.fanout != NULL)) {
@@ -576,6 +581,23 @@ reply_dropped(struct client *cl, bool skip_this)
 }
 
 
+/* maxmemory (evict.h), called only while the process is over the limit:
+ * Redis refuses a denyoom command, anything queued inside MULTI, and an
+ * EXEC whose queue holds a denyoom command, when eviction cannot bring
+ * memory back under the limit. The client's worker evicts its own share
+ * first. True when -OOM was answered (which also flags a MULTI). */
+static bool
+oom_refused(struct worker *w, struct conn *c, const struct cmd_def *cmd, bool queue_it)
+{
+    bool deny = (cmd->flags & CMD_DENYOOM) || queue_it ||
+                (strcmp(cmd->name, "exec") == 0 && (multi_queued_flags(&c->cl) & CMD_DENYOOM));
+    if (!deny || !evict_reject_oom(&w->shard))
+        return false;
+    reply_error_ordered(w, c, EVICT_OOM_ERR);
+    cmdstats_rejected(&w->shard.cstats, cmd);
+    return true;
+}
+
 /* The keys decide where cmd runs: *slotp gets the first key's slot and
  * *targetp its worker (ROUTE_KEYS). Returns true when the command was dealt
  * with here: a cluster redirection, CROSSSLOT, queued inside MULTI, or a
@@ -637,6 +659,13 @@ route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc
                 return true;
             }
             ts_buf_free(&eb);
+        }
+        /* After the cluster's redirections, before queuing: Redis's order. */
+        if (unlikely((cmd->flags & CMD_DENYOOM) || queue_it) && evict_over_limit() &&
+            oom_refused(w, c, cmd, queue_it)) {
+            if (idx != idxbuf)
+                ts_free(idx);
+            return true;
         }
         if (unlikely(queue_it)) {
             if (idx != idxbuf)
@@ -890,6 +919,9 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         reply_subscribed_context(w, c, cmd, parent);
         return;
     }
+    /* Commands with keys were checked in route_keys (slot >= 0). */
+    if (slot < 0 && unlikely(evict_over_limit()) && oom_refused(w, c, cmd, queue_it))
+        return;
     if (unlikely(queue_it)) {
         multi_queue_ordered(w, c, cmd, argc, argv, false, suppress);
         return;
