@@ -282,7 +282,7 @@ publish(struct shard *sh)
 
 /* This worker's part of excess: in proportion to its bytes of the
  * dataset (all of it when the others have published nothing). */
-static size_t
+static int64_t
 my_share(const struct shard *sh, size_t excess)
 {
     int nw = TS_MIN(g_server.nworkers, MAX_WORKERS);
@@ -290,8 +290,7 @@ my_share(const struct shard *sh, size_t excess)
     for (int w = 0; w < nw; w++)
         sum += (double)__atomic_load_n(&evict_pubs[w].mem, __ATOMIC_RELAXED);
     double mine = (double)sh->ks->mem;
-    size_t need = sum > 0 && mine < sum ? (size_t)((double)excess * mine / sum) : excess;
-    return need ? need : 1;
+    return sum > 0 && mine < sum ? (int64_t)((double)excess * mine / sum) : (int64_t)excess;
 }
 
 /* A replica in a cluster leaves eviction to its master while
@@ -315,24 +314,33 @@ evict_run(struct shard *sh)
     mem_flush();
     publish(sh);
     size_t used = mem_used();
-    if (used <= (size_t)mm)
+    if (used <= (size_t)mm) {
+        sh->evict_debt = 0;
         return EVICT_OK;
+    }
     int policy = __atomic_load_n(&g_cfg.maxmemory_policy, __ATOMIC_RELAXED);
     if (policy == MAXMEMORY_NOEVICTION)
         return EVICT_FAIL;
     int samples = __atomic_load_n(&g_cfg.maxmemory_samples, __ATOMIC_RELAXED);
     uint64_t limit = evict_time_limit_us(__atomic_load_n(&g_cfg.maxmemory_eviction_tenacity, __ATOMIC_RELAXED));
-    size_t need = my_share(sh, used - (size_t)mm), freed = 0;
+    /* The share is owed, not rounded up to a key: a worker whose share
+     * is a tenth of a key evicts one key every ten runs. So the workers'
+     * evictions keep the proportion of their datasets (rounding every
+     * share up to a whole key made a worker that runs more often shrink
+     * while the other grew). What a key freed beyond the share is
+     * credited to the next runs. */
+    sh->evict_debt += my_share(sh, used - (size_t)mm);
     uint64_t t0 = ts_monotonic_us();
     enum evict_result res = EVICT_OK;
-    for (unsigned n = 1; freed < need; n++) {
+    for (unsigned n = 1; sh->evict_debt > 0; n++) {
         size_t f = evict_one(sh->ks, sh, policy, samples, sh->now_ms);
         if (f == 0) {
+            sh->evict_debt = 0;
             res = EVICT_FAIL;
             break;
         }
-        freed += f;
-        if (n % 16 == 0 && freed < need && ts_monotonic_us() - t0 > limit) {
+        sh->evict_debt -= (int64_t)f;
+        if (n % 16 == 0 && sh->evict_debt > 0 && ts_monotonic_us() - t0 > limit) {
             res = EVICT_RUNNING;
             sh->evict_more = true;
             break;
@@ -346,17 +354,18 @@ evict_run(struct shard *sh)
 bool
 evict_reject_oom(struct shard *sh)
 {
-    if (evict_run(sh) != EVICT_FAIL || !evict_over_limit())
+    if (ignore_maxmemory())
         return false;
     int policy = __atomic_load_n(&g_cfg.maxmemory_policy, __ATOMIC_RELAXED);
     if (policy == MAXMEMORY_NOEVICTION)
         return true;
-    /* Nothing left here; another worker with candidates evicts its share
-     * at its next denyoom command or cron tick. */
+    /* Some worker can still evict: the command runs, and the worker
+     * running it frees its share first (evict_run). */
+    publish(sh);
     bool vol = evict_policy_volatile(policy);
     int nw = TS_MIN(g_server.nworkers, MAX_WORKERS);
     for (int w = 0; w < nw; w++)
-        if (w != sh->id && __atomic_load_n(vol ? &evict_pubs[w].vol : &evict_pubs[w].keys, __ATOMIC_RELAXED))
+        if (__atomic_load_n(vol ? &evict_pubs[w].vol : &evict_pubs[w].keys, __ATOMIC_RELAXED))
             return false;
     return true;
 }

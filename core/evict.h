@@ -14,14 +14,16 @@
  *   excess = used - maxmemory
  *   worker w frees  excess * mem(w) / sum(mem)     (at least one key)
  *
- * A worker runs its share before each denyoom command it handles (on the
- * client's worker before routing, and on the slot owner before running a
- * command another worker sent it), in its cron, and again every loop
- * turn while a run stopped at its time limit (maxmemory-eviction-
- * tenacity). Since the excess is re-read after every run and each worker
- * publishes what it freed at once, the workers together free the excess
- * however many there are, and no worker ever takes a lock or touches
- * another's keys.
+ * A worker runs its share before each denyoom command it executes, in its
+ * cron, and again every loop turn while a run stopped at its time limit
+ * (maxmemory-eviction-tenacity). Since the excess is re-read before every
+ * run and each worker publishes what it freed at once, the workers
+ * together free the excess however many there are, and no worker ever
+ * takes a lock or touches another's keys. Evicting where the command runs
+ * (not where its client is) also keeps each worker freeing about what it
+ * allocates: memory freed in one thread's heap is not reusable by
+ * another's, so a worker that only shrank while another grew would leave
+ * RSS above used_memory.
  *
  * Choosing a key is Redis's approximation: sample maxmemory-samples keys
  * (all keys, or only those with a TTL for volatile-*), score them (idle
@@ -66,8 +68,8 @@ evict_over_limit(void)
 /* Run this worker's share of eviction (see above). */
 enum evict_result evict_run(struct shard *sh);
 /* Before a denyoom command on the client's worker while over the limit:
- * evict this worker's share, then say whether the command gets -OOM
- * (nothing evictable here nor on any other worker). */
+ * whether it gets -OOM (noeviction, or no worker has a key the policy
+ * may evict, from the figures they published). */
 bool evict_reject_oom(struct shard *sh);
 /* Cron tick: publish this worker's figures, evict its share when over. */
 void evict_cron(struct shard *sh);

@@ -43,6 +43,7 @@ struct shard {
     struct fx_state fx;         /* the write-effect point's per-worker state (effect.h) */
     int64_t now_ms;
     bool evict_more;            /* an eviction run stopped at its time limit: go on next loop turn (evict.h) */
+    int64_t evict_debt;         /* bytes of its shares not yet evicted (evict.c) */
     void *runtime;              /* the net layer's worker object */
 };
 

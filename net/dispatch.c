@@ -302,6 +302,11 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     if (unlikely(g_server.cluster_mode) && ctx->slot >= 0 && ctx->cmd->route == ROUTE_KEYS &&
         resharding_redirect(w, ctx))
         return -1;
+    /* Over maxmemory: the worker about to grow its keys frees its share
+     * first (evict.h); the client's worker already refused what could
+     * not be made room for. */
+    if (unlikely(ctx->cmd->flags & CMD_DENYOOM) && evict_over_limit())
+        evict_run(&w->shard);
     uint64_t t0 = ts_ticks();
     ctx->cmd->proc(ctx);
     if (ctx->forward_to >= 0)
@@ -451,10 +456,6 @@ req_exec_remote(struct worker *w, struct wmsg *m)
     reply_init(&rep, &r->reply, r->resp);
     struct cmd_ctx ctx = {.cl = NULL, .cmd = r->cmd, .argc = r->argc, .argv = r->argv, .r = &rep,
                           .cflags = r->cflags, .client_id = r->client_id, .slot = r->slot};
-    /* The client's worker let this denyoom command through (evict.h);
-     * the slot's owner frees its own share before growing its keys. */
-    if (unlikely(evict_over_limit()) && (r->cmd->flags & CMD_DENYOOM))
-        evict_run(&w->shard);
     int fwd = exec_here(w, &ctx, NULL);
     w->shard.stats.forwarded++;
     if (unlikely(ctx.fanout != NULL)) {
@@ -584,8 +585,9 @@ reply_dropped(struct client *cl, bool skip_this)
 /* maxmemory (evict.h), called only while the process is over the limit:
  * Redis refuses a denyoom command, anything queued inside MULTI, and an
  * EXEC whose queue holds a denyoom command, when eviction cannot bring
- * memory back under the limit. The client's worker evicts its own share
- * first. True when -OOM was answered (which also flags a MULTI). */
+ * memory back under the limit (the worker running the command evicts,
+ * in exec_here). True when -OOM was answered (which also flags a
+ * MULTI). */
 static bool
 oom_refused(struct worker *w, struct conn *c, const struct cmd_def *cmd, bool queue_it)
 {
