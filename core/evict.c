@@ -271,8 +271,8 @@ struct evict_pub {
 };
 static struct evict_pub evict_pubs[MAX_WORKERS];
 
-static void
-publish(struct shard *sh)
+void
+evict_publish(struct shard *sh)
 {
     struct evict_pub *p = &evict_pubs[sh->id];
     __atomic_store_n(&p->mem, (int64_t)sh->ks->mem, __ATOMIC_RELAXED);
@@ -312,7 +312,7 @@ evict_run(struct shard *sh)
     if (mm <= 0 || ignore_maxmemory())
         return EVICT_OK;
     mem_flush();
-    publish(sh);
+    evict_publish(sh);
     size_t used = mem_used();
     if (used <= (size_t)mm) {
         sh->evict_debt = 0;
@@ -347,7 +347,7 @@ evict_run(struct shard *sh)
         }
     }
     mem_flush();
-    publish(sh);
+    evict_publish(sh);
     return res;
 }
 
@@ -361,7 +361,7 @@ evict_reject_oom(struct shard *sh)
         return true;
     /* Some worker can still evict: the command runs, and the worker
      * running it frees its share first (evict_run). */
-    publish(sh);
+    evict_publish(sh);
     bool vol = evict_policy_volatile(policy);
     int nw = TS_MIN(g_server.nworkers, MAX_WORKERS);
     for (int w = 0; w < nw; w++)
@@ -374,7 +374,7 @@ void
 evict_cron(struct shard *sh)
 {
     mem_flush();
-    publish(sh);
+    evict_publish(sh);
     if (evict_over_limit())
         evict_run(sh);
 }

@@ -71,6 +71,11 @@ enum evict_result evict_run(struct shard *sh);
  * whether it gets -OOM (noeviction, or no worker has a key the policy
  * may evict, from the figures they published). */
 bool evict_reject_oom(struct shard *sh);
+/* Publish this worker's keyspace figures (bytes, keys, volatile keys)
+ * for the others: at every run and cron tick, and by the keyspace when it
+ * stops being empty, so a -OOM decision never misses a worker's first
+ * keys. */
+void evict_publish(struct shard *sh);
 /* Cron tick: publish this worker's figures, evict its share when over. */
 void evict_cron(struct shard *sh);
 

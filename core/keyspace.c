@@ -295,6 +295,8 @@ ks_insert_new(struct ks *ks, struct kvdict *d, uint16_t slot, uint64_t h, struct
     ks->count++;
     if (ttl)
         ks_vol_add(ks, e);
+    if (unlikely(ks->count == 1 || (ttl && ks->vol_n == 1)) && ks->owner)
+        evict_publish(ks->owner); /* the first key: others may now count on evicting here */
     if (unlikely(fx_wants(FX_NEW)) && ks->owner)
         fx_new(ks->owner, kv_key(e));
     return e;
