@@ -52,14 +52,6 @@ def info(port, section):
     return out
 
 
-def rss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def loadgen(port, args, timeout):
     p = subprocess.run([LOADGEN, "-h", "127.0.0.1", "-p", str(port), "-q", "--json", "-"] + args,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
@@ -75,11 +67,11 @@ def fill(srv):
     def sample():
         while not stop.is_set():
             try:
-                samples.append((int(info(srv.port, "memory")["used_memory"]), rss(srv.pid)))
+                samples.append((int(info(srv.port, "memory")["used_memory"]), H.proc_rss_bytes(srv.pid)))
             except (OSError, KeyError, H.Closed):
                 pass
             time.sleep(0.1)
-    base = rss(srv.pid)
+    base = H.proc_rss_bytes(srv.pid)
     th = threading.Thread(target=sample)
     th.start()
     t0 = time.monotonic()
@@ -89,7 +81,7 @@ def fill(srv):
     time.sleep(0.3)
     stop.set()
     th.join()
-    samples.append((int(info(srv.port, "memory")["used_memory"]), rss(srv.pid)))
+    samples.append((int(info(srv.port, "memory")["used_memory"]), H.proc_rss_bytes(srv.pid)))
     st = info(srv.port, "stats")
     return {"keys": keys, "secs": dt, "errors": j["errors"]["total"], "base_rss": base,
             "max_used": max(u for u, _ in samples), "max_rss": max(r for _, r in samples),

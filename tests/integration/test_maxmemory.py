@@ -47,14 +47,6 @@ def info(c, section="memory"):
     return out
 
 
-def rss_bytes(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def tess(port_off, threads, extra=()):
     return H.tessera(PORT_T + port_off, threads=threads,
                      extra=["--cluster-port", str(CPORT + port_off)] + list(extra))
@@ -182,14 +174,14 @@ def lru_fill(threads, port_off):
     limit = 20 * MB
     srv = tess(port_off, threads, ["--maxmemory", str(limit), "--maxmemory-policy", "allkeys-lru"])
     try:
-        base_rss = rss_bytes(srv.pid)
+        base_rss = H.proc_rss_bytes(srv.pid)
         samples = []
         stop = threading.Event()
 
         def sample():
             with H.RawConn(srv.port) as c:
                 while not stop.is_set():
-                    samples.append((int(info(c)["used_memory"]), rss_bytes(srv.pid)))
+                    samples.append((int(info(c)["used_memory"]), H.proc_rss_bytes(srv.pid)))
                     time.sleep(0.05)
         th = threading.Thread(target=sample)
         th.start()
@@ -204,7 +196,7 @@ def lru_fill(threads, port_off):
         with H.RawConn(srv.port) as c:
             m, st = info(c), info(c, "stats")
             keys = int(c.cmd("DBSIZE")[1:-2])
-            samples.append((int(m["used_memory"]), rss_bytes(srv.pid)))
+            samples.append((int(m["used_memory"]), H.proc_rss_bytes(srv.pid)))
         max_used = max(u for u, _ in samples)
         max_rss = max(r for _, r in samples)
         print("  %d worker(s): %d samples, max used_memory %.1f MB, max RSS %.1f MB (start %.1f MB), "
