@@ -51,12 +51,6 @@ mem_peak_note(size_t used)
     return used > peak ? used : peak;
 }
 
-void
-mem_peak_reset(void)
-{
-    __atomic_store_n(&mem_peak_bytes, mem_used(), __ATOMIC_RELAXED);
-}
-
 uint64_t
 mem_rss(void)
 {

@@ -15,8 +15,9 @@
  *   cluster   [delta  +2k] --+    every 32 KiB moved  +    (one relaxed load)
  *
  * So the published figure is within nthreads * TS_MEM_BATCH of the truth
- * (64 KiB per worker pair), and the request path never writes a shared
- * line: the maxmemory check on a denyoom command reads one.
+ * (64 KiB per worker pair), and the request path writes the shared line
+ * once per 32 KiB allocated or freed; the maxmemory check on a denyoom
+ * command only reads it.
  *
  * Memory that does not come through the wrappers (the io_uring rings the
  * kernel maps, libc's stdio buffers, thread stacks) is not counted, as
@@ -49,8 +50,8 @@ void mem_set_startup(void);
 size_t mem_startup(void);
 /* The process's resident set size (/proc/self/statm), 0 if unknown. */
 uint64_t mem_rss(void);
-/* The highest figure seen by mem_peak_note (used_memory_peak). */
+/* Note a figure; returns the highest seen (used_memory_peak, which
+ * CONFIG RESETSTAT leaves alone, as Redis 7.0 does). */
 size_t mem_peak_note(size_t used);
-void mem_peak_reset(void);
 
 #endif
