@@ -93,7 +93,7 @@ bool evict_policy_volatile(int policy);
 static inline unsigned
 evict_lfu_decr(unsigned counter, uint32_t idle_s, long long decay_time)
 {
-    if (decay_time <= 0)
+    if (decay_time <= 0 || idle_s < 60) /* the common hot-key case: no division */
         return counter;
     uint64_t periods = (uint64_t)(idle_s / 60) / (uint64_t)decay_time;
     return periods >= counter ? 0 : counter - (unsigned)periods;
