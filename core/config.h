@@ -64,7 +64,7 @@ enum cfg_flag { CFG_IMMUTABLE = 1, CFG_MODIFIABLE = 2, CFG_SENSITIVE = 4, CFG_PR
     X(maxclients, "maxclients", CFG_INT, 10000, 1, 2147483647, CFG_MODIFIABLE)                           \
     X(maxmemory, "maxmemory", CFG_MEM, 0, 0, 9223372036854775807LL, CFG_MODIFIABLE)                      \
     X(maxmemory_policy, "maxmemory-policy", CFG_ENUM, "noeviction", 0, 0, CFG_MODIFIABLE)                \
-    X(maxmemory_samples, "maxmemory-samples", CFG_INT, 5, 1, 64, CFG_MODIFIABLE)                          \
+    X(maxmemory_samples, "maxmemory-samples", CFG_INT, 5, 1, 2147483647, CFG_MODIFIABLE)                  \
     X(maxmemory_eviction_tenacity, "maxmemory-eviction-tenacity", CFG_INT, 10, 0, 100, CFG_MODIFIABLE)      \
     X(lfu_log_factor, "lfu-log-factor", CFG_INT, 10, 0, 2147483647, CFG_MODIFIABLE)                        \
     X(lfu_decay_time, "lfu-decay-time", CFG_INT, 1, 0, 2147483647, CFG_MODIFIABLE)                         \

@@ -139,43 +139,54 @@ evict_pool_pop(struct evict_pool *p, uint64_t *score, uint16_t *slot, struct sv 
 
 /* ---- Sampling ---- */
 
-/* Up to n entries of ks: every candidate when there are no more than n
- * (so a small keyspace is ranked exactly), else n random picks (a random
- * non-empty slot, then a random entry of its table, or a random index of
- * the volatile set). */
-static int
-sample_keys(struct ks *ks, bool vol, struct kv **out, int n)
+/* One random candidate: a random index of the volatile set, or a random
+ * non-empty slot and a random entry of its table. */
+static struct kv *
+random_key(struct ks *ks, bool vol)
 {
-    int got = 0;
+    if (vol)
+        return ks->vol_n ? ks->vol[ks_rand(ks) % ks->vol_n] : NULL;
+    if (ks->ne_n == 0)
+        return NULL;
+    return kvd_random(ks, ks->slots[ks->ne_list[ks_rand(ks) % ks->ne_n]]);
+}
+
+static uint64_t score_of(const struct kv *e, int policy, uint32_t now_s);
+
+static void
+pool_offer(struct ks *ks, const struct kv *e, int policy, uint32_t now_s)
+{
+    evict_pool_insert(ks->evpool, score_of(e, policy, now_s), e->slot, kv_key(e));
+}
+
+/* Offer samples candidates to the pool: every candidate when there are
+ * no more (so a small keyspace is ranked exactly), else samples random
+ * picks (with replacement; the pool ignores a key it already holds). */
+static void
+sample_into_pool(struct ks *ks, bool vol, int policy, int samples, uint32_t now_s)
+{
+    uint64_t n = vol ? ks->vol_n : ks->count;
+    if (n > (uint64_t)samples) {
+        for (int i = 0; i < samples; i++)
+            pool_offer(ks, random_key(ks, vol), policy, now_s);
+        return;
+    }
     if (vol) {
-        if (ks->vol_n <= (uint32_t)n) {
-            for (uint32_t i = 0; i < ks->vol_n; i++)
-                out[got++] = ks->vol[i];
-            return got;
+        for (uint32_t i = 0; i < ks->vol_n; i++)
+            pool_offer(ks, ks->vol[i], policy, now_s);
+        return;
+    }
+    for (uint32_t s = 0; s < ks->ne_n; s++) {
+        struct kvdict *d = ks->slots[ks->ne_list[s]];
+        for (int t = 0; t < 2; t++) {
+            if (!d->t[t])
+                continue;
+            uint64_t size = (uint64_t)1 << d->exp[t];
+            for (uint64_t b = 0; b < size; b++)
+                for (struct kv *e = d->t[t][b]; e; e = e->next)
+                    pool_offer(ks, e, policy, now_s);
         }
-        while (got < n)
-            out[got++] = ks->vol[ks_rand(ks) % ks->vol_n];
-        return got;
     }
-    if (ks->count <= (uint64_t)n) {
-        for (uint32_t s = 0; s < ks->ne_n && got < n; s++) {
-            struct kvdict *d = ks->slots[ks->ne_list[s]];
-            for (int t = 0; t < 2 && got < n; t++) {
-                if (!d->t[t])
-                    continue;
-                uint64_t size = (uint64_t)1 << d->exp[t];
-                for (uint64_t b = 0; b < size && got < n; b++)
-                    for (struct kv *e = d->t[t][b]; e && got < n; e = e->next)
-                        out[got++] = e;
-            }
-        }
-        return got;
-    }
-    while (got < n && ks->ne_n > 0) {
-        uint16_t slot = ks->ne_list[ks_rand(ks) % ks->ne_n];
-        out[got++] = kvd_random(ks, ks->slots[slot]);
-    }
-    return got;
 }
 
 /* Higher = evict first. */
@@ -215,12 +226,9 @@ pick_from_pool(struct ks *ks, int policy, int samples, uint32_t now_s)
     bool vol = evict_policy_volatile(policy);
     if (!ks->evpool)
         ks->evpool = evict_pool_create();
-    struct kv *cand[64];
-    samples = TS_MAX(1, TS_MIN(samples, (int)ARRAY_SIZE(cand)));
+    samples = TS_MAX(1, samples);
     for (int round = 0; round < 16; round++) {
-        int n = sample_keys(ks, vol, cand, samples);
-        for (int i = 0; i < n; i++)
-            evict_pool_insert(ks->evpool, score_of(cand[i], policy, now_s), cand[i]->slot, kv_key(cand[i]));
+        sample_into_pool(ks, vol, policy, samples, now_s);
         uint64_t score;
         uint16_t slot;
         struct sv key;
@@ -243,9 +251,7 @@ evict_one(struct ks *ks, struct shard *sh, int policy, int samples, int64_t now_
         return 0;
     struct kv *e;
     if (policy_random(policy)) {
-        struct kv *one;
-        sample_keys(ks, vol, &one, 1);
-        e = one;
+        e = random_key(ks, vol);
     } else {
         e = pick_from_pool(ks, policy, samples, (uint32_t)(now_ms / 1000));
     }

@@ -185,6 +185,26 @@ TEST(EvictKeys, SmallKeyspaceLruIsExact)
     EXPECT_EQ(evs_evicted(ks), 20u);
 }
 
+TEST(EvictKeys, SamplesAboveTheKeyCountRankEveryKey)
+{
+    // maxmemory-samples goes up to INT_MAX, as in Redis: 500 samples over
+    // 200 keys rank them all, so the order is exact.
+    KS ks;
+    std::vector<int> ages(200);
+    for (int i = 0; i < 200; i++)
+        ages[i] = i;
+    std::shuffle(ages.begin(), ages.end(), std::mt19937(3));
+    for (int i : ages) {
+        kss_set_clock(ks, T0 + (int64_t)i * 1000);
+        set(ks, "k" + std::to_string(i), "v");
+    }
+    for (int i = 0; i < 50; i++) {
+        ASSERT_GT(evs_evict_one(ks, EVS_ALLKEYS_LRU, 500, T0 + 1000000), 0u);
+        EXPECT_FALSE(exists(ks, "k" + std::to_string(i)));
+        EXPECT_TRUE(exists(ks, "k" + std::to_string(i + 1)));
+    }
+}
+
 TEST(EvictKeys, SampledLruPrefersOldKeys)
 {
     KS ks;
