@@ -159,6 +159,18 @@ pool_offer(struct ks *ks, const struct kv *e, int policy, uint32_t now_s)
     evict_pool_insert(ks->evpool, score_of(e, policy, now_s), e->slot, kv_key(e));
 }
 
+struct offer_ctx {
+    int policy;
+    uint32_t now_s;
+};
+
+static void
+offer_each(struct ks *ks, struct kv *e, void *arg)
+{
+    const struct offer_ctx *c = arg;
+    pool_offer(ks, e, c->policy, c->now_s);
+}
+
 /* Offer samples candidates to the pool: every candidate when there are
  * no more (so a small keyspace is ranked exactly), else samples random
  * picks (with replacement; the pool ignores a key it already holds). */
@@ -176,17 +188,9 @@ sample_into_pool(struct ks *ks, bool vol, int policy, int samples, uint32_t now_
             pool_offer(ks, ks->vol[i], policy, now_s);
         return;
     }
-    for (uint32_t s = 0; s < ks->ne_n; s++) {
-        struct kvdict *d = ks->slots[ks->ne_list[s]];
-        for (int t = 0; t < 2; t++) {
-            if (!d->t[t])
-                continue;
-            uint64_t size = (uint64_t)1 << d->exp[t];
-            for (uint64_t b = 0; b < size; b++)
-                for (struct kv *e = d->t[t][b]; e; e = e->next)
-                    pool_offer(ks, e, policy, now_s);
-        }
-    }
+    struct offer_ctx c = {policy, now_s};
+    for (uint32_t s = 0; s < ks->ne_n; s++)
+        kvd_each(ks->slots[ks->ne_list[s]], offer_each, ks, &c);
 }
 
 /* Higher = evict first. */

@@ -596,10 +596,8 @@ dict_struct_bytes(const struct kvdict *d)
     return n;
 }
 
-/* Call fn on every entry of d (both tables while rehashing). fn must not
- * relink entries. */
-static void
-dict_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, size_t *), struct ks *ks, size_t *acc)
+void
+kvd_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, void *), struct ks *ks, void *acc)
 {
     for (int t = 0; t < 2; t++) {
         if (!d->t[t])
@@ -612,15 +610,15 @@ dict_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, size_t *), stru
 }
 
 static void
-detach_entry(struct ks *ks, struct kv *e, size_t *acc)
+detach_entry(struct ks *ks, struct kv *e, void *acc)
 {
-    *acc += entry_bytes(e);
+    *(size_t *)acc += entry_bytes(e);
     if (e->flags & KV_F_TTL)
         ks_vol_remove(ks, e);
 }
 
 static void
-attach_entry(struct ks *ks, struct kv *e, size_t *acc)
+attach_entry(struct ks *ks, struct kv *e, void *acc)
 {
     (void)acc;
     if (e->flags & KV_F_TTL)
@@ -638,7 +636,7 @@ ks_slot_detach(struct ks *ks, uint16_t slot)
     t->slot = slot;
     t->keys = d->used;
     t->mem = dict_struct_bytes(d);
-    dict_each(d, detach_entry, ks, &t->mem);
+    kvd_each(d, detach_entry, ks, &t->mem);
     /* unlist the slot without freeing its table */
     ks->slots[slot] = NULL;
     uint16_t p = ks->ne_pos[slot];
@@ -702,7 +700,7 @@ ks_slot_attach(struct ks *ks, struct ks_slot **tp)
         ks->ne_list[ks->ne_n++] = t->slot;
         ks->count += t->keys;
         ks->mem += t->mem;
-        dict_each(t->d, attach_entry, ks, NULL);
+        kvd_each(t->d, attach_entry, ks, NULL);
     }
     ts_free(t);
 }

@@ -244,6 +244,9 @@ kvd_rehashing(const struct kvdict *d)
 bool kvd_maybe_shrink(struct ks *ks, struct kvdict *d);
 uint64_t kvd_scan(struct kvdict *d, uint64_t cursor, void (*fn)(void *, struct kv *), void *arg);
 struct kv *kvd_random(struct ks *ks, struct kvdict *d);
+/* Call fn(ks, e, arg) on every entry of d (both tables while rehashing);
+ * fn must not relink entries. */
+void kvd_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, void *), struct ks *ks, void *arg);
 /* Free every entry (calling pre(arg, e) first) and the tables. */
 void kvd_clear(struct ks *ks, struct kvdict *d, void (*pre)(struct ks *, struct kv *));
 uint64_t ks_rand(struct ks *ks);
