@@ -410,10 +410,19 @@ evict_reject_oom(struct shard *sh)
     return true;
 }
 
+static int evict_first_ticks; /* atomic: workers past their first cron tick */
+
 void
 evict_cron(struct shard *sh)
 {
     mem_flush();
+    /* used_memory_startup: once every worker has set itself up (rings,
+     * buffers, keyspace) and published it, at its first tick. */
+    if (unlikely(!sh->cron_ticked)) {
+        sh->cron_ticked = true;
+        if (__atomic_add_fetch(&evict_first_ticks, 1, __ATOMIC_ACQ_REL) == g_server.nworkers)
+            mem_set_startup();
+    }
     evict_publish(sh);
     if (evict_over_limit())
         evict_run(sh);
