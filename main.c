@@ -25,6 +25,7 @@
 #include "core/commands.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/rcu.h"
 #include "core/server.h"
 #include "core/server_cmds.h"
@@ -176,6 +177,7 @@ main(int argc, char **argv)
         log_warn("Failed to start: %s", strerror(-ret));
         return EX_CONFIG;
     }
+    mem_set_startup(); /* used_memory_startup until the workers' first cron ticks refine it */
     log_notice("Tessera %s (Redis %s compatible), %d worker%s, port %d, %s mode, pid %d", TESSERA_VERSION,
                TESSERA_REDIS_VERSION, g_server.nworkers, g_server.nworkers == 1 ? "" : "s", g_server.listen_port,
                g_server.cluster_mode ? "cluster" : "standalone", (int)getpid());

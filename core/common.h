@@ -42,15 +42,37 @@ sv_eq(struct sv a, struct sv b)
     return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
 }
 
-/* Allocation: abort on failure for sizes the server controls. */
+/* Allocation: abort on failure for sizes the server controls.
+ *
+ * Every block that goes through these wrappers is counted (mem.h): the
+ * allocator's usable size is added to a thread-local figure on allocation
+ * and subtracted on free, whichever thread frees it, and the figure is
+ * published to the process-wide total once it has moved by TS_MEM_BATCH
+ * bytes either way. So the total (INFO used_memory, the maxmemory check)
+ * is exact to within TS_MEM_BATCH per thread, and the request path pays a
+ * size lookup, an add and a compare per allocation, never a shared
+ * write. */
 void *ts_malloc(size_t n);
 void *ts_calloc(size_t n, size_t size);
 void *ts_realloc(void *p, size_t n);
 char *ts_strdup(const char *s);
 char *ts_strndup(const char *s, size_t n);
+
+#define TS_MEM_BATCH ((int64_t)32 * 1024)
+extern __thread int64_t ts_mem_delta; /* this thread's unpublished bytes */
+void ts_mem_publish(void);            /* mem.c: add the delta to the total */
+static inline void
+ts_mem_note(int64_t d)
+{
+    int64_t v = ts_mem_delta + d;
+    ts_mem_delta = v;
+    if (unlikely((uint64_t)(v + TS_MEM_BATCH) > (uint64_t)(2 * TS_MEM_BATCH)))
+        ts_mem_publish();
+}
 static inline void
 ts_free(void *p)
 {
+    ts_mem_note(-(int64_t)mi_usable_size(p)); /* 0 for NULL */
     mi_free(p);
 }
 /* Usable size of a block from ts_malloc (memory accounting). */

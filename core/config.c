@@ -98,18 +98,14 @@ struct cfg_opt cfg_opts[] = {
     CFG_TXT("ignore-warnings", 's', "", MOD | CFG_COSMETIC),
     CFG_TXT("io-threads-do-reads", 'b', "no", IMM | CFG_NY_THREADS),
     CFG_TXT("jemalloc-bg-thread", 'b', "yes", MOD | CFG_COSMETIC),
-    CFG_TXT("lazyfree-lazy-eviction", 'b', "no", MOD | CFG_NY_EVICT),
+    CFG_TXT("lazyfree-lazy-eviction", 'b', "no", MOD | CFG_NY_LAZYFREE),
     CFG_TXT("lazyfree-lazy-expire", 'b', "no", MOD | CFG_NY_LAZYFREE),
     CFG_TXT("lazyfree-lazy-server-del", 'b', "no", MOD | CFG_NY_LAZYFREE),
-    CFG_TXT("lfu-decay-time", 'i', "1", MOD | CFG_NY_EVICT),
-    CFG_TXT("lfu-log-factor", 'i', "10", MOD | CFG_NY_EVICT),
     CFG_TXT("list-compress-depth", 'i', "0", MOD | CFG_NY_TYPES),
     CFG_TXT("list-max-listpack-size", 'i', "-2", MOD | CFG_NY_TYPES),
     CFG_TXT("masterauth", 's', "", SEN | CFG_NY_REPL),
     CFG_TXT("masteruser", 's', "", MOD | CFG_NY_REPL),
     CFG_TXT("maxmemory-clients", 'e', "0", MOD | CFG_NY),
-    CFG_TXT("maxmemory-eviction-tenacity", 'i', "10", MOD | CFG_NY_EVICT),
-    CFG_TXT("maxmemory-samples", 'i', "5", MOD | CFG_NY_EVICT),
     CFG_TXT("min-replicas-max-lag", 'i', "10", MOD | CFG_NY_REPL),
     CFG_TXT("min-replicas-to-write", 'i', "0", MOD | CFG_NY_REPL),
     CFG_TXT("no-appendfsync-on-rewrite", 'b', "no", MOD | CFG_NY_PERSIST),
@@ -132,7 +128,6 @@ struct cfg_opt cfg_opts[] = {
     CFG_TXT("replica-announce-port", 'i', "0", MOD | CFG_NY_REPL),
     CFG_TXT("replica-announced", 'b', "yes", MOD | CFG_NY_REPL),
     CFG_TXT("replica-ignore-disk-write-errors", 'b', "no", MOD | CFG_NY_REPL),
-    CFG_TXT("replica-ignore-maxmemory", 'b', "yes", MOD | CFG_NY_EVICT),
     CFG_TXT("replica-lazy-flush", 'b', "no", MOD | CFG_NY_LAZYFREE),
     CFG_TXT("replica-priority", 'i', "100", MOD | CFG_NY_REPL),
     CFG_TXT("replica-serve-stale-data", 'b', "yes", MOD | CFG_NY_REPL),
@@ -280,6 +275,12 @@ cfg_enum_name(const struct cfg_enum *e, int v)
         if (e->value == v)
             return e->name;
     return "";
+}
+
+const char *
+config_maxmemory_policy_name(int v)
+{
+    return cfg_enum_name(cfg_enum_maxmemory_policy, v);
 }
 
 /* ---- Lookup ---- */

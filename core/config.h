@@ -61,7 +61,6 @@ enum cfg_ny_area {
     CFG_AREA_PERSIST,  /* " (no persistence)" */
     CFG_AREA_REPL,     /* " (no replication)" */
     CFG_AREA_TLS,      /* " (no TLS)" */
-    CFG_AREA_EVICT,    /* " (no eviction)": maxmemory and friends */
     CFG_AREA_ACL,      /* " (no ACL)" */
     CFG_AREA_TYPES,    /* " (no lists, sorted sets, streams or HyperLogLogs)" */
     CFG_AREA_LAZYFREE, /* " (no lazy freeing)" */
@@ -74,7 +73,6 @@ enum cfg_ny_area {
 #define CFG_NY_PERSIST CFG_NY_AREA(CFG_AREA_PERSIST)
 #define CFG_NY_REPL CFG_NY_AREA(CFG_AREA_REPL)
 #define CFG_NY_TLS CFG_NY_AREA(CFG_AREA_TLS)
-#define CFG_NY_EVICT CFG_NY_AREA(CFG_AREA_EVICT)
 #define CFG_NY_ACL CFG_NY_AREA(CFG_AREA_ACL)
 #define CFG_NY_TYPES CFG_NY_AREA(CFG_AREA_TYPES)
 #define CFG_NY_LAZYFREE CFG_NY_AREA(CFG_AREA_LAZYFREE)
@@ -110,8 +108,13 @@ enum cfg_ny_area {
     X(appendfsync, "appendfsync", CFG_ENUM, "everysec", 0, 0, CFG_MODIFIABLE | CFG_NY_PERSIST)                            \
     X(requirepass, "requirepass", CFG_STR, "", 0, 0, CFG_MODIFIABLE | CFG_SENSITIVE)                     \
     X(maxclients, "maxclients", CFG_INT, 10000, 1, 2147483647, CFG_MODIFIABLE)                           \
-    X(maxmemory, "maxmemory", CFG_MEM, 0, 0, 9223372036854775807LL, CFG_MODIFIABLE | CFG_NY_EVICT)                      \
-    X(maxmemory_policy, "maxmemory-policy", CFG_ENUM, "noeviction", 0, 0, CFG_MODIFIABLE | CFG_NY_EVICT)                \
+    X(maxmemory, "maxmemory", CFG_MEM, 0, 0, 9223372036854775807LL, CFG_MODIFIABLE)                      \
+    X(maxmemory_policy, "maxmemory-policy", CFG_ENUM, "noeviction", 0, 0, CFG_MODIFIABLE)                \
+    X(maxmemory_samples, "maxmemory-samples", CFG_INT, 5, 1, 2147483647, CFG_MODIFIABLE)                  \
+    X(maxmemory_eviction_tenacity, "maxmemory-eviction-tenacity", CFG_INT, 10, 0, 100, CFG_MODIFIABLE)      \
+    X(lfu_log_factor, "lfu-log-factor", CFG_INT, 10, 0, 2147483647, CFG_MODIFIABLE)                        \
+    X(lfu_decay_time, "lfu-decay-time", CFG_INT, 1, 0, 2147483647, CFG_MODIFIABLE)                         \
+    X(replica_ignore_maxmemory, "replica-ignore-maxmemory", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)             \
     X(proto_max_bulk_len, "proto-max-bulk-len", CFG_MEM, 512LL * 1024 * 1024, 1024 * 1024,              \
       9223372036854775807LL, CFG_MODIFIABLE)                                                             \
     X(client_query_buffer_limit, "client-query-buffer-limit", CFG_MEM, 1024LL * 1024 * 1024,            \
@@ -239,6 +242,8 @@ struct client;
 bool config_protected_action_allowed(int mode, const struct client *cl);
 /* Register CONFIG GET/SET/RESETSTAT/REWRITE/HELP (core command table). */
 void config_register_commands(void);
+/* The maxmemory-policy name of an enum value (INFO maxmemory_policy). */
+const char *config_maxmemory_policy_name(int v);
 /* Hook called by CONFIG RESETSTAT (the runtime resets its counters). */
 extern void (*config_resetstat_hook)(void);
 

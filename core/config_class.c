@@ -18,7 +18,6 @@ static const char *const cfg_area_text[] = {
     [CFG_AREA_PERSIST] = " (no persistence)",
     [CFG_AREA_REPL] = " (no replication)",
     [CFG_AREA_TLS] = " (no TLS)",
-    [CFG_AREA_EVICT] = " (no eviction)",
     [CFG_AREA_ACL] = " (no ACL)",
     [CFG_AREA_TYPES] = " (no lists, sorted sets, streams or HyperLogLogs)",
     [CFG_AREA_LAZYFREE] = " (no lazy freeing)",

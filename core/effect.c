@@ -128,15 +128,33 @@ fx_propagate(struct shard *sh, int argc, const struct sv *argv)
     sh->fx.seq++;
 }
 
-void
-fx_expired(struct shard *sh, struct sv key)
+/* A key deleted by the server itself (expiry, eviction): its own DEL in
+ * the stream, the watchers told (watch is watch_expired or watch_touch),
+ * the notification of class cls; the running command is not marked as a
+ * write. */
+static void
+fx_server_deleted(struct shard *sh, struct sv key, int cls, const char *event,
+                  void (*watch)(struct shard *, struct sv))
 {
     sh->fx.seq++;
     if (unlikely(sh->watch != NULL))
-        watch_expired(sh, key);
+        watch(sh, key);
     int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);
-    if (unlikely(flags & FX_EXPIRED) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
-        fx_notify(sh, flags, "expired", key);
+    if (unlikely(flags & cls) && (flags & (FX_KEYSPACE | FX_KEYEVENT)))
+        fx_notify(sh, flags, event, key);
+}
+
+void
+fx_expired(struct shard *sh, struct sv key)
+{
+    fx_server_deleted(sh, key, FX_EXPIRED, "expired", watch_expired);
+}
+
+/* Redis's performEvictions calls signalModifiedKey: WATCH sees a touch. */
+void
+fx_evicted(struct shard *sh, struct sv key)
+{
+    fx_server_deleted(sh, key, FX_EVICTED, "evicted", watch_touch);
 }
 
 void

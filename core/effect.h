@@ -66,6 +66,11 @@ void fx_propagate(struct shard *sh, int argc, const struct sv *argv);
  * the stream; the running command, if any, is not marked as a write. */
 void fx_expired(struct shard *sh, struct sv key);
 
+/* A key was evicted for maxmemory (evict.h): WATCH invalidation, the
+ * "evicted" notification (class e) and a DEL of its own in the stream;
+ * the running command, if any, is not marked as a write. */
+void fx_evicted(struct shard *sh, struct sv key);
+
 /* A key was created ("new", class n). The keyspace calls it on every
  * insert when fx_wants(FX_NEW). */
 void fx_new(struct shard *sh, struct sv key);

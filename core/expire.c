@@ -13,6 +13,8 @@
  * update their vector slot: ks_vol_moved. */
 #include "core/keyspace_int.h"
 
+#include "core/evict.h"
+
 #define VOL_MIN_CAP 16
 #define EXPIRE_SAMPLE 20
 
@@ -111,6 +113,8 @@ ks_set_expire(struct ks *ks, struct kv *e, int64_t when_ms)
         kv_st64(e->data + toff, (uint64_t)when_ms);
         e->flags |= KV_F_TTL;
         ks_vol_add(ks, e);
+        if (unlikely(ks->vol_n == 1) && ks->owner)
+            evict_publish(ks->owner); /* the first volatile key (evict.h) */
         return e;
     }
     struct kv *nu = ts_malloc(need);
@@ -121,6 +125,8 @@ ks_set_expire(struct ks *ks, struct kv *e, int64_t when_ms)
     ks->mem += ts_usable_size(nu);
     ks_replace_entry(ks, e, nu); /* frees e's block, not the value */
     ks_vol_add(ks, nu);
+    if (unlikely(ks->vol_n == 1) && ks->owner)
+        evict_publish(ks->owner);
     return nu;
 }
 

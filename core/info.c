@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/mem.h"
 #include "core/pubsub.h"
 #include "core/server.h"
 #include "core/shard.h"
@@ -301,10 +302,13 @@ struct info_worker {
     double cpu_sys, cpu_user;
 };
 
+/* Sized for the workers there are: INFO's own allocation shows in the
+ * used_memory it reports (256 workers' worth was 1.5 MB). */
 struct info_fanout {
     unsigned sections;
-    struct info_worker w[MAX_WORKERS];
-    struct cmdstats cs[MAX_WORKERS];
+    int n;
+    struct info_worker *w;
+    struct cmdstats *cs;
 };
 
 /* instantaneous_* metrics: 16 samples, one per 100 ms (Redis's scheme). */
@@ -318,7 +322,6 @@ static struct {
 } info_inst; /* written only by worker 0 (info_cron) */
 static long long info_ops_per_sec; /* atomic: published average */
 static uint64_t info_in_kbps_x100, info_out_kbps_x100; /* atomic */
-static uint64_t info_mem_peak; /* atomic */
 
 static char info_replid[41];
 static char info_os[256];
@@ -412,6 +415,7 @@ info_each(struct shard *sh, void *arg, int worker)
 {
     struct info_fanout *st = arg;
     struct info_worker *w = &st->w[worker];
+    mem_flush(); /* this worker's unpublished bytes: used_memory exact */
     w->ss = sh->stats;
     if (st->sections & (INFO_COMMANDSTATS | INFO_ERRORSTATS | INFO_LATENCYSTATS))
         cmdstats_copy(&st->cs[worker], &sh->cstats);
@@ -419,7 +423,10 @@ info_each(struct shard *sh, void *arg, int worker)
         w->ks = *ks_get_stats(sh->ks);
         w->keys = ks_count(sh->ks);
         w->expires = ks_count_volatile(sh->ks);
-        w->mem = ks_mem_bytes(sh->ks);
+        /* the keys and values: the keyspace less its tables */
+        struct ks_overhead ov;
+        ks_overhead(sh->ks, &ov);
+        w->mem = ks_mem_bytes(sh->ks) - TS_MIN(ks_mem_bytes(sh->ks), ov.main + ov.expires);
     }
     struct rusage ru;
     if (getrusage(RUSAGE_THREAD, &ru) == 0) {
@@ -427,25 +434,6 @@ info_each(struct shard *sh, void *arg, int worker)
         w->cpu_user = tv_seconds(ru.ru_utime);
     }
 }
-
-/* Resident set size from /proc/self/statm (pages). */
-static uint64_t
-info_rss(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long long size = 0, res = 0;
-    if (f) {
-        if (fscanf(f, "%llu %llu", &size, &res) != 2)
-            res = 0;
-        fclose(f);
-    }
-    return res * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
-static const char *const info_policy_names[] = {
-    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-    "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction",
-};
 
 /* Sum the workers' parts and add process-wide facts. */
 static void
@@ -465,7 +453,7 @@ info_collect(struct info_stats *st, const struct info_fanout *f, int nworkers)
         /* Expiry is counted by the keyspace; take the larger in case the
          * runtime counts some too, never both. */
         st->expired_keys += TS_MAX(w->ss.expired_keys, w->ks.expired_keys);
-        st->evicted_keys += w->ss.evicted_keys;
+        st->evicted_keys += w->ks.evicted_keys;
         st->forwarded += w->ss.forwarded;
         st->messages_sent += w->ss.messages_sent;
         st->wakeups_sent += w->ss.wakeups_sent;
@@ -499,24 +487,20 @@ info_collect(struct info_stats *st, const struct info_fanout *f, int nworkers)
     st->cluster_mode = g_server.cluster_mode;
     st->nworkers = nworkers;
     st->maxclients = g_cfg.maxclients;
-    /* used_memory: what mimalloc has committed for the process; it includes
-     * the keyspaces (used_memory_dataset) and all buffers. */
-    size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
-    mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
-    st->used_memory_dataset = dataset;
-    st->used_memory = TS_MAX((uint64_t)commit, dataset);
-    st->used_memory_rss = info_rss();
-    uint64_t peak = __atomic_load_n(&info_mem_peak, __ATOMIC_RELAXED);
-    if (st->used_memory > peak) {
-        peak = st->used_memory;
-        __atomic_store_n(&info_mem_peak, peak, __ATOMIC_RELAXED);
-    }
-    st->used_memory_peak = peak;
+    /* used_memory: the usable bytes of every live allocation (mem.h), each
+     * worker having published its part just now; the keys and values are
+     * used_memory_dataset, the rest (tables, buffers, start-up structures)
+     * the overhead. */
+    mem_flush();
+    st->used_memory = mem_used();
+    st->used_memory_dataset = TS_MIN(dataset, st->used_memory);
+    st->used_memory_startup = mem_startup();
+    st->used_memory_rss = mem_rss();
+    st->used_memory_peak = mem_peak_note(st->used_memory);
     long pages = sysconf(_SC_PHYS_PAGES);
     st->total_system_memory = pages > 0 ? (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
     st->maxmemory = g_cfg.maxmemory;
-    int pol = g_cfg.maxmemory_policy;
-    st->maxmemory_policy = pol >= 0 && pol < (int)ARRAY_SIZE(info_policy_names) ? info_policy_names[pol] : "noeviction";
+    st->maxmemory_policy = config_maxmemory_policy_name(__atomic_load_n(&g_cfg.maxmemory_policy, __ATOMIC_RELAXED));
     st->lastsave = g_server.lastsave;
     st->aof_enabled = g_cfg.appendonly;
     st->ops_per_sec = __atomic_load_n(&info_ops_per_sec, __ATOMIC_RELAXED);
@@ -541,7 +525,7 @@ info_done(void *arg, struct reply *r, struct client *cl)
 {
     struct info_fanout *f = arg;
     struct info_stats st;
-    info_collect(&st, f, cmd_nworkers());
+    info_collect(&st, f, f->n);
     struct ts_buf out = { 0 };
     info_format(&out, &st, f->sections);
     reply_verbatim(r, out.data ? out.data : "", out.len, "txt");
@@ -552,8 +536,10 @@ static void
 info_free(void *arg)
 {
     struct info_fanout *f = arg;
-    for (int i = 0; i < MAX_WORKERS; i++)
+    for (int i = 0; i < f->n; i++)
         cmdstats_free(&f->cs[i]);
+    ts_free(f->w);
+    ts_free(f->cs);
     ts_free(f);
 }
 
@@ -561,6 +547,9 @@ static void
 cmd_info(struct cmd_ctx *c)
 {
     struct info_fanout *f = ts_calloc(1, sizeof(*f));
+    f->n = TS_MAX(1, TS_MIN(cmd_nworkers(), MAX_WORKERS));
+    f->w = ts_calloc((size_t)f->n, sizeof(*f->w));
+    f->cs = ts_calloc((size_t)f->n, sizeof(*f->cs));
     f->sections = info_parse_sections(c->argc - 1, c->argv + 1);
     cmd_fanout(c, f, info_each, info_done, info_free);
 }

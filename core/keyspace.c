@@ -7,6 +7,7 @@
 #include "core/keyspace.h"
 #include "core/keyspace_int.h"
 
+#include "core/evict.h"
 #include "core/obj.h"
 #include "core/shard.h"
 
@@ -32,6 +33,7 @@ ks_destroy(struct ks **ksp)
     if (!*ksp)
         return;
     ks_flush(*ksp);
+    evict_pool_destroy(&(*ksp)->evpool);
     ts_free(*ksp);
     *ksp = NULL;
 }
@@ -299,6 +301,8 @@ ks_insert_new(struct ks *ks, struct kvdict *d, uint16_t slot, uint64_t h, struct
     ks->count++;
     if (ttl)
         ks_vol_add(ks, e);
+    if (unlikely(ks->count == 1 || (ttl && ks->vol_n == 1)) && ks->owner)
+        evict_publish(ks->owner); /* the first key: others may now count on evicting here */
     if (unlikely(fx_wants(FX_NEW)) && ks->owner)
         fx_new(ks->owner, kv_key(e));
     return e;
@@ -473,6 +477,18 @@ ks_mem_bytes(const struct ks *ks)
     return ks->mem;
 }
 
+static size_t dict_struct_bytes(const struct kvdict *d);
+
+void
+ks_overhead(const struct ks *ks, struct ks_overhead *out)
+{
+    out->main = 0;
+    for (uint32_t i = 0; i < ks->ne_n; i++)
+        out->main += dict_struct_bytes(ks->slots[ks->ne_list[i]]);
+    out->expires = ts_usable_size(ks->vol);
+    out->slot_index = ts_usable_size(ks);
+}
+
 /* ---- Iteration ---- */
 
 struct scan_ctx {
@@ -586,10 +602,8 @@ dict_struct_bytes(const struct kvdict *d)
     return n;
 }
 
-/* Call fn on every entry of d (both tables while rehashing). fn must not
- * relink entries. */
-static void
-dict_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, size_t *), struct ks *ks, size_t *acc)
+void
+kvd_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, void *), struct ks *ks, void *acc)
 {
     for (int t = 0; t < 2; t++) {
         if (!d->t[t])
@@ -602,15 +616,15 @@ dict_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, size_t *), stru
 }
 
 static void
-detach_entry(struct ks *ks, struct kv *e, size_t *acc)
+detach_entry(struct ks *ks, struct kv *e, void *acc)
 {
-    *acc += entry_bytes(e);
+    *(size_t *)acc += entry_bytes(e);
     if (e->flags & KV_F_TTL)
         ks_vol_remove(ks, e);
 }
 
 static void
-attach_entry(struct ks *ks, struct kv *e, size_t *acc)
+attach_entry(struct ks *ks, struct kv *e, void *acc)
 {
     (void)acc;
     if (e->flags & KV_F_TTL)
@@ -628,7 +642,7 @@ ks_slot_detach(struct ks *ks, uint16_t slot)
     t->slot = slot;
     t->keys = d->used;
     t->mem = dict_struct_bytes(d);
-    dict_each(d, detach_entry, ks, &t->mem);
+    kvd_each(d, detach_entry, ks, &t->mem);
     /* unlist the slot without freeing its table */
     ks->slots[slot] = NULL;
     uint16_t p = ks->ne_pos[slot];
@@ -692,7 +706,7 @@ ks_slot_attach(struct ks *ks, struct ks_slot **tp)
         ks->ne_list[ks->ne_n++] = t->slot;
         ks->count += t->keys;
         ks->mem += t->mem;
-        dict_each(t->d, attach_entry, ks, NULL);
+        kvd_each(t->d, attach_entry, ks, NULL);
     }
     ts_free(t);
 }

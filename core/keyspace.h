@@ -194,6 +194,14 @@ uint64_t ks_count_volatile(const struct ks *ks);         /* keys with a TTL */
 uint64_t ks_count_slot(const struct ks *ks, uint16_t slot);
 /* Memory used by this keyspace's tables and entries (INFO used_memory part). */
 size_t ks_mem_bytes(const struct ks *ks);
+/* The structure around the keys, as MEMORY STATS splits it: the per-slot
+ * tables (dict headers and bucket arrays: overhead.hashtable.main), the
+ * volatile set (overhead.hashtable.expires) and the keyspace's own slot
+ * index (overhead.hashtable.slot-to-keys). Walks the non-empty slots. */
+struct ks_overhead {
+    size_t main, expires, slot_index;
+};
+void ks_overhead(const struct ks *ks, struct ks_overhead *out);
 
 typedef void (*ks_visit_fn)(void *arg, const struct kv *e);
 /* Scan one slot's table from position cursor, calling fn on each entry of
@@ -262,6 +270,7 @@ void ks_cron(struct ks *ks, size_t budget);
 /* ---- Stats ---- */
 struct ks_stats {
     uint64_t expired_keys;   /* deleted by lazy or active expiry */
+    uint64_t evicted_keys;   /* deleted by maxmemory eviction (evict.h) */
     uint64_t keyspace_hits;
     uint64_t keyspace_misses;
 };

@@ -1,8 +1,8 @@
 /* keyspace_int.h: private parts of the keyspace, shared by keyspace.c
  * (public API glue), kv_entry.c (entry encoding), kvstore_dict.c (the
  * per-slot hash tables) and expire.c (volatile set and active expiry).
- * Nothing outside core/keyspace*.c, kv_entry.c, kvstore_dict.c and expire.c
- * may include it. */
+ * Nothing outside core/keyspace*.c, kv_entry.c, kvstore_dict.c, expire.c
+ * and evict.c (which samples a worker's keys) may include it. */
 #ifndef TESSERA_KEYSPACE_INT_H
 #define TESSERA_KEYSPACE_INT_H
 
@@ -186,6 +186,7 @@ struct ks {
     uint32_t clock_s;   /* last known unix seconds (LRU stamps) */
     uint64_t rng;
     struct ks_stats stats;
+    struct evict_pool *evpool; /* maxmemory eviction candidates (evict.c), created on first use */
     struct shard *owner; /* the worker's shard, told of expirations (NULL in unit tests) */
 };
 
@@ -251,6 +252,9 @@ kvd_rehashing(const struct kvdict *d)
 bool kvd_maybe_shrink(struct ks *ks, struct kvdict *d);
 uint64_t kvd_scan(struct kvdict *d, uint64_t cursor, void (*fn)(void *, struct kv *), void *arg);
 struct kv *kvd_random(struct ks *ks, struct kvdict *d);
+/* Call fn(ks, e, arg) on every entry of d (both tables while rehashing);
+ * fn must not relink entries. */
+void kvd_each(struct kvdict *d, void (*fn)(struct ks *, struct kv *, void *), struct ks *ks, void *arg);
 /* Free every entry (calling pre(arg, e) first) and the tables. */
 void kvd_clear(struct ks *ks, struct kvdict *d, void (*pre)(struct ks *, struct kv *));
 uint64_t ks_rand(struct ks *ks);

@@ -5,6 +5,7 @@
  * keyspace_int.h. */
 #include "core/keyspace_int.h"
 
+#include "core/evict.h"
 #include "core/obj.h"
 
 #include <stdlib.h>
@@ -177,25 +178,17 @@ ks_obj_account(struct ks *ks, size_t before, size_t after)
     ks->mem += after - before; /* modular: a shrink subtracts */
 }
 
-/* Access stamping. The frequency counter is logarithmic like Redis's LFU:
- * it first decays by one per idle minute since the last access (we keep
- * the last access time in lru anyway), then grows with probability
- * 1 / ((counter - init) * 10 + 1), so 255 means "very hot" after about a
- * million accesses. */
+/* Access stamping. Both the LRU stamp and Redis's logarithmic LFU
+ * counter are kept whatever the policy (they have their own fields), so
+ * a policy change needs no warm-up: the counter first decays by one per
+ * lfu-decay-time idle minutes since the last access, then grows with
+ * probability 1 / ((counter - 5) * lfu-log-factor + 1) (evict.h). */
 void
 kv_touch(struct ks *ks, struct kv *e, uint32_t now_s)
 {
     uint32_t idle = (now_s - e->lru) & 0xffffff;
-    unsigned c = e->freq;
-    uint32_t minutes = idle / 60;
-    c = c > minutes ? c - minutes : 0;
-    if (c < 255) {
-        unsigned base = c > KV_LFU_INIT ? c - KV_LFU_INIT : 0;
-        /* probability 1/(base*10+1), by multiply-shift: no division */
-        if (((ks_rand(ks) >> 32) * (uint64_t)(base * 10 + 1)) >> 32 == 0)
-            c++;
-    }
-    e->freq = c;
+    unsigned c = evict_lfu_decr(e->freq, idle, __atomic_load_n(&g_cfg.lfu_decay_time, __ATOMIC_RELAXED));
+    e->freq = evict_lfu_incr(c, (uint32_t)(ks_rand(ks) >> 32), __atomic_load_n(&g_cfg.lfu_log_factor, __ATOMIC_RELAXED));
     e->lru = now_s & 0xffffff;
 }
 

@@ -36,6 +36,16 @@ multi_active(const struct client *cl)
     return cl->multi && cl->multi->active;
 }
 
+uint32_t
+multi_queued_flags(const struct client *cl)
+{
+    uint32_t f = 0;
+    if (multi_active(cl))
+        for (int i = 0; i < cl->multi->n; i++)
+            f |= cl->multi->cmds[i].cmd->flags;
+    return f;
+}
+
 void
 multi_flag_error(struct client *cl)
 {

@@ -46,6 +46,9 @@ void multi_queue(struct client *cl, const struct cmd_def *cmd, int argc, const s
 /* A command was refused before it could be queued (unknown, arity, a
  * redirection...): EXEC will abort with EXECABORT. */
 void multi_flag_error(struct client *cl);
+/* The union of the command flags of what is queued (EXEC is refused for
+ * -OOM when a queued command is denyoom, as Redis's mstate.cmd_flags). */
+uint32_t multi_queued_flags(const struct client *cl);
 /* Drop the client's queue and watches (RESET, connection close). */
 void multi_client_clear(struct shard *sh, struct client *cl);
 

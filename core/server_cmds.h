@@ -122,6 +122,9 @@ void info_format(struct ts_buf *out, const struct info_stats *st, unsigned secti
 /* "1017.59K" style size, as Redis's bytesToHuman. buf >= 32 bytes. */
 void info_bytes_human(char *buf, size_t cap, uint64_t n);
 
+/* ---- MEMORY STATS (cmd_memory.c) ---- */
+void cmd_memory_stats(struct cmd_ctx *c);
+
 /* ---- CLIENT ---- */
 /* Append one CLIENT LIST / CLIENT INFO line (with the trailing "\n"), in
  * Redis 7.0.15's field order. */

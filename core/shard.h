@@ -47,6 +47,9 @@ struct shard {
     struct cmdstats cstats;     /* INFO commandstats / errorstats */
     struct fx_state fx;         /* the write-effect point's per-worker state (effect.h) */
     int64_t now_ms;
+    bool evict_more;            /* an eviction run stopped at its time limit: go on next loop turn (evict.h) */
+    int64_t evict_debt;         /* bytes of its shares not yet evicted (evict.c) */
+    bool cron_ticked;           /* its first cron tick has run (evict.c: used_memory_startup) */
     void *runtime;              /* the net layer's worker object */
 };
 

@@ -9,6 +9,7 @@
  * standalone mode, so each key's slot is computed from the key itself. */
 #include "core/t_commands.h"
 
+#include "core/server_cmds.h"
 #include "core/config.h"
 #include "core/effect.h"
 #include "core/keyspace.h"
@@ -644,6 +645,8 @@ static const struct cmd_def memory_subs[] = {
     {.name = "help", .arity = 2, .flags = CMD_LOADING | CMD_STALE, .route = ROUTE_LOCAL,
      .proc = cmd_memory_help, .acl = "slow", .group = "server", .since = "4.0.0",
      .summary = "Show helpful text about the different subcommands"},
+    {.name = "stats", .arity = 2, .flags = 0, .route = ROUTE_LOCAL, .proc = cmd_memory_stats, .acl = "slow",
+     .group = "server", .since = "4.0.0", .summary = "Show memory usage details"},
     {.name = "usage", .arity = -3, .flags = CMD_READONLY, .route = ROUTE_KEYS, .first_key = 2, .last_key = 2,
      .key_step = 1, .proc = cmd_memory_usage, .acl = "read slow", .group = "server", .since = "4.0.0",
      .summary = "Estimate the memory usage of a key", .ks_flags = "RO"},

@@ -24,6 +24,7 @@ ts_malloc(size_t n)
     void *p = mi_malloc(n);
     if (unlikely(p == NULL && n))
         oom(n);
+    ts_mem_note((int64_t)mi_usable_size(p));
     return p;
 }
 
@@ -33,15 +34,18 @@ ts_calloc(size_t n, size_t size)
     void *p = mi_calloc(n, size);
     if (unlikely(p == NULL && n && size))
         oom(n * size);
+    ts_mem_note((int64_t)mi_usable_size(p));
     return p;
 }
 
 void *
 ts_realloc(void *p, size_t n)
 {
+    int64_t before = (int64_t)mi_usable_size(p);
     void *q = mi_realloc(p, n);
     if (unlikely(q == NULL && n))
         oom(n);
+    ts_mem_note((int64_t)mi_usable_size(q) - before);
     return q;
 }
 

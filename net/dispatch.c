@@ -22,6 +22,7 @@
 
 #include "core/cluster_state.h"
 #include "core/config.h"
+#include "core/evict.h"
 #include "core/log.h"
 #include "core/server.h"
 #include "core/slot.h"
@@ -334,6 +335,11 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     if (unlikely(g_server.cluster_mode) && ctx->slot >= 0 && ctx->cmd->route == ROUTE_KEYS &&
         resharding_redirect(w, ctx))
         return -1;
+    /* Over maxmemory: the worker about to grow its keys frees its share
+     * first (evict.h); the client's worker already refused what could
+     * not be made room for. */
+    if (unlikely(ctx->cmd->flags & CMD_DENYOOM) && evict_over_limit())
+        evict_run(&w->shard);
     uint64_t t0 = ts_ticks();
     ctx->cmd->proc(ctx);
     if (ctx->forward_to >= 0)
@@ -610,6 +616,24 @@ reply_dropped(struct client *cl, bool skip_this)
 }
 
 
+/* maxmemory (evict.h), called only while the process is over the limit:
+ * Redis refuses a denyoom command, anything queued inside MULTI, and an
+ * EXEC whose queue holds a denyoom command, when eviction cannot bring
+ * memory back under the limit (the worker running the command evicts,
+ * in exec_here). True when -OOM was answered (which also flags a
+ * MULTI). */
+static bool
+oom_refused(struct worker *w, struct conn *c, const struct cmd_def *cmd, bool queue_it)
+{
+    bool deny = (cmd->flags & CMD_DENYOOM) || queue_it ||
+                (strcmp(cmd->name, "exec") == 0 && (multi_queued_flags(&c->cl) & CMD_DENYOOM));
+    if (!deny || !evict_reject_oom(&w->shard))
+        return false;
+    reply_error_ordered(w, c, EVICT_OOM_ERR);
+    cmdstats_rejected(&w->shard.cstats, cmd);
+    return true;
+}
+
 /* The keys decide where cmd runs: *slotp gets the first key's slot and
  * *targetp its worker (ROUTE_KEYS). Returns true when the command was dealt
  * with here: a cluster redirection, CROSSSLOT, queued inside MULTI, or a
@@ -676,6 +700,13 @@ route_keys_general(struct worker *w, struct conn *c, const struct cmd_def *cmd, 
             }
             ts_buf_free(&eb);
         }
+        /* After the cluster's redirections, before queuing: Redis's order. */
+        if (unlikely((cmd->flags & CMD_DENYOOM) || queue_it) && evict_over_limit() &&
+            oom_refused(w, c, cmd, queue_it)) {
+            if (idx != idxbuf)
+                ts_free(idx);
+            return true;
+        }
         if (unlikely(queue_it)) {
             if (idx != idxbuf)
                 ts_free(idx);
@@ -716,17 +747,18 @@ route_keys_general(struct worker *w, struct conn *c, const struct cmd_def *cmd, 
 }
 
 /* route_keys_general for every command; inline here, the common case of
- * one fixed key (GET, SET, HSET...) outside MULTI, on a slot that this node
- * serves in a healthy cluster or in standalone mode: no CROSSSLOT, no
- * redirection, no transaction can apply, so only the slot and the worker
- * remain to find. */
+ * one fixed key (GET, SET, HSET...) outside MULTI, under maxmemory, on a
+ * slot that this node serves in a healthy cluster or in standalone mode:
+ * no CROSSSLOT, no redirection, no transaction, no -OOM can apply, so only
+ * the slot and the worker remain to find. */
 static inline bool
 route_keys(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv,
            uint32_t route_flags, bool queue_it, bool suppress, int *slotp, int *targetp,
            struct ks_hash_hint *hintp)
 {
     int fk = cmd->first_key;
-    if (likely(cmd->getkeys == NULL && fk > 0 && fk == cmd->last_key && fk < argc && !queue_it)) {
+    if (likely(cmd->getkeys == NULL && fk > 0 && fk == cmd->last_key && fk < argc && !queue_it) &&
+        !(unlikely(cmd->flags & CMD_DENYOOM) && evict_over_limit())) { /* over maxmemory: the general path */
         uint64_t h;
         uint16_t slot = prefetch_slot_of(&w->hints, argv[fk], &h);
         const struct cluster_snap *snap;
@@ -988,6 +1020,9 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         reply_subscribed_context(w, c, cmd, parent);
         return;
     }
+    /* Commands with keys were checked in route_keys (slot >= 0). */
+    if (slot < 0 && unlikely(evict_over_limit()) && oom_refused(w, c, cmd, queue_it))
+        return;
     if (unlikely(queue_it)) {
         multi_queue_ordered(w, c, cmd, argc, argv, false, suppress);
         return;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/evict.h"
 #include "core/keyspace.h"
 #include "core/log.h"
 #include "core/rcu.h"
@@ -598,6 +599,7 @@ worker_cron(struct worker *w)
         sh->stats.expired_keys += n;
     }
     ks_cron(sh->ks, 1000);
+    evict_cron(sh);
     conn_cron(w);
     if (w->accept_paused) {
         for (int i = 0; i < w->nlisten; i++)
@@ -754,6 +756,8 @@ worker_main(void *arg)
             dispatch_pause_release(w);
         if (unlikely(w->resume_conns))
             worker_resume_waiting(w);
+        if (unlikely(w->shard.evict_more)) /* an eviction run stopped at its time limit */
+            busy |= evict_run(&w->shard) == EVICT_RUNNING;
         conn_flush_all(w);
         flush_peers(w);
         rcu_read_end();

@@ -125,6 +125,15 @@ def proc_cpu_seconds(pid):
     return sum(proc_cpu_split(pid))
 
 
+def proc_rss_bytes(pid):
+    """Resident set size of a process (VmRSS of /proc/PID/status), bytes."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 class Server:
     """One server process (Tessera or redis-server) in a temp dir.
 

@@ -41,8 +41,9 @@ def test_refused_at_start():
                      ">>> 'tls-port \"6380\"'\ntls-port 6380 is not supported by Tessera yet (no TLS): use tls-port 0")
     refused_at_start("--replicaof", ["--replicaof", "127.0.0.1 6379"], None,
                      "replicaof 127.0.0.1 6379 is not supported by Tessera yet (no replication): use replicaof no one")
-    refused_at_start("--maxmemory 1gb", ["--maxmemory", "1gb"], None,
-                     "maxmemory 1gb is not supported by Tessera yet (no eviction): use maxmemory 0")
+    refused_at_start("--lazyfree-lazy-eviction yes", ["--lazyfree-lazy-eviction", "yes"], None,
+                     "lazyfree-lazy-eviction yes is not supported by Tessera yet (no lazy freeing): "
+                     "use lazyfree-lazy-eviction no")
     refused_at_start("--io-threads 4", ["--io-threads", "4"], None,
                      "io-threads 4 is not supported by Tessera yet (Tessera's workers are set by threads): "
                      "use io-threads 1")
@@ -93,9 +94,9 @@ def test_config_set(tess):
     with tess.raw() as c:
         t.eq(c.cmd("CONFIG", "SET", "tls-port", "6380"),
              err("tls-port", "tls-port 6380 is not supported by Tessera yet (no TLS): use tls-port 0"), "tls-port")
-        t.eq(c.cmd("CONFIG", "SET", "maxmemory", "100mb"),
-             err("maxmemory", "maxmemory 100mb is not supported by Tessera yet (no eviction): use maxmemory 0"),
-             "maxmemory")
+        t.eq(c.cmd("CONFIG", "SET", "lazyfree-lazy-eviction", "yes"),
+             err("lazyfree-lazy-eviction", "lazyfree-lazy-eviction yes is not supported by Tessera yet "
+                 "(no lazy freeing): use lazyfree-lazy-eviction no"), "lazyfree-lazy-eviction")
         t.eq(c.cmd("CONFIG", "SET", "slave-read-only", "no"),
              err("slave-read-only", "replica-read-only no is not supported by Tessera yet (no replication): "
                  "use replica-read-only yes"), "alias slave-read-only")
@@ -108,9 +109,9 @@ def test_config_set(tess):
         t.eq(c.cmd("CONFIG", "SET", "replicaof", "no one"),
              err("replicaof", "can't set immutable config"), "replicaof is immutable, as in Redis")
         # all or nothing: the acted-on pair before it is not applied
-        t.eq(c.cmd("CONFIG", "SET", "hz", "20", "lfu-log-factor", "5"),
-             err("lfu-log-factor", "lfu-log-factor 5 is not supported by Tessera yet (no eviction): "
-                 "use lfu-log-factor 10"), "hz + lfu-log-factor")
+        t.eq(c.cmd("CONFIG", "SET", "hz", "20", "lazyfree-lazy-expire", "yes"),
+             err("lazyfree-lazy-expire", "lazyfree-lazy-expire yes is not supported by Tessera yet "
+                 "(no lazy freeing): use lazyfree-lazy-expire no"), "hz + lazyfree-lazy-expire")
         t.eq(c.cmd("CONFIG", "GET", "hz"), b"*2\r\n$2\r\nhz\r\n$2\r\n10\r\n", "hz unchanged")
         t.eq(c.cmd("CONFIG", "SET", "hz", "20", "maxmemory", "0kb", "tls-port", "0", "slave-read-only", "YES"),
              b"+OK\r\n", "defaults with an acted-on value")

@@ -1,6 +1,7 @@
 /* keyspace_shim.c: see keyspace_shim.h. Compiled as C. */
 #include "tests/shim/keyspace_shim.h"
 
+#include "core/config.h"
 #include "core/keyspace.h"
 #include "core/obj.h"
 #include "core/obj_set.h"
@@ -29,6 +30,10 @@ peek(kss_t *ks, uint16_t slot, const char *k, size_t klen)
 kss_t *
 kss_create(void)
 {
+    /* Access stamping reads the LFU directives: Redis's defaults, as
+     * config_load sets them in the server. */
+    g_cfg.lfu_log_factor = 10;
+    g_cfg.lfu_decay_time = 1;
     return ks_create();
 }
 
