@@ -289,6 +289,10 @@ void dispatch_deliver(struct worker *w, struct conn *c);
 void dispatch_finished(struct worker *w, struct conn *c, struct req *r);
 struct req *req_borrow(struct worker *w);
 void req_return(struct worker *w, struct req *r);
+/* Copy argv into the request so it outlives the query buffer. */
+void req_copy_args(struct req *r, int argc, const struct sv *argv);
+/* wmsg run hook of a request finished on another worker, back home. */
+void req_home(struct worker *w, struct wmsg *m);
 void req_exec_remote(struct worker *w, struct wmsg *m);
 void dispatch_pause_release(struct worker *w);
 /* May c's next command be parsed now? conn_may_parse is the whole rule;
