@@ -15,6 +15,7 @@ struct memstats_worker {
     struct ks_overhead ov;
     uint64_t keys;
     size_t ks_mem;
+    size_t clients_mem;
 };
 
 struct memstats_fanout {
@@ -31,6 +32,7 @@ memstats_each(struct shard *sh, void *arg, int worker)
         f->w[worker].keys = ks_count(sh->ks);
         f->w[worker].ks_mem = ks_mem_bytes(sh->ks);
     }
+    f->w[worker].clients_mem = shard_clients_memory(sh);
 }
 
 static double
@@ -61,12 +63,14 @@ memstats_done(void *arg, struct reply *r, struct client *cl)
     struct ks_overhead ov = {0, 0, 0};
     uint64_t keys = 0;
     size_t kv_bytes = 0; /* keys and values: the keyspaces less their tables */
+    size_t clients = 0;
     for (int i = 0; i < cmd_nworkers() && i < MAX_WORKERS; i++) {
         const struct memstats_worker *w = &f->w[i];
         ov.main += w->ov.main;
         ov.expires += w->ov.expires;
         ov.slot_index += w->ov.slot_index;
         keys += w->keys;
+        clients += w->clients_mem;
         kv_bytes += w->ks_mem - TS_MIN(w->ks_mem, w->ov.main + w->ov.expires);
     }
     mem_flush();
@@ -87,7 +91,7 @@ memstats_done(void *arg, struct reply *r, struct client *cl)
     kv_int(r, "startup.allocated", (long long)startup);
     kv_int(r, "replication.backlog", 0);
     kv_int(r, "clients.slaves", 0);
-    kv_int(r, "clients.normal", 0);
+    kv_int(r, "clients.normal", (long long)clients);
     kv_int(r, "cluster.links", 0);
     kv_int(r, "aof.buffer", 0);
     kv_int(r, "lua.caches", 0);

@@ -105,14 +105,14 @@ info_memory(struct ts_buf *o, const struct info_stats *st)
                 "used_memory_dataset_perc:%.2f%%\r\ntotal_system_memory:%llu\r\ntotal_system_memory_human:%s\r\n"
                 "maxmemory:%lld\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n"
                 "mem_fragmentation_ratio:%.2f\r\nmem_fragmentation_bytes:%lld\r\nmem_not_counted_for_evict:0\r\n"
-                "mem_replication_backlog:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\n"
+                "mem_replication_backlog:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:%llu\r\n"
                 "mem_aof_buffer:0\r\nmem_allocator:mimalloc-2.0.9\r\nactive_defrag_running:0\r\n"
                 "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
                 (unsigned long long)st->used_memory, um, (unsigned long long)st->used_memory_rss, rss,
                 (unsigned long long)st->used_memory_peak, peak, peak_perc, (unsigned long long)overhead,
                 (unsigned long long)st->used_memory_startup, (unsigned long long)st->used_memory_dataset, ds_perc,
                 (unsigned long long)st->total_system_memory, sys, st->maxmemory, mm,
-                str_or_empty(st->maxmemory_policy), frag, frag_bytes);
+                str_or_empty(st->maxmemory_policy), frag, frag_bytes, (unsigned long long)st->clients_mem);
 }
 
 static void
@@ -298,7 +298,7 @@ info_format(struct ts_buf *out, const struct info_stats *st, unsigned sections)
 struct info_worker {
     struct shard_stats ss;
     struct ks_stats ks;
-    uint64_t keys, expires, mem;
+    uint64_t keys, expires, mem, clients_mem;
     double cpu_sys, cpu_user;
 };
 
@@ -410,6 +410,16 @@ tv_seconds(struct timeval tv)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+size_t
+shard_clients_memory(const struct shard *sh)
+{
+    size_t n = 0;
+    for (const struct client *cl = sh->clients; cl; cl = cl->next_in_worker)
+        n += __atomic_load_n(&cl->qbuf_cap, __ATOMIC_RELAXED) + __atomic_load_n(&cl->obuf_cap, __ATOMIC_RELAXED) +
+             __atomic_load_n(&cl->omem, __ATOMIC_RELAXED);
+    return n;
+}
+
 static void
 info_each(struct shard *sh, void *arg, int worker)
 {
@@ -417,6 +427,7 @@ info_each(struct shard *sh, void *arg, int worker)
     struct info_worker *w = &st->w[worker];
     mem_flush(); /* this worker's unpublished bytes: used_memory exact */
     w->ss = sh->stats;
+    w->clients_mem = shard_clients_memory(sh);
     if (st->sections & (INFO_COMMANDSTATS | INFO_ERRORSTATS | INFO_LATENCYSTATS))
         cmdstats_copy(&st->cs[worker], &sh->cstats);
     if (sh->ks) {
@@ -459,6 +470,7 @@ info_collect(struct info_stats *st, const struct info_fanout *f, int nworkers)
         st->wakeups_sent += w->ss.wakeups_sent;
         st->loop_turns += w->ss.loop_turns;
         st->sleeps += w->ss.sleeps;
+        st->clients_mem += w->clients_mem;
         st->obuf_limit_disconnections += w->ss.obuf_limit_disconnections;
         st->connected_clients += w->ss.connected_clients;
         st->blocked_clients += w->ss.blocked_clients;

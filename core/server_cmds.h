@@ -31,6 +31,11 @@ void server_register_commands(void);
  * written to r (Redis's text) and false returned. Checked when DEBUG runs
  * and, inside MULTI, when it is queued (so EXEC aborts, as in Redis). */
 bool server_debug_allowed(const struct client *cl, struct reply *r);
+struct shard;
+/* Buffer memory of a worker's clients as CLIENT LIST shows it (query
+ * buffer capacity, current output block, queued blocks and held replies):
+ * INFO mem_clients_normal, MEMORY STATS clients.normal. On that worker. */
+size_t shard_clients_memory(const struct shard *sh);
 void info_cron(int64_t now_ms);
 void monitor_client_closed(struct client *cl);
 
@@ -92,6 +97,7 @@ struct info_stats {
     uint64_t connections, commands, net_in, net_out, rejected_conns;
     uint64_t expired_keys, evicted_keys, hits, misses, errors, forwarded;
     uint64_t loop_turns, sleeps, messages_sent, wakeups_sent; /* tessera_* runtime figures */
+    uint64_t clients_mem;      /* mem_clients_normal: query and output buffers of the clients */
     uint64_t obuf_limit_disconnections; /* client_output_buffer_limit_disconnections (Redis 7.2's field) */
     uint64_t pubsub[3];        /* distinct channels, patterns, shard channels */
     long long ops_per_sec;

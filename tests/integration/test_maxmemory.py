@@ -119,6 +119,24 @@ def test_memory_stats_fields(tport, rport):
         c.cmd("DEL", "u")
 
 
+def test_client_buffers_counted(tport, rport):
+    """mem_clients_normal and MEMORY STATS clients.normal count a client's
+    query buffer, on both servers: a 20 MB argument announced and half sent
+    is buffered (Redis and Tessera both reserve the whole argument)."""
+    for port in (tport, rport):
+        with H.RawConn(port) as c:
+            before = int(info(c)["mem_clients_normal"])
+            with H.RawConn(port) as big:
+                big.send(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$20000000\r\n" + b"x" * 10000000)
+                ok = H.wait_for(lambda: int(info(c)["mem_clients_normal"]) - before >= 10000000, 5)
+                t.check(ok, "port %d: mem_clients_normal grew by the buffered argument (%d -> %s)" % (
+                    port, before, info(c)["mem_clients_normal"]))
+                raw = c.cmd("MEMORY", "STATS")
+                m = re.search(rb"clients\.normal\r\n:(\d+)", raw)
+                t.check(m is not None and int(m.group(1)) >= 10000000, "port %d: MEMORY STATS clients.normal %r"
+                        % (port, m.group(1) if m else None))
+
+
 def test_info_fields(tport, rport):
     got = []
     for port in (tport, rport):
@@ -159,7 +177,7 @@ def test_differential():
         ts = tess(0, 2)
         red = H.redis_server(PORT_R)
         for fn in (test_noeviction_vs_redis, test_volatile_without_ttl_keys, test_memory_stats_fields,
-                   test_info_fields):
+                   test_client_buffers_counted, test_info_fields):
             t.run(fn, ts.port, red.port)
     finally:
         for s in (ts, red):
