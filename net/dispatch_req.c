@@ -129,6 +129,11 @@ dispatch_reprocess(struct worker *w, struct conn *c, struct req *r)
     w->feeder = c;
     process_command(w, c, r->argc, r->argv);
     w->feeder = prev_feeder;
+    if (unlikely(c->cl.flags & (CL_CLOSE_AFTER_REPLY | CL_CLOSE_ASAP))) { /* QUIT: as dispatch_input */
+        if (c->cl.flags & CL_CLOSE_ASAP)
+            c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;
+        conn_close(w, c);
+    }
 }
 
 void

@@ -14,6 +14,7 @@ workers behaves as if one thread ran it in order, and costs few sends.
     a pipelined GET that waits on the sleeping worker, a CONFIG SET sent
     in the same write has not taken effect while Z sleeps (another client
     reads the old value), and has once the GET is answered.
+    QUIT waits the same way, then closes: nothing sent after it runs.
   * Long pipelines whose keys alternate between the workers get every
     reply, in order.
 Ports: 23700 (Tessera).
@@ -185,6 +186,25 @@ def test_keyless_command_waits_for_earlier_ones(port):
             c.close()
 
 
+def test_quit_after_a_waiting_command(port):
+    """QUIT waits behind a GET on the sleeping worker like any keyless
+    command, then closes: what the client sent after it never runs."""
+    sleeper, far, near, spare = find_partition(port)
+    try:
+        _, remote, keys = local_and_remote_keys(sleeper, far, near, "quit:")
+        spare.cmd("DEL", "after-quit")
+        th = Sleep(sleeper, far, 0.5)
+        near.send(H.encode("GET", remote) + H.encode("QUIT") + H.encode("SET", "after-quit", "1"))
+        t.eq(near.replies(2), [b"$2\r\n" + ("v%d" % keys.index(remote)).encode() + b"\r\n", b"+OK\r\n"],
+             "GET, then QUIT's +OK")
+        t.check(near.wait_closed(5), "the connection is closed after QUIT")
+        th.join()
+        t.eq(spare.cmd("EXISTS", "after-quit"), b":0\r\n", "nothing after QUIT ran")
+    finally:
+        for c in (sleeper, far, near, spare):
+            c.close()
+
+
 def test_alternating_pipelines_complete_in_order(port):
     with H.RawConn(port) as c:
         keys = [key_on_worker(c, w, "alt%d:" % w) for w in (0, 1)]
@@ -204,6 +224,7 @@ def main():
     try:
         t.run(test_ready_reply_not_held_behind_a_stuck_worker, PORT)
         t.run(test_keyless_command_waits_for_earlier_ones, PORT)
+        t.run(test_quit_after_a_waiting_command, PORT)
         t.run(test_alternating_pipelines_complete_in_order, PORT)
     finally:
         srv.stop()
