@@ -258,7 +258,11 @@ req_exec_remote(struct worker *w, struct wmsg *m)
     reply_init(&rep, &r->reply, r->resp);
     struct cmd_ctx ctx = {.cl = NULL, .cmd = r->cmd, .argc = r->argc, .argv = r->argv, .r = &rep,
                           .cflags = r->cflags, .client_id = r->client_id, .slot = r->slot};
+    if (r->khash) /* hashed by prefetch_requests: its key, as keyspace.h's hint */
+        ks_hint = (struct ks_hash_hint){r->argv[r->cmd->first_key].ptr, r->argv[r->cmd->first_key].len, r->khash};
     int fwd = exec_here(w, &ctx, NULL);
+    ks_hint.key = NULL;
+    r->khash = 0;
     w->shard.stats.forwarded++;
     if (unlikely(ctx.fanout != NULL)) {
         req_remote_deferred(w, r, &ctx);

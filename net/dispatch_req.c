@@ -31,6 +31,7 @@ req_borrow(struct worker *w)
     r->tx_pending = false;
     r->self_queued = false;
     r->remote = false;
+    r->khash = 0;
     r->head_wait = false;
     r->txp = NULL;
     r->argc = 0;

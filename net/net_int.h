@@ -74,6 +74,7 @@ struct req {
     bool self_queued;          /* counted in conn->self_queued until it runs */
     bool remote;               /* sent to another worker to run there (send_req) */
     bool head_wait;            /* a keyless command run once it is the FIFO head (process_command) */
+    uint64_t khash;            /* its first key's keyspace hash, set by prefetch_requests on the target; 0: none */
     struct tx *txp;            /* a transaction a command prepared, launched when first in the FIFO */
     uint8_t resp;
     uint32_t cflags;

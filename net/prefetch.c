@@ -101,19 +101,23 @@ prefetch_requests(struct worker *w, struct wmsg **m, int n)
         __builtin_prefetch((const char *)m[i] + 128);
     }
     struct ks_prefetch v[PREFETCH_WINDOW];
+    struct req *of[PREFETCH_WINDOW];
     int k = 0;
     for (int i = 0; i < n && k < PREFETCH_WINDOW; i++) {
         if (m[i]->run != req_exec_remote)
             continue;
-        const struct req *r = (const struct req *)m[i];
+        struct req *r = (struct req *)m[i];
         int fk = r->cmd->first_key;
         if (r->slot < 0 || fk <= 0 || fk >= r->argc)
             continue;
         __builtin_prefetch(r->argv[fk].ptr);
+        of[k] = r;
         v[k++] = (struct ks_prefetch){.key = r->argv[fk].ptr, .len = r->argv[fk].len, .slot = (uint16_t)r->slot,
-                                      .h = ks_key_hash(r->argv[fk].ptr, r->argv[fk].len),
                                       .value = reads_value(r->cmd->name, strlen(r->cmd->name))};
     }
-    if (k > 1)
-        ks_prefetch_batch(w->shard.ks, v, k);
+    if (k < 2)
+        return;
+    for (int i = 0; i < k; i++) /* kept in the request: its lookup takes it (req_exec_remote) */
+        v[i].h = of[i]->khash = ks_key_hash(v[i].key, v[i].len);
+    ks_prefetch_batch(w->shard.ks, v, k);
 }
