@@ -285,6 +285,27 @@ spop_count(struct cmd_ctx *c)
     kv_obj_replace(ks, e, keep);
 }
 
+/* SPOP and SRANDMEMBER without a count: the set, or NULL after the reply
+ * (a syntax error past the count, WRONGTYPE, or null for no key). */
+static struct kv *
+one_member_key(struct cmd_ctx *c, bool read)
+{
+    if (c->argc > 3) {
+        reply_error(c->r, ERR_SYNTAX);
+        return NULL;
+    }
+    bool wrong;
+    struct kv *e = tset_lookup(c, &c->argv[1], read, &wrong);
+    if (e == NULL || wrong) {
+        if (wrong)
+            reply_error(c->r, ERR_WRONGTYPE);
+        else
+            reply_null(c->r);
+        return NULL;
+    }
+    return e;
+}
+
 /* SPOP key [count]: without count, one member (or null) propagated as
  * SREM key member. */
 static void
@@ -294,19 +315,9 @@ cmd_spop(struct cmd_ctx *c)
         spop_count(c);
         return;
     }
-    if (c->argc > 3) {
-        reply_error(c->r, ERR_SYNTAX);
+    struct kv *e = one_member_key(c, false);
+    if (e == NULL)
         return;
-    }
-    bool wrong;
-    struct kv *e = tset_lookup(c, &c->argv[1], false, &wrong);
-    if (e == NULL || wrong) {
-        if (wrong)
-            reply_error(c->r, ERR_WRONGTYPE);
-        else
-            reply_null(c->r);
-        return;
-    }
     fx_key(c->sh, FX_SET, "spop", c->argv[1]);
     void *o = spop_one(c, e, kv_obj(e), true);
     if (tset_size(o) == 0) {
@@ -418,19 +429,9 @@ cmd_srandmember(struct cmd_ctx *c)
         srandmember_count(c);
         return;
     }
-    if (c->argc > 3) {
-        reply_error(c->r, ERR_SYNTAX);
+    struct kv *e = one_member_key(c, true);
+    if (e == NULL)
         return;
-    }
-    bool wrong;
-    struct kv *e = tset_lookup(c, &c->argv[1], true, &wrong);
-    if (e == NULL || wrong) {
-        if (wrong)
-            reply_error(c->r, ERR_WRONGTYPE);
-        else
-            reply_null(c->r);
-        return;
-    }
     char tmp[24];
     struct ks *ks = c->sh->ks;
     struct sv m = tset_random(kv_obj(e), ks_random_u64(ks), ks_random_u64(ks), tmp);
