@@ -26,7 +26,9 @@ enum client_flag {
  * reply was to be skipped (Redis clears the skip before it replies; RESET
  * does not, so +RESET is skipped); the dispatcher turns it into REPLY_ON
  * once the command ran. */
-enum client_reply_mode { REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3, REPLY_ON_ACK = 4 };
+/* REPLY_NONE_THIS: set by a command that answers nothing (REPLCONF ACK,
+ * as Redis); the dispatcher drops its reply and goes back to REPLY_ON. */
+enum client_reply_mode { REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3, REPLY_ON_ACK = 4, REPLY_NONE_THIS = 5 };
 
 struct client {
     uint64_t id;        /* (any) unique, increasing (CLIENT ID) */
@@ -56,6 +58,7 @@ struct client {
     uint64_t tot_net_in, tot_net_out, tot_cmds; /* (any) */
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL until the first one */
     struct multi_state *multi;    /* MULTI queue and WATCHed keys (multi.c); NULL until used */
+    struct repl_peer *repl;       /* a replica's REPLCONF facts and feed (replication/); NULL until REPLCONF/PSYNC */
     uint32_t sub_channels;        /* (any) SUBSCRIBE count (CLIENT LIST sub=) */
     uint32_t sub_patterns;        /* (any) PSUBSCRIBE count (psub=) */
     uint32_t sub_shard;           /* (any) SSUBSCRIBE count (ssub=) */

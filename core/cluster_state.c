@@ -252,7 +252,7 @@ int
 cluster_route(const struct cluster_snap *s, uint16_t slot, bool is_write, uint32_t client_flags,
               struct reply *r)
 {
-    if (!s)
+    if (!s || (client_flags & CL_MASTER)) /* our master's stream is applied whatever the slot */
         return 0;
     int owner = s->owner[slot];
     if (owner < 0) {

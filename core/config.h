@@ -158,9 +158,16 @@ enum cfg_ny_area {
     X(cluster_link_sendbuf_limit, "cluster-link-sendbuf-limit", CFG_MEM, 0, 0, 9223372036854775807LL,     \
       CFG_MODIFIABLE)                                                                                    \
     X(repl_backlog_size, "repl-backlog-size", CFG_MEM, 1024 * 1024, 1, 9223372036854775807LL,            \
-      CFG_MODIFIABLE | CFG_NY_REPL)                                                                                    \
+      CFG_MODIFIABLE)                                                                                    \
+    X(repl_backlog_ttl, "repl-backlog-ttl", CFG_INT, 3600, 0, 2147483647, CFG_MODIFIABLE)                 \
+    X(repl_ping_replica_period, "repl-ping-replica-period", CFG_INT, 10, 1, 2147483647, CFG_MODIFIABLE)   \
+    X(repl_diskless_sync, "repl-diskless-sync", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                       \
+    X(repl_diskless_sync_delay, "repl-diskless-sync-delay", CFG_INT, 5, 0, 2147483647, CFG_MODIFIABLE)    \
+    X(repl_diskless_sync_max_replicas, "repl-diskless-sync-max-replicas", CFG_INT, 0, 0, 2147483647,      \
+      CFG_MODIFIABLE)                                                                                    \
     X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE | CFG_NY_REPL)                          \
-    X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE | CFG_NY_REPL)                         \
+    X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                         \
+    X(replica_serve_stale_data, "replica-serve-stale-data", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)           \
     X(io_threads, "io-threads", CFG_INT, 1, 1, 128, CFG_IMMUTABLE | CFG_NY_THREADS)                                       \
     X(threads, "threads", CFG_INT, 0, 0, MAX_WORKERS, CFG_IMMUTABLE)                                     \
     X(worker_cpus, "worker-cpus", CFG_STR, "", 0, 0, CFG_IMMUTABLE)                                      \

@@ -119,13 +119,93 @@ fx_key(struct shard *sh, int cls, const char *event, struct sv key)
         fx_notify(sh, flags, event, key);
 }
 
+/* ---- The stream (replication's input) ---- */
+
+void (*fx_turn_hook)(struct shard *sh);
+int fx_stream_active;
+int g_fx_link_up;
+
+static void
+stream_put_bulk(struct ts_buf *b, const char *p, size_t n)
+{
+    char *d = ts_buf_reserve(b, n + 24);
+    size_t h = (size_t)sprintf(d, "$%zu\r\n", n);
+    memcpy(d + h, p, n);
+    d[h + n] = '\r';
+    d[h + n + 1] = '\n';
+    b->len += h + n + 2;
+}
+
+/* A second command with effects in a transaction part: the first one
+ * becomes MULTI's, if it is still in the buffer (not yet handed over). */
+static void
+stream_tx_note(struct fx_state *fx)
+{
+    if (fx->tx_depth == 0)
+        return;
+    if (fx->tx_writes++ == 0) {
+        fx->tx_mark = fx->stream.len;
+        fx->tx_flushes = fx->flushes;
+        return;
+    }
+    if (fx->tx_writes == 2 && fx->tx_flushes == fx->flushes) {
+        static const char multi[] = "*1\r\n$5\r\nMULTI\r\n";
+        size_t n = sizeof(multi) - 1;
+        ts_buf_reserve(&fx->stream, n);
+        memmove(fx->stream.data + fx->tx_mark + n, fx->stream.data + fx->tx_mark, fx->stream.len - fx->tx_mark);
+        memcpy(fx->stream.data + fx->tx_mark, multi, n);
+        fx->stream.len += n;
+        fx->tx_wrapped = true;
+    }
+}
+
+void
+fx_stream_command(struct shard *sh, int argc, const struct sv *argv)
+{
+    struct ts_buf *b = &sh->fx.stream;
+    stream_tx_note(&sh->fx);
+    char *d = ts_buf_reserve(b, 16);
+    b->len += (size_t)sprintf(d, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++)
+        stream_put_bulk(b, argv[i].ptr, argv[i].len);
+}
+
+void
+fx_stream_raw(struct shard *sh, const void *p, size_t n)
+{
+    if (sh->fx.stream_on)
+        ts_buf_append(&sh->fx.stream, p, n);
+}
+
+void
+fx_tx_begin(struct shard *sh)
+{
+    if (sh->fx.tx_depth++ == 0) {
+        sh->fx.tx_writes = 0;
+        sh->fx.tx_wrapped = false;
+    }
+}
+
+void
+fx_tx_end(struct shard *sh)
+{
+    struct fx_state *fx = &sh->fx;
+    if (fx->tx_depth == 0 || --fx->tx_depth > 0)
+        return;
+    /* EXEC only where MULTI went in (the first command was still here) */
+    if (fx->tx_wrapped)
+        ts_buf_append(&fx->stream, "*1\r\n$4\r\nEXEC\r\n", 14);
+    fx->tx_writes = 0;
+    fx->tx_wrapped = false;
+}
+
 void
 fx_propagate(struct shard *sh, int argc, const struct sv *argv)
 {
-    (void)argc;
-    (void)argv;
     sh->fx.cmd_props++;
     sh->fx.seq++;
+    if (sh->fx.stream_on && !sh->fx.replica)
+        fx_stream_command(sh, argc, argv);
 }
 
 /* A key deleted by the server itself (expiry, eviction): its own DEL in
@@ -137,6 +217,12 @@ fx_server_deleted(struct shard *sh, struct sv key, int cls, const char *event,
                   void (*watch)(struct shard *, struct sv))
 {
     sh->fx.seq++;
+    /* On a replica the master decides what expires: its DEL comes in its
+     * stream (replicas never delete on their own, see ks lookups). */
+    if (sh->fx.stream_on && !sh->fx.replica) {
+        struct sv del[2] = {{"DEL", 3}, key};
+        fx_stream_command(sh, 2, del);
+    }
     if (unlikely(sh->watch != NULL))
         watch(sh, key);
     int flags = __atomic_load_n(&fx_notify_flags, __ATOMIC_RELAXED);

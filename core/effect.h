@@ -28,6 +28,7 @@
 #ifndef TESSERA_EFFECT_H
 #define TESSERA_EFFECT_H
 
+#include "core/buf.h"
 #include "core/common.h"
 
 struct shard;
@@ -52,12 +53,70 @@ enum fx_class {
 /* A: every class but m and n. */
 #define FX_ALL (FX_GENERIC | FX_STRING | FX_LIST | FX_SET | FX_HASH | FX_ZSET | FX_EXPIRED | FX_EVICTED | FX_STREAM | FX_MODULE)
 
-/* Per-worker effect state, in struct shard. */
+/* Per-worker effect state, in struct shard.
+ *
+ * The stream: while replication wants it (stream_on, switched by the
+ * worker itself when the replication thread asks), every effect is
+ * appended to `stream` as a RESP command, in execution order. At the end
+ * of each loop turn the runtime calls fx_turn_hook, which hands the bytes
+ * to the replication thread in one batch (replication/). Effects of
+ * different workers touch different keys, so the thread may merge the
+ * batches of different workers in any order; only a worker's own order
+ * matters, and one worker appends in the order it executes. */
 struct fx_state {
     uint64_t seq;        /* effects this worker has produced */
     uint32_t cmd_writes; /* fx_key calls by the running command */
     uint32_t cmd_props;  /* fx_propagate calls by the running command */
+    bool stream_on;      /* replication takes this worker's stream */
+    bool replica;        /* this node replicates: its own effects are not streamed, its master's stream is (verbatim) */
+    bool from_master;    /* (replica) the running command comes from our master: it sees expired keys */
+    bool turn_hook;      /* run fx_turn_hook at the end of every loop turn (replicas fed here, ...) */
+    /* MULTI/EXEC of a transaction part running here (fx_tx_begin/end) */
+    int tx_depth;
+    uint32_t tx_writes;      /* commands with effects since fx_tx_begin */
+    bool tx_wrapped;         /* MULTI went in before the first: EXEC is due at fx_tx_end */
+    size_t tx_mark;          /* stream.len before the first of them */
+    uint64_t tx_flushes;     /* `flushes` at that moment */
+    uint64_t flushes;        /* batches handed over so far */
+    struct ts_buf stream;    /* RESP commands not yet handed to replication */
 };
+
+/* Some worker streams (relaxed atomic, set by replication): commands whose
+ * effects cannot be streamed yet are refused while it is set. */
+extern int fx_stream_active;
+/* This node is a replica whose link to its master is up (relaxed atomic,
+ * set by replication): replica-serve-stale-data reads it. */
+extern int g_fx_link_up;
+
+/* Run by the runtime at the end of a loop turn when stream.len > 0 or
+ * turn_hook is set (installed by replication; NULL: none). */
+extern void (*fx_turn_hook)(struct shard *sh);
+
+/* The runtime around every command proc: */
+static inline void
+fx_command_begin(struct fx_state *fx)
+{
+    fx->cmd_writes = 0;
+    fx->cmd_props = 0;
+}
+void fx_stream_command(struct shard *sh, int argc, const struct sv *argv);
+/* A command that changed keys and gave no fx_propagate form goes into the
+ * stream as it was sent. */
+#define fx_command_end(sh, argc, argv)                                                                   \
+    do {                                                                                                 \
+        if (unlikely((sh)->fx.cmd_writes != 0) && (sh)->fx.cmd_props == 0 && (sh)->fx.stream_on &&         \
+            !(sh)->fx.replica)                                                                           \
+            fx_stream_command((sh), (argc), (argv));                                                     \
+    } while (0)
+/* Bytes of our master's stream, applied here, go into ours verbatim (a
+ * replica's backlog and its own replicas share its master's offsets). */
+void fx_stream_raw(struct shard *sh, const void *p, size_t n);
+/* A transaction part (EXEC) starts / ends on this worker: two or more
+ * commands with effects between the calls go out wrapped in MULTI/EXEC,
+ * one alone as it is (as Redis 7.0 propagates EXEC). Nested calls count
+ * once. */
+void fx_tx_begin(struct shard *sh);
+void fx_tx_end(struct shard *sh);
 
 void fx_key(struct shard *sh, int cls, const char *event, struct sv key);
 void fx_propagate(struct shard *sh, int argc, const struct sv *argv);

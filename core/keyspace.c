@@ -138,6 +138,10 @@ ks_lookup(struct ks *ks, uint16_t slot, struct sv key, int64_t now_ms, int flags
     if (!e)
         return NULL;
     if ((e->flags & KV_F_TTL) && !(flags & KS_LOOKUP_NOEXPIRE) && now_ms > kv_deadline(e)) {
+        /* A replica deletes nothing itself (its master's DEL will come):
+         * its clients see the key gone, its master's commands see it. */
+        if (unlikely(ks->owner && ks->owner->fx.replica))
+            return ks->owner->fx.from_master ? e : NULL;
         ks_note_expired(ks, e);
         unlink_free_h(ks, d, e, h);
         return NULL;
@@ -563,7 +567,7 @@ ks_random(struct ks *ks, int64_t now_ms)
         uint16_t slot = ks->ne_list[ks_rand(ks) % ks->ne_n];
         struct kv *e = kvd_random(ks, ks->slots[slot]);
         if ((e->flags & KV_F_TTL) && now_ms > kv_deadline(e)) {
-            if (deleted < 16) {
+            if (deleted < 16 && !(ks->owner && ks->owner->fx.replica)) {
                 ks_note_expired(ks, e);
                 ks_unlink_free(ks, e);
                 deleted++;

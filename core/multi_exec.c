@@ -145,7 +145,12 @@ exec_call(struct shard *sh, struct client *cl, const struct tx *t, const struct 
     *ctx = (struct cmd_ctx){.sh = sh, .cl = cl, .cmd = q->cmd, .argc = q->argc, .argv = argv, .r = r,
                             .now_ms = sh->now_ms, .cflags = t->cflags, .client_id = x->client_id, .slot = slot,
                             .forward_to = -1, .forward_slot = -1, .in_exec = true};
+    fx_command_begin(&sh->fx);
+    sh->fx.from_master = (t->cflags & CL_MASTER) != 0;
     ctx->cmd->proc(ctx);
+    if (!ctx->fanout && ctx->forward_to < 0 && !ctx->tx)
+        fx_command_end(sh, ctx->argc, ctx->argv);
+    sh->fx.cmd_writes = 0; /* streamed: the part runner must not stream it again (tx_part_propagate) */
 }
 
 /* The proc handed its command on (fan-out, forward, transaction) where
@@ -215,8 +220,12 @@ exec_part(struct shard *sh, struct tx *t, struct tx_part *p, int phase)
         break;
     case STEP_SPAN:
         for (int j = 0; j < x->sub->nparts; j++)
-            if (x->sub->parts[j].worker == p->worker)
+            if (x->sub->parts[j].worker == p->worker) {
+                fx_command_begin(&sh->fx);
                 x->sub->ops->part(sh, x->sub, &x->sub->parts[j], x->sub->phase);
+                tx_part_propagate(sh, x->sub, &x->sub->parts[j]);
+                sh->fx.cmd_writes = 0;
+            }
         break;
     case STEP_FANOUT:
         x->fan->each(sh, x->fan->state, p->worker);
@@ -293,6 +302,14 @@ span_start(struct tx *t, struct exec_state *x)
     const struct multi_cmd *q = &x->cmds[x->pc];
     struct reply r;
     reply_begin(t, x, &r);
+    if (q->cmd->tx != NULL && (q->cmd->flags & CMD_WRITE) && !tx_splits_by_keys(q->cmd) &&
+        __atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED)) {
+        reply_errorf(&r, "ERR '%s' with keys on different worker threads cannot be replicated by Tessera yet; "
+                         "give the keys one {hash tag}",
+                     q->cmd->name);
+        reply_end(t, x, q->cmd, &r);
+        return false;
+    }
     if (q->cmd->tx == NULL) { /* the keys' slots moved apart since it was queued */
         reply_errorf(&r, "ERR '%s' with keys on different worker threads is not supported yet; "
                          "give the keys one {hash tag}",

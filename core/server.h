@@ -93,5 +93,8 @@ void monitor_feed(struct shard *sh, const struct client *cl, int argc, const str
 struct ts_buf;
 extern void (*info_cluster_hook)(struct ts_buf *out);
 extern void (*info_replication_hook)(struct ts_buf *out);
+/* A client with cl->repl set is closing (its worker): replication lets
+ * go of it (installed by replication/). */
+extern void (*repl_client_closed_hook)(struct client *cl);
 
 #endif

@@ -200,9 +200,61 @@ randomkey_proc(struct cmd_ctx *c)
 
 /* ---- FLUSHDB / FLUSHALL ---- */
 
+/* The stream's form of FLUSHALL on one worker of several: its keys are
+ * other workers' business, and the workers' streams merge in any order
+ * (effect.h), so a FLUSHALL from each would also wipe keys another worker
+ * wrote after its own flush. Each worker streams DELs of the keys it held,
+ * in commands of up to FLUSH_DEL_KEYS keys. */
+#define FLUSH_DEL_KEYS 512
+struct flush_dels {
+    struct shard *sh;
+    struct sv argv[FLUSH_DEL_KEYS + 1];
+    int n;
+};
+
+static void
+flush_dels_emit(struct flush_dels *d)
+{
+    if (d->n == 0)
+        return;
+    fx_propagate(d->sh, d->n + 1, d->argv);
+    d->n = 0;
+}
+
+static void
+flush_dels_add(void *arg, const struct kv *e)
+{
+    struct flush_dels *d = arg;
+    d->argv[++d->n] = kv_key(e);
+    if (d->n == FLUSH_DEL_KEYS)
+        flush_dels_emit(d);
+}
+
+static void
+flush_stream(struct shard *sh)
+{
+    if (!sh->fx.stream_on || sh->fx.replica)
+        return;
+    if (cmd_nworkers() == 1) {
+        struct sv argv[1] = {{"FLUSHALL", 8}};
+        fx_propagate(sh, 1, argv);
+        return;
+    }
+    struct flush_dels *d = ts_malloc(sizeof(*d));
+    d->sh = sh;
+    d->n = 0;
+    d->argv[0] = (struct sv){"DEL", 3};
+    for (int slot = 0; slot < CLUSTER_SLOTS; slot++)
+        if (ks_count_slot(sh->ks, (uint16_t)slot) > 0)
+            ks_slot_keys(sh->ks, (uint16_t)slot, SIZE_MAX, flush_dels_add, d);
+    flush_dels_emit(d);
+    ts_free(d);
+}
+
 static void
 flush_each(struct shard *sh, void *arg, int w)
 {
+    flush_stream(sh); /* while the keys are there */
     watch_touch_all(sh); /* before the keys are gone: it touches the ones that exist */
     ks_flush(sh->ks);
 }

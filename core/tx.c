@@ -18,9 +18,12 @@
  * when it writes itself). */
 #include "core/tx.h"
 
+#include <stdio.h>
+
 #include "core/cmd.h"
 #include "core/cmdstats.h"
 #include "core/keyspace.h"
+#include "core/log.h"
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slot.h"
@@ -176,7 +179,16 @@ txs_run_ready(struct shard *sh)
         int phase = p->run_phase;
         p->run_phase = 0;
         struct tx *t = p->tx;
+        /* a writing part's effects go out as one MULTI/EXEC unit of this
+         * worker's stream, closed when the part is released */
+        if (t->excl && !p->fx_began) {
+            p->fx_began = true;
+            fx_tx_begin(sh);
+        }
+        fx_command_begin(&sh->fx);
+        sh->fx.from_master = (t->cflags & CL_MASTER) != 0;
         t->ops->part(sh, t, p, phase);
+        tx_part_propagate(sh, t, p);
         sh->stats.forwarded++;
         g_rt.worker_call(t->origin, msg_phase_done, p);
     }
@@ -241,6 +253,10 @@ part_dequeue(struct shard *sh, struct tx_part *p)
         ts->tail = p->qprev;
     p->qnext = p->qprev = NULL;
     p->queued = false;
+    if (p->fx_began) {
+        p->fx_began = false;
+        fx_tx_end(sh);
+    }
     for (int i = 0; i < p->nkeys; i++)
         txi_add(ts, p->tx->argv[p->keys[i]], p->tx->excl, -1);
     if (p->tx->global)
@@ -489,6 +505,67 @@ tx_group(struct tx *t)
     t->refs = t->nparts + 1;
 }
 
+/* ---- Replication of a part's effects ----
+ *
+ * A part of a command split across workers changes only its own keys, so
+ * each worker streams its own share (effect.h: shares of different workers
+ * commute). That share must be a command of its own: the command's name
+ * with this part's keys and the arguments that go with each key, which is
+ * exact for commands made only of keys or key-value groups (DEL, UNLINK,
+ * MSET...). MSETNX's share is a plain MSET: the decision that every key
+ * was absent is the master's. Commands of another shape (RENAME, SMOVE,
+ * SINTERSTORE... with keys on several workers) have no such share yet and
+ * are refused while replication is on (tx_admitted). */
+bool
+tx_splits_by_keys(const struct cmd_def *cmd)
+{
+    return cmd->first_key == 1 && cmd->last_key == -1 && cmd->key_step >= 1 && !(cmd->flags & CMD_MOVABLE_KEYS);
+}
+
+void
+tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p)
+{
+    struct fx_state *fx = &sh->fx;
+    if (fx->cmd_writes == 0 || fx->cmd_props != 0 || !fx->stream_on || fx->replica || p->nkeys == 0)
+        return;
+    fx->cmd_writes = 0;
+    if (!tx_splits_by_keys(t->cmd)) { /* refused before it ran unless the stream came on meanwhile */
+        log_warn("'%s' across workers changed keys that replication cannot stream yet", t->cmd->name);
+        return;
+    }
+    int step = t->cmd->key_step, n = 1 + p->nkeys * step;
+    struct sv *argv = ts_malloc(sizeof(struct sv) * (size_t)n);
+    argv[0] = strcmp(t->cmd->name, "msetnx") == 0 ? (struct sv){"MSET", 4} : t->argv[0];
+    for (int i = 0; i < p->nkeys; i++)
+        for (int j = 0; j < step; j++)
+            argv[1 + i * step + j] = t->argv[p->keys[i] + j];
+    fx_stream_command(sh, n, argv);
+    ts_free(argv);
+}
+
+/* Refuse a writing command split across workers that replication cannot
+ * stream (tx_part_propagate): true after answering. */
+static bool
+tx_refuse_unreplicable(struct tx *t)
+{
+    if (!t->excl || t->nparts < 2 || t->ops->part == NULL || tx_splits_by_keys(t->cmd) ||
+        !__atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED) || t->cmd->tx == NULL || t->ops != t->cmd->tx)
+        return false;
+    char msg[200];
+    int n = snprintf(msg, sizeof(msg),
+                     "-ERR '%s' with keys on different worker threads cannot be replicated by Tessera yet; "
+                     "give the keys one {hash tag}\r\n",
+                     t->cmd->name);
+    struct shard *sh = g_shards[t->origin];
+    sh->stats.commands++;
+    sh->stats.errors++;
+    cmdstats_error(&sh->cstats, msg + 1, (size_t)n - 3);
+    cmdstats_call(&sh->cstats, t->cmd, 0, true);
+    t->done(t->done_arg, msg, (size_t)n, true);
+    tx_unref(t);
+    return true;
+}
+
 /* Admitted: group and schedule (on the coordinator). With no keys at all
  * nothing is locked and no worker is involved: the reply is made at once. */
 static void
@@ -497,6 +574,8 @@ tx_admitted(void *arg, int worker)
     struct tx *t = arg;
     t->admitted = true;
     tx_group(t);
+    if (tx_refuse_unreplicable(t))
+        return;
     if (t->nparts == 0) {
         tx_finish(t, t->origin);
         return;

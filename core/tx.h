@@ -77,6 +77,7 @@ struct tx_part {
     /* the worker's queue (private to tx.c) */
     struct tx_part *qnext, *qprev;
     int run_phase;       /* phase requested and not yet run, 0 if none */
+    bool fx_began;       /* its worker's stream has a MULTI/EXEC unit open for it (effect.h) */
     bool queued;
 };
 
@@ -100,6 +101,13 @@ struct tx_ops {
     /* Release t->ctx (NULL: nothing to release). */
     void (*free_ctx)(void *ctx);
 };
+
+/* After a part ran on sh: its share of the command's effects into sh's
+ * stream (effect.h), unless the part streamed them itself. */
+void tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p);
+/* Whether a writing command split across workers has a streamable share
+ * per worker (its keys and their values only: DEL, MSET...). */
+bool tx_splits_by_keys(const struct cmd_def *cmd);
 
 /* Called on the coordinator with the reply bytes once the transaction is
  * over (its locks are being released). */

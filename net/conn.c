@@ -536,6 +536,8 @@ conn_close(struct worker *w, struct conn *c)
         pubsub_client_clear(sh, &c->cl);
     if (c->cl.multi)
         multi_client_clear(sh, &c->cl);
+    if (c->cl.repl && repl_client_closed_hook)
+        repl_client_closed_hook(&c->cl);
     if (c->cl.flags & CL_CLOSE_AFTER_REPLY) {
         if (obuf_pending(&c->ob) || c->send_armed || c->pending) {
             conn_mark_output(w, c);

@@ -110,9 +110,14 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     if (unlikely(ctx->cmd->flags & CMD_DENYOOM) && evict_over_limit())
         evict_run(&w->shard);
     uint64_t t0 = ts_ticks();
+    struct fx_state *fx = &w->shard.fx;
+    fx_command_begin(fx);
+    if (unlikely(fx->replica))
+        fx->from_master = (ctx->cflags & CL_MASTER) != 0;
     ctx->cmd->proc(ctx);
     if (ctx->forward_to >= 0)
         return ctx->forward_to; /* counted where it really runs */
+    fx_command_end(&w->shard, ctx->argc, ctx->argv);
     uint64_t dur = ts_ticks_to_us(ts_ticks() - t0);
     w->shard.stats.commands++;
     bool failed = ctx->r->error;
@@ -385,6 +390,10 @@ reply_dropped(struct client *cl, bool skip_this)
         cl->reply_mode = REPLY_ON;
         return false;
     }
+    if (cl->reply_mode == REPLY_NONE_THIS) { /* REPLCONF ACK answers nothing */
+        cl->reply_mode = REPLY_ON;
+        return true;
+    }
     return skip_this || cl->reply_mode == REPLY_OFF;
 }
 
@@ -437,7 +446,7 @@ route_keys_general(struct worker *w, struct conn *c, const struct cmd_def *cmd, 
          * at the other keys: an unowned first slot beats CROSSSLOT. */
         if (g_server.cluster_mode) {
             const struct cluster_snap *snap = cluster_snap_get();
-            if (snap && snap->owner[slot] < 0) {
+            if (snap && snap->owner[slot] < 0 && !(route_flags & CL_MASTER)) {
                 if (idx != idxbuf)
                     ts_free(idx);
                 reply_error_ordered(w, c, "CLUSTERDOWN Hash slot not served");
@@ -448,7 +457,7 @@ route_keys_general(struct worker *w, struct conn *c, const struct cmd_def *cmd, 
             int s = slot_of_sv(argv[idx[i]]);
             if (s == slot)
                 continue;
-            if (g_server.cluster_mode) {
+            if (g_server.cluster_mode && !(route_flags & CL_MASTER)) {
                 if (idx != idxbuf)
                     ts_free(idx);
                 reply_error_ordered(w, c, ERR_CROSSSLOT);
@@ -693,6 +702,27 @@ resolve_command_slow(struct worker *w, struct conn *c, int argc, struct sv *argv
     return cmd;
 }
 
+/* Redis's checks for a replica's own clients: -READONLY for a write
+ * (standalone: in cluster mode the slot's owner is the master, and
+ * routing answers -MOVED), -MASTERDOWN with replica-serve-stale-data no
+ * while the link is down. True after answering. */
+static __attribute__((noinline)) bool
+replica_refuses(struct worker *w, struct conn *c, const struct cmd_def *cmd)
+{
+    if (!g_server.cluster_mode && (cmd->flags & CMD_WRITE) && __atomic_load_n(&g_cfg.replica_read_only, __ATOMIC_RELAXED)) {
+        reply_error_ordered(w, c, "READONLY You can't write against a read only replica.");
+        cmdstats_rejected(&w->shard.cstats, cmd);
+        return true;
+    }
+    if (!(cmd->flags & CMD_STALE) && !__atomic_load_n(&g_cfg.replica_serve_stale_data, __ATOMIC_RELAXED) &&
+        !__atomic_load_n(&g_fx_link_up, __ATOMIC_RELAXED)) {
+        reply_error_ordered(w, c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+        cmdstats_rejected(&w->shard.cstats, cmd);
+        return true;
+    }
+    return false;
+}
+
 /* Look the command up (the subcommand for a container) and check its
  * arity; NULL after answering the error. *parentp is the container, or
  * NULL. */
@@ -736,6 +766,11 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     if (unlikely(skip_this))
         cl->reply_mode = REPLY_ON;
     bool suppress = unlikely(skip_this || cl->reply_mode == REPLY_OFF) && !replies_are_pushes(cmd);
+
+    /* A replica: writes only from its master (replica-read-only), and
+     * while the link is down only what Redis allows when stale. */
+    if (unlikely(w->shard.fx.replica) && !(cl->flags & CL_MASTER) && replica_refuses(w, c, cmd))
+        return;
 
     /* CLIENT PAUSE: hold the command (and the connection) until it ends. */
     if (unlikely(__atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE) != PAUSE_NONE) && dispatch_pause_applies(w, cmd)) {

@@ -593,7 +593,8 @@ static void
 worker_cron(struct worker *w)
 {
     struct shard *sh = &w->shard;
-    if (__atomic_load_n(&g_active_expire_enabled, __ATOMIC_RELAXED)) {
+    /* a replica expires nothing itself: its master's DELs do */
+    if (__atomic_load_n(&g_active_expire_enabled, __ATOMIC_RELAXED) && !sh->fx.replica) {
         size_t budget = 200 * (size_t)g_cfg.active_expire_effort;
         uint64_t n = ks_active_expire(sh->ks, sh->now_ms, budget);
         sh->stats.expired_keys += n;
@@ -758,6 +759,8 @@ worker_main(void *arg)
             worker_resume_waiting(w);
         if (unlikely(w->shard.evict_more)) /* an eviction run stopped at its time limit */
             busy |= evict_run(&w->shard) == EVICT_RUNNING;
+        if (unlikely(w->shard.fx.stream.len != 0 || w->shard.fx.turn_hook) && fx_turn_hook)
+            fx_turn_hook(&w->shard); /* the turn's effects to replication; replicas fed (effect.h) */
         conn_flush_all(w);
         flush_peers(w);
         rcu_read_end();

@@ -1,0 +1,372 @@
+/* repl_master.c: the replication thread (repl_master.h): merges the
+ * workers' batches into the stream, keeps the history (replid, replid2,
+ * offsets) and the backlog, answers PSYNC's question (partial or full),
+ * pings the replicas, drives WAIT and runs the requests other threads post
+ * to it. */
+#include "replication/repl_master.h"
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/shard.h"
+#include "replication/repl.h"
+#include "replication/repl_snap.h"
+#include "replication/repl_wait.h"
+
+#include <ck_ring.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+struct repl_master g_repl;
+
+/* A request posted to the thread (repl_run). */
+struct repl_req {
+    void (*fn)(void *arg);
+    void *arg;
+    struct repl_req *next;
+};
+
+void
+repl_random_id(char out[REPL_ID_LEN + 1])
+{
+    unsigned char b[REPL_ID_LEN / 2];
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+        for (size_t i = 0; i < sizeof(b); i++)
+            b[i] = (unsigned char)(ts_ustime() >> (i % 8)) ^ (unsigned char)i;
+    for (size_t i = 0; i < sizeof(b); i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void
+repl_wake(void)
+{
+    if (__atomic_load_n(&g_repl.sleeping, __ATOMIC_SEQ_CST)) {
+        uint64_t one = 1;
+        ssize_t r = write(g_repl.efd, &one, sizeof(one));
+        (void)r;
+    }
+}
+
+void
+repl_run(void (*fn)(void *arg), void *arg)
+{
+    struct repl_req *q = ts_malloc(sizeof(*q));
+    q->fn = fn;
+    q->arg = arg;
+    q->next = NULL;
+    pthread_mutex_lock(&g_repl.req_lock);
+    if (g_repl.reqs_tail)
+        g_repl.reqs_tail->next = q;
+    else
+        g_repl.reqs = q;
+    g_repl.reqs_tail = q;
+    pthread_mutex_unlock(&g_repl.req_lock);
+    uint64_t one = 1;
+    ssize_t r = write(g_repl.efd, &one, sizeof(one));
+    (void)r;
+}
+
+static bool
+run_requests(void)
+{
+    pthread_mutex_lock(&g_repl.req_lock);
+    struct repl_req *q = g_repl.reqs;
+    g_repl.reqs = g_repl.reqs_tail = NULL;
+    pthread_mutex_unlock(&g_repl.req_lock);
+    bool any = q != NULL;
+    while (q) {
+        struct repl_req *n = q->next;
+        q->fn(q->arg);
+        ts_free(q);
+        q = n;
+    }
+    return any;
+}
+
+/* ---- History ---- */
+
+void
+repl_history_get(char replid[REPL_ID_LEN + 1], int64_t *offset)
+{
+    pthread_mutex_lock(&g_repl.hist_lock);
+    memcpy(replid, g_repl.replid, REPL_ID_LEN + 1);
+    *offset = __atomic_load_n(&g_repl.offset, __ATOMIC_ACQUIRE);
+    pthread_mutex_unlock(&g_repl.hist_lock);
+}
+
+/* Both run on the thread: the buffer is its own. */
+struct hist_change {
+    char id[REPL_ID_LEN + 1];
+    int64_t offset;
+    bool reset;
+};
+
+static void
+hist_apply(void *arg)
+{
+    struct hist_change *h = arg;
+    pthread_mutex_lock(&g_repl.hist_lock);
+    if (h->reset) {
+        memcpy(g_repl.replid, h->id, REPL_ID_LEN + 1);
+        memset(g_repl.replid2, '0', REPL_ID_LEN);
+        g_repl.second_off = -1;
+        __atomic_store_n(&g_repl.offset, h->offset, __ATOMIC_RELEASE);
+    } else {
+        memcpy(g_repl.replid2, g_repl.replid, REPL_ID_LEN + 1);
+        g_repl.second_off = __atomic_load_n(&g_repl.offset, __ATOMIC_RELAXED) + 1;
+        memcpy(g_repl.replid, h->id, REPL_ID_LEN + 1);
+    }
+    pthread_mutex_unlock(&g_repl.hist_lock);
+    if (h->reset && g_repl.backlog_on)
+        repl_buf_reset(&g_repl.buf, h->offset);
+    log_notice("Replication history: replid %s, offset %lld%s", h->id, (long long)h->offset,
+               h->reset ? " (full sync from the master)" : " (the master's new ID; ours is kept as replid2)");
+    repl_disconnect_replicas();
+    ts_free(h);
+}
+
+void
+repl_history_reset(const char *replid, int64_t offset)
+{
+    struct hist_change *h = ts_calloc(1, sizeof(*h));
+    snprintf(h->id, sizeof(h->id), "%s", replid);
+    h->offset = offset;
+    h->reset = true;
+    repl_run(hist_apply, h);
+}
+
+void
+repl_history_switch(const char *newid)
+{
+    struct hist_change *h = ts_calloc(1, sizeof(*h));
+    snprintf(h->id, sizeof(h->id), "%s", newid);
+    h->offset = __atomic_load_n(&g_repl.offset, __ATOMIC_ACQUIRE);
+    repl_run(hist_apply, h);
+}
+
+/* Promotion (repl.h): replid2 = replid valid up to offset + 1, a new ID. */
+static void
+promote_apply(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g_repl.hist_lock);
+    memcpy(g_repl.replid2, g_repl.replid, REPL_ID_LEN + 1);
+    g_repl.second_off = __atomic_load_n(&g_repl.offset, __ATOMIC_RELAXED) + 1;
+    repl_random_id(g_repl.replid);
+    pthread_mutex_unlock(&g_repl.hist_lock);
+    log_notice("Setting secondary replication ID to %s, valid up to offset: %lld. New replication ID is %s",
+               g_repl.replid2, (long long)g_repl.second_off, g_repl.replid);
+    repl_disconnect_replicas();
+    repl_workers_stream(true, false);
+}
+
+void
+repl_promote_history(void)
+{
+    repl_run(promote_apply, NULL);
+}
+
+/* The stream is on from the first replica (or the first sync from a
+ * master) on. A master that had none starts a new history, as Redis's
+ * createReplicationBacklog with changeReplicationId. */
+void
+repl_backlog_create(bool new_replid)
+{
+    if (g_repl.backlog_on)
+        return;
+    int64_t off = __atomic_load_n(&g_repl.offset, __ATOMIC_ACQUIRE);
+    repl_buf_init(&g_repl.buf, off);
+    if (new_replid) {
+        pthread_mutex_lock(&g_repl.hist_lock);
+        repl_random_id(g_repl.replid);
+        memset(g_repl.replid2, '0', REPL_ID_LEN);
+        g_repl.second_off = -1;
+        pthread_mutex_unlock(&g_repl.hist_lock);
+    }
+    __atomic_store_n(&g_repl.backlog_on, true, __ATOMIC_RELEASE);
+}
+
+/* repl-backlog-ttl: a master without replicas for that long drops its
+ * backlog and its history (Redis 7.0: a new replid, replid2 cleared). */
+static void
+backlog_ttl_check(int64_t now)
+{
+    if (!g_repl.backlog_on || repl_is_replica() || g_repl.nreplicas > 0 || g_cfg.repl_backlog_ttl == 0)
+        return;
+    if (g_repl.no_replicas_since == 0 || now - g_repl.no_replicas_since < (int64_t)g_cfg.repl_backlog_ttl * 1000)
+        return;
+    log_notice("Replication backlog freed after %d seconds without connected replicas.", g_cfg.repl_backlog_ttl);
+    repl_workers_stream(false, false);
+    __atomic_store_n(&g_repl.backlog_on, false, __ATOMIC_RELEASE);
+    repl_buf_reset(&g_repl.buf, __atomic_load_n(&g_repl.offset, __ATOMIC_ACQUIRE));
+    pthread_mutex_lock(&g_repl.hist_lock);
+    repl_random_id(g_repl.replid);
+    memset(g_repl.replid2, '0', REPL_ID_LEN);
+    g_repl.second_off = -1;
+    pthread_mutex_unlock(&g_repl.hist_lock);
+}
+
+/* ---- Merging ---- */
+
+/* Bytes the thread put in the stream itself (pings, GETACK). */
+void
+repl_feed_stream(const void *p, size_t n)
+{
+    if (!g_repl.backlog_on)
+        return;
+    repl_buf_append(&g_repl.buf, p, n);
+    __atomic_store_n(&g_repl.offset, repl_buf_end(&g_repl.buf), __ATOMIC_RELEASE);
+}
+
+/* Take every worker's batches, in each worker's order; a worker whose cut
+ * of a pending full sync came stays there until every worker's has
+ * (repl_snap.c decides). Returns whether anything was merged. */
+static bool
+merge_batches(void)
+{
+    bool any = false;
+    for (int w = 0; w < g_repl.nworkers; w++) {
+        struct repl_wring *r = &g_repl.rings[w];
+        struct repl_batch *b;
+        while (!repl_snap_worker_at_cut(w) && ck_ring_dequeue_spsc(&r->ring, r->buf, &b)) {
+            if (b->len > 0 && g_repl.backlog_on) {
+                repl_buf_append(&g_repl.buf, b->data, b->len);
+                any = true;
+            }
+            repl_wait_merged(w, b->len);
+            if (b->cut)
+                repl_snap_worker_cut(w, b->cut);
+            ts_free(b->data);
+            ts_free(b);
+        }
+    }
+    if (any)
+        __atomic_store_n(&g_repl.offset, repl_buf_end(&g_repl.buf), __ATOMIC_RELEASE);
+    return any;
+}
+
+bool
+repl_post_batch(int worker, struct repl_batch *b)
+{
+    struct repl_wring *r = &g_repl.rings[worker];
+    if (!ck_ring_enqueue_spsc(&r->ring, r->buf, b))
+        return false;
+    repl_wake();
+    return true;
+}
+
+/* repl-ping-replica-period: a ping into the stream, so replicas see their
+ * master alive (not during a manual failover: the offset must hold). */
+static void
+ping_replicas(int64_t now)
+{
+    if (!g_repl.backlog_on || repl_is_replica() || g_repl.nreplicas == 0)
+        return;
+    if (now - g_repl.last_ping_ms < (int64_t)g_cfg.repl_ping_replica_period * 1000)
+        return;
+    g_repl.last_ping_ms = now;
+    if (__atomic_load_n(&g_repl.mf_paused, __ATOMIC_RELAXED))
+        return;
+    static const char ping[] = "*1\r\n$4\r\nping\r\n";
+    repl_feed_stream(ping, sizeof(ping) - 1);
+}
+
+static void *
+repl_main(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "tessera-repl");
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    int64_t last_cron = 0;
+    while (!__atomic_load_n(&g_repl.stop, __ATOMIC_ACQUIRE)) {
+        bool busy = run_requests();
+        busy |= merge_batches();
+        int64_t now = ts_mstime();
+        busy |= repl_snap_step(now);
+        if (g_repl.backlog_on)
+            repl_buf_trim(&g_repl.buf, (size_t)g_cfg.repl_backlog_size);
+        repl_wait_step(now);
+        if (busy)
+            repl_wake_feeders();
+        if (now - last_cron >= 100) {
+            last_cron = now;
+            ping_replicas(now);
+            backlog_ttl_check(now);
+            repl_replicas_cron(now);
+        }
+        if (busy)
+            continue;
+        __atomic_store_n(&g_repl.sleeping, 1, __ATOMIC_SEQ_CST);
+        bool pending = false;
+        for (int w = 0; w < g_repl.nworkers && !pending; w++)
+            pending = ck_ring_size(&g_repl.rings[w].ring) > 0 && !repl_snap_worker_at_cut(w);
+        if (!pending) {
+            struct pollfd pfd = {.fd = g_repl.efd, .events = POLLIN};
+            int timeout = repl_wait_timeout_ms(now, 100);
+            if (poll(&pfd, 1, timeout) > 0) {
+                uint64_t v;
+                ssize_t r = read(g_repl.efd, &v, sizeof(v));
+                (void)r;
+            }
+        }
+        __atomic_store_n(&g_repl.sleeping, 0, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
+}
+
+int64_t
+repl_offset(void)
+{
+    if (repl_is_replica())
+        return repl_applied_offset();
+    return __atomic_load_n(&g_repl.offset, __ATOMIC_ACQUIRE);
+}
+
+int
+repl_setup(void)
+{
+    g_repl.nworkers = cmd_nworkers();
+    g_repl.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (g_repl.efd < 0)
+        return -errno;
+    pthread_mutex_init(&g_repl.hist_lock, NULL);
+    pthread_mutex_init(&g_repl.reg_lock, NULL);
+    pthread_mutex_init(&g_repl.req_lock, NULL);
+    repl_random_id(g_repl.replid);
+    memset(g_repl.replid2, '0', REPL_ID_LEN);
+    g_repl.second_off = -1;
+    g_repl.no_replicas_since = ts_mstime();
+    for (int w = 0; w < g_repl.nworkers; w++) {
+        g_repl.rings[w].buf = ts_calloc(REPL_WORKER_RING, sizeof(ck_ring_buffer_t));
+        ck_ring_init(&g_repl.rings[w].ring, REPL_WORKER_RING);
+    }
+    repl_feed_setup();
+    return 0;
+}
+
+int
+repl_start(void)
+{
+    int rc = pthread_create(&g_repl.thread, NULL, repl_main, NULL);
+    if (rc != 0)
+        return -rc;
+    g_repl.running = true;
+    return 0;
+}
+
+void
+repl_stop(void)
+{
+    if (!g_repl.running)
+        return;
+    __atomic_store_n(&g_repl.stop, 1, __ATOMIC_RELEASE);
+    uint64_t one = 1;
+    ssize_t r = write(g_repl.efd, &one, sizeof(one));
+    (void)r;
+    pthread_join(g_repl.thread, NULL);
+    g_repl.running = false;
+}
