@@ -32,7 +32,7 @@ rdbx_setup(void)
 {
     if (!obj_ops_of(OBJ_SET))
         obj_setup();
-    g_cfg.hash_max_listpack_entries = 128;
+    g_cfg.hash_max_listpack_entries = 512;
     g_cfg.hash_max_listpack_value = 64;
     g_cfg.set_max_intset_entries = 512;
 }
@@ -89,6 +89,15 @@ rdbx_sadd(rdbx_ks_t *ks, const char *k, size_t kl, const char *m, size_t ml, int
         kv_obj_replace(ks, e, o);
     else
         ks_obj_account(ks, before, tset_mem(o));
+}
+
+bool
+rdbx_pexpireat(rdbx_ks_t *ks, const char *k, size_t kl, int64_t when_ms)
+{
+    struct kv *e = peek(ks, k, kl);
+    if (e)
+        ks_set_expire(ks, e, when_ms);
+    return e != NULL;
 }
 
 const char *

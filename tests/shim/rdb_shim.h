@@ -17,7 +17,7 @@ extern "C" {
 uint64_t rdbx_crc64(uint64_t crc, const void *p, size_t n);
 
 /* Register the value types and set Redis 7.0's default encoding limits
- * (hash-max-listpack-entries 128 / value 64, set-max-intset-entries 512),
+ * (hash-max-listpack-entries 512 / value 64, set-max-intset-entries 512),
  * which a unit test has no config file to take from. Idempotent. */
 void rdbx_setup(void);
 
@@ -31,6 +31,9 @@ void rdbx_set_str(rdbx_ks_t *ks, const char *k, size_t kl, const char *v, size_t
 void rdbx_hset(rdbx_ks_t *ks, const char *k, size_t kl, const char *f, size_t fl, const char *v, size_t vl,
                int64_t expire_ms);
 void rdbx_sadd(rdbx_ks_t *ks, const char *k, size_t kl, const char *m, size_t ml, int64_t expire_ms);
+
+/* Set a key's TTL (absolute unix ms); false when missing. */
+bool rdbx_pexpireat(rdbx_ks_t *ks, const char *k, size_t kl, int64_t when_ms);
 
 uint64_t rdbx_count(rdbx_ks_t *ks);
 /* "string", "hash", "set"; NULL when missing. */

@@ -182,7 +182,7 @@ every_kind()
         fx.keys.push_back(k);
     };
     hset("h:small", 10, 3, -1);
-    hset("h:big", 300, 5, -1);
+    hset("h:big", 600, 5, -1);
     hset("h:longval", 3, 100, -1);
     hset("ttl:h", 5, 2, 4102444800123LL);
     auto sadd = [&](const std::string &k, const std::vector<std::string> &ms, int64_t ttl) {
