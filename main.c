@@ -31,6 +31,8 @@
 #include "core/server_cmds.h"
 #include "net/net_int.h"
 #include "net/runtime.h"
+#include "replication/repl.h"
+#include "replication/repl_master.h"
 
 static void
 make_run_id(char out[41])
@@ -56,6 +58,7 @@ cron_hook(int worker, int64_t now_ms)
 {
     if (worker == 0)
         info_cron(now_ms);
+    repl_cron(worker, now_ms);
 }
 
 /* Like Redis: make room for maxclients connections plus our own files
@@ -168,6 +171,7 @@ main(int argc, char **argv)
     rcu_thread_register();
     core_register_commands();
     cluster_register_commands();
+    repl_register_commands();
 
     if (g_cfg.cluster_enabled && cluster_setup() != 0)
         return EX_CONFIG;
@@ -177,11 +181,15 @@ main(int argc, char **argv)
         log_warn("Failed to start: %s", strerror(-ret));
         return EX_CONFIG;
     }
+    if ((ret = repl_setup()) < 0) {
+        log_warn("Failed to start replication: %s", strerror(-ret));
+        return EX_OSERR;
+    }
     mem_set_startup(); /* used_memory_startup until the workers' first cron ticks refine it */
     log_notice("Tessera %s (Redis %s compatible), %d worker%s, port %d, %s mode, pid %d", TESSERA_VERSION,
                TESSERA_REDIS_VERSION, g_server.nworkers, g_server.nworkers == 1 ? "" : "s", g_server.listen_port,
                g_server.cluster_mode ? "cluster" : "standalone", (int)getpid());
-    if (runtime_start() < 0)
+    if (runtime_start() < 0 || repl_start() < 0)
         return EX_OSERR;
     if (cluster_bus_start() < 0) {
         runtime_stop();
@@ -190,6 +198,7 @@ main(int argc, char **argv)
     log_notice("Ready to accept connections tcp");
     int status = runtime_run_until_shutdown();
     cluster_bus_stop();
+    repl_stop();
     if (g_cfg.pidfile && g_cfg.pidfile[0])
         unlink(g_cfg.pidfile);
     if (runtime_workers_left_running()) {

@@ -6,6 +6,7 @@
  * validated, and only then are the values published, under cfg_lock so two
  * CONFIG SETs on different workers do not interleave. */
 #include "core/config.h"
+#include "core/server.h"
 #include "core/keyspace.h"
 #include "core/shard.h"
 
@@ -198,6 +199,9 @@ resetstat_done(void *state, struct reply *r, struct client *cl)
 {
     if (config_resetstat_hook)
         config_resetstat_hook();
+    __atomic_store_n(&g_sync_stats.full, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&g_sync_stats.partial_ok, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&g_sync_stats.partial_err, 0, __ATOMIC_RELAXED);
     reply_ok(r);
 }
 

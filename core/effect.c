@@ -123,6 +123,7 @@ fx_key(struct shard *sh, int cls, const char *event, struct sv key)
 
 void (*fx_turn_hook)(struct shard *sh);
 int fx_stream_active;
+int64_t g_fx_applied;
 int g_fx_link_up;
 
 static void
@@ -134,6 +135,12 @@ stream_put_bulk(struct ts_buf *b, const char *p, size_t n)
     d[h + n] = '\r';
     d[h + n + 1] = '\n';
     b->len += h + n + 2;
+}
+
+static inline void
+stream_count(struct fx_state *fx, size_t n)
+{
+    __atomic_store_n(&fx->appended, fx->appended + n, __ATOMIC_RELAXED);
 }
 
 /* A second command with effects in a transaction part: the first one
@@ -163,18 +170,29 @@ void
 fx_stream_command(struct shard *sh, int argc, const struct sv *argv)
 {
     struct ts_buf *b = &sh->fx.stream;
+    size_t before = b->len;
     stream_tx_note(&sh->fx);
     char *d = ts_buf_reserve(b, 16);
     b->len += (size_t)sprintf(d, "*%d\r\n", argc);
     for (int i = 0; i < argc; i++)
         stream_put_bulk(b, argv[i].ptr, argv[i].len);
+    stream_count(&sh->fx, b->len - before);
 }
 
 void
 fx_stream_raw(struct shard *sh, const void *p, size_t n)
 {
-    if (sh->fx.stream_on)
+    if (sh->fx.stream_on) {
         ts_buf_append(&sh->fx.stream, p, n);
+        stream_count(&sh->fx, n);
+    }
+}
+
+void
+fx_master_applied(struct shard *sh, const char *p, size_t n)
+{
+    fx_stream_raw(sh, p, n);
+    __atomic_add_fetch(&g_fx_applied, (int64_t)n, __ATOMIC_RELEASE);
 }
 
 void
@@ -193,8 +211,10 @@ fx_tx_end(struct shard *sh)
     if (fx->tx_depth == 0 || --fx->tx_depth > 0)
         return;
     /* EXEC only where MULTI went in (the first command was still here) */
-    if (fx->tx_wrapped)
+    if (fx->tx_wrapped) {
         ts_buf_append(&fx->stream, "*1\r\n$4\r\nEXEC\r\n", 14);
+        stream_count(fx, 14);
+    }
     fx->tx_writes = 0;
     fx->tx_wrapped = false;
 }

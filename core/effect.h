@@ -78,6 +78,8 @@ struct fx_state {
     size_t tx_mark;          /* stream.len before the first of them */
     uint64_t tx_flushes;     /* `flushes` at that moment */
     uint64_t flushes;        /* batches handed over so far */
+    uint64_t appended;       /* atomic: bytes ever appended to stream (WAIT compares it with what was merged) */
+    uint64_t discarded;      /* atomic: of those, dropped unsent (the stream switched off) */
     struct ts_buf stream;    /* RESP commands not yet handed to replication */
 };
 
@@ -111,6 +113,10 @@ void fx_stream_command(struct shard *sh, int argc, const struct sv *argv);
 /* Bytes of our master's stream, applied here, go into ours verbatim (a
  * replica's backlog and its own replicas share its master's offsets). */
 void fx_stream_raw(struct shard *sh, const void *p, size_t n);
+/* A command of our master's stream was taken (its n bytes at p): into our
+ * stream, and the applied offset (g_fx_applied) moves past it. */
+void fx_master_applied(struct shard *sh, const char *p, size_t n);
+extern int64_t g_fx_applied; /* atomic: our master's stream applied up to here (replica) */
 /* A transaction part (EXEC) starts / ends on this worker: two or more
  * commands with effects between the calls go out wrapped in MULTI/EXEC,
  * one alone as it is (as Redis 7.0 propagates EXEC). Nested calls count

@@ -141,7 +141,7 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
                 "instantaneous_input_kbps:%.2f\r\ninstantaneous_output_kbps:%.2f\r\n"
                 "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
-                "rejected_connections:%llu\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
+                "rejected_connections:%llu\r\nsync_full:%llu\r\nsync_partial_ok:%llu\r\nsync_partial_err:%llu\r\n"
                 "expired_keys:%llu\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
                 "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%llu\r\nevicted_clients:0\r\n"
                 "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:%llu\r\n"
@@ -159,7 +159,11 @@ info_stats_section(struct ts_buf *o, const struct info_stats *st)
                 "tessera_worker_sleeps:%llu\r\n",
                 (unsigned long long)st->connections, (unsigned long long)st->commands, st->ops_per_sec,
                 (unsigned long long)st->net_in, (unsigned long long)st->net_out, st->input_kbps, st->output_kbps,
-                (unsigned long long)st->rejected_conns, (unsigned long long)st->expired_keys,
+                (unsigned long long)st->rejected_conns,
+                (unsigned long long)__atomic_load_n(&g_sync_stats.full, __ATOMIC_RELAXED),
+                (unsigned long long)__atomic_load_n(&g_sync_stats.partial_ok, __ATOMIC_RELAXED),
+                (unsigned long long)__atomic_load_n(&g_sync_stats.partial_err, __ATOMIC_RELAXED),
+                (unsigned long long)st->expired_keys,
                 (unsigned long long)st->evicted_keys, (unsigned long long)st->hits, (unsigned long long)st->misses,
                 (unsigned long long)st->pubsub[0], (unsigned long long)st->pubsub[1], (unsigned long long)st->pubsub[2],
                 (unsigned long long)st->errors, (unsigned long long)st->commands,

@@ -249,7 +249,7 @@ kv_rewrite(struct ks *ks, struct kv *old, bool ttl, int64_t dl, const struct kv_
         kv_value_write(ks, e->data + toff + (ttl ? KV_TTL_BYTES : 0), v);
         if (ttl)
             kv_st64(e->data + toff, (uint64_t)dl);
-        e->flags = ttl ? KV_F_TTL : 0;
+        e->flags = (uint8_t)((ttl ? KV_F_TTL : 0) | ks->snap_bit); /* written over: not due (snapshot.h) */
         e->tenc = (uint8_t)((v->type & 0x0f) | (v->enc << 4));
         if (ttl && !had)
             ks_vol_add(ks, e);

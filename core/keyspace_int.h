@@ -52,6 +52,7 @@ struct kv {
 
 #define KV_HDR ((size_t)offsetof(struct kv, data))
 #define KV_F_TTL 0x01
+#define KV_F_SNAP 0x02 /* snapshot parity (snapshot.h): due while it differs from ks->snap_bit */
 #define KV_TTL_BYTES 12 /* i64 deadline + u32 index in the volatile set */
 #define KV_KLEN_WIDE 0xff
 #define KV_LFU_INIT 5
@@ -188,6 +189,7 @@ struct ks {
     struct ks_stats stats;
     struct evict_pool *evpool; /* maxmemory eviction candidates (evict.c), created on first use */
     struct shard *owner; /* the worker's shard, told of expirations (NULL in unit tests) */
+    uint8_t snap_bit;    /* 0 or KV_F_SNAP: the snapshot parity every entry not due carries (snapshot.h) */
 };
 
 /* A key is being deleted because it expired (lazily or actively): count

@@ -91,7 +91,7 @@ kv_build(struct ks *ks, uint16_t slot, uint8_t htag, struct sv key, bool ttl, in
     e->freq = KV_LFU_INIT;
     e->slot = slot;
     e->tenc = (uint8_t)((v->type & 0x0f) | (v->enc << 4));
-    e->flags = ttl ? KV_F_TTL : 0;
+    e->flags = (uint8_t)((ttl ? KV_F_TTL : 0) | ks->snap_bit); /* new: not due in a running snapshot */
     e->htag = htag;
     if (kb == 1) {
         e->data[0] = (uint8_t)key.len;

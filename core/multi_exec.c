@@ -47,6 +47,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slot.h"
+#include "core/snapshot.h"
 #include "core/tx.h"
 
 enum exec_step { STEP_NONE = 0, STEP_BATCH, STEP_SPAN, STEP_FANOUT, STEP_FORWARD };
@@ -145,6 +146,8 @@ exec_call(struct shard *sh, struct client *cl, const struct tx *t, const struct 
     *ctx = (struct cmd_ctx){.sh = sh, .cl = cl, .cmd = q->cmd, .argc = q->argc, .argv = argv, .r = r,
                             .now_ms = sh->now_ms, .cflags = t->cflags, .client_id = x->client_id, .slot = slot,
                             .forward_to = -1, .forward_slot = -1, .in_exec = true};
+    if (unlikely(sh->snap != NULL) && (ctx->cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE | CMD_ADMIN)))
+        snap_guard_cmd(sh, ctx->cmd, ctx->argc, ctx->argv);
     fx_command_begin(&sh->fx);
     sh->fx.from_master = (t->cflags & CL_MASTER) != 0;
     ctx->cmd->proc(ctx);

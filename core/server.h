@@ -96,5 +96,11 @@ extern void (*info_replication_hook)(struct ts_buf *out);
 /* A client with cl->repl set is closing (its worker): replication lets
  * go of it (installed by replication/). */
 extern void (*repl_client_closed_hook)(struct client *cl);
+/* INFO stats sync_full / sync_partial_ok / sync_partial_err (relaxed
+ * atomics, counted by replication; CONFIG RESETSTAT clears them). */
+struct sync_stats {
+    uint64_t full, partial_ok, partial_err;
+};
+extern struct sync_stats g_sync_stats;
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/keyspace.h"
 
 struct tx_shard;
+struct ks_snap;
 struct watch_table;
 
 /* Per-worker counters, summed for INFO stats. Written only by the owning
@@ -46,6 +47,7 @@ struct shard {
     struct shard_stats stats;
     struct cmdstats cstats;     /* INFO commandstats / errorstats */
     struct fx_state fx;         /* the write-effect point's per-worker state (effect.h) */
+    struct ks_snap *snap;       /* a snapshot in progress (snapshot.h), NULL if none */
     int64_t now_ms;
     bool evict_more;            /* an eviction run stopped at its time limit: go on next loop turn (evict.h) */
     int64_t evict_debt;         /* bytes of its shares not yet evicted (evict.c) */

@@ -28,6 +28,7 @@
 #include "core/shard.h"
 #include "core/slot.h"
 #include "core/slot_move.h"
+#include "core/snapshot.h"
 #include "core/slotmap.h"
 
 uint64_t tx_started, tx_retried;
@@ -185,6 +186,9 @@ txs_run_ready(struct shard *sh)
             p->fx_began = true;
             fx_tx_begin(sh);
         }
+        if (unlikely(sh->snap != NULL) && t->excl)
+            for (int i = 0; i < p->nkeys; i++)
+                snap_guard_key(sh, t->argv[p->keys[i]]);
         fx_command_begin(&sh->fx);
         sh->fx.from_master = (t->cflags & CL_MASTER) != 0;
         t->ops->part(sh, t, p, phase);

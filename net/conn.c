@@ -86,6 +86,10 @@ refuse(int fd, const char *msg)
     close(fd);
 }
 
+static struct conn *conn_new(struct worker *w, int fd, const struct sockaddr_storage *peer_in,
+                             const struct sockaddr_storage *local_in);
+static void parse_buffered(struct worker *w, struct conn *c);
+
 void
 conn_accepted(struct worker *w, int fd)
 {
@@ -111,6 +115,16 @@ conn_accepted(struct worker *w, int fd)
         return;
     }
 
+    struct conn *c = conn_new(w, fd, &peer, &local);
+    conn_arm_recv(w, c);
+}
+
+/* The part of accepting shared with conn_adopt: options, the client,
+ * its place in the worker's list. */
+static struct conn *
+conn_new(struct worker *w, int fd, const struct sockaddr_storage *peer_in, const struct sockaddr_storage *local_in)
+{
+    struct sockaddr_storage peer = *peer_in, local = *local_in;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (g_cfg.tcp_keepalive > 0) {
@@ -155,7 +169,31 @@ conn_accepted(struct worker *w, int fd)
     sh->stats.connections++;
     sh->stats.connected_clients++;
     w->nconns++;
-    conn_arm_recv(w, c);
+    return c;
+}
+
+struct client *
+conn_adopt(int fd, uint32_t flags, const void *pre, size_t npre)
+{
+    struct worker *w = worker_self();
+    struct sockaddr_storage peer, local;
+    socklen_t pl = sizeof(peer), ll = sizeof(local);
+    memset(&peer, 0, sizeof(peer));
+    memset(&local, 0, sizeof(local));
+    getpeername(fd, (struct sockaddr *)&peer, &pl);
+    getsockname(fd, (struct sockaddr *)&local, &ll);
+    __atomic_add_fetch(&nclients, 1, __ATOMIC_RELAXED);
+    struct conn *c = conn_new(w, fd, &peer, &local);
+    c->cl.flags |= flags | CL_AUTHENTICATED;
+    if (flags & CL_MASTER)
+        c->cl.reply_mode = REPLY_OFF; /* a master gets no replies (REPLCONF ACK is pushed) */
+    if (npre > 0) {
+        ts_buf_append(&c->in, pre, npre);
+        parse_buffered(w, c);
+    }
+    if (!c->closing)
+        conn_arm_recv(w, c);
+    return &c->cl;
 }
 
 void

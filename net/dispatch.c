@@ -27,6 +27,7 @@
 #include "core/server.h"
 #include "core/slot.h"
 #include "core/slot_move.h"
+#include "core/snapshot.h"
 #include "core/slotmap.h"
 #include "core/multi.h"
 #include "core/tx.h"
@@ -110,6 +111,8 @@ exec_here(struct worker *w, struct cmd_ctx *ctx, const struct client *cl_for_log
     if (unlikely(ctx->cmd->flags & CMD_DENYOOM) && evict_over_limit())
         evict_run(&w->shard);
     uint64_t t0 = ts_ticks();
+    if (unlikely(w->shard.snap != NULL) && (ctx->cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE | CMD_ADMIN)))
+        snap_guard_cmd(&w->shard, ctx->cmd, ctx->argc, ctx->argv); /* a full sync's due keys first */
     struct fx_state *fx = &w->shard.fx;
     fx_command_begin(fx);
     if (unlikely(fx->replica))
@@ -773,7 +776,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         return;
 
     /* CLIENT PAUSE: hold the command (and the connection) until it ends. */
-    if (unlikely(__atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE) != PAUSE_NONE) && dispatch_pause_applies(w, cmd)) {
+    if (unlikely(__atomic_load_n(&g_pause.type, __ATOMIC_ACQUIRE) != PAUSE_NONE) && dispatch_pause_applies(w, cmd) &&
+        !(cl->flags & CL_MASTER)) {
         struct req *r = make_req(w, c, cmd, argc, argv, -1, suppress);
         r->skip_reply = skip_this;
         dispatch_pause_park(w, c, r);
@@ -905,6 +909,8 @@ dispatch_input_loop(struct worker *w, struct conn *c, const char *buf, size_t le
         if (st == RESP_EMPTY)
             continue;
         process_command(w, c, c->parser.argc, c->parser.argv);
+        if (unlikely(c->cl.flags & CL_MASTER)) /* our master's stream: ours too, and applied */
+            fx_master_applied(&w->shard, buf + pos - used, used);
         if (unlikely(c->cl.flags & (CL_CLOSE_AFTER_REPLY | CL_CLOSE_ASAP))) {
             if (c->cl.flags & CL_CLOSE_ASAP)
                 c->cl.flags &= ~(uint32_t)CL_CLOSE_AFTER_REPLY;

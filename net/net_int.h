@@ -247,6 +247,10 @@ struct io_uring_sqe *worker_sqe(struct worker *w);
 
 /* conn.c */
 void conn_accepted(struct worker *w, int fd);
+/* A socket the server connected itself (the link to our master) made a
+ * client of the calling worker with flags (CL_MASTER: no replies); pre
+ * holds bytes already read from it, parsed first. */
+struct client *conn_adopt(int fd, uint32_t flags, const void *pre, size_t npre);
 /* True when protected mode refuses a client from peer (no password set,
  * peer not on loopback). */
 bool conn_protected_mode_denies(const struct sockaddr_storage *peer);

@@ -9,6 +9,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "net/net_int.h"
+#include "net/runtime.h"
 #include "replication/repl.h"
 #include "replication/repl_snap.h"
 #include "replication/repl_wait.h"
@@ -210,6 +211,8 @@ repl_find_client(int worker, uint64_t id)
 static void
 client_closed(struct client *cl)
 {
+    if (cl->flags & CL_MASTER)
+        repl_master_conn_closed(cl);
     struct repl_peer *p = cl->repl;
     cl->repl = NULL;
     struct repl_feed *f = p->feed;
@@ -317,8 +320,10 @@ stream_switch_apply(void *arg, int worker)
 {
     struct stream_switch *s = arg;
     struct shard *sh = g_shards[worker];
-    if (!s->on)
+    if (!s->on) {
+        __atomic_store_n(&sh->fx.discarded, sh->fx.discarded + sh->fx.stream.len, __ATOMIC_RELAXED);
         ts_buf_reset(&sh->fx.stream);
+    }
     sh->fx.stream_on = s->on;
     sh->fx.replica = s->replica;
     sh->fx.turn_hook = true;

@@ -67,5 +67,9 @@ struct repl_link_info {
     int64_t sync_last_io_ms;
 };
 void repl_link_info(struct repl_link_info *out);
+/* Drop the link and stop being a replica (promotion, REPLICAOF NO ONE). */
+void repl_link_stop(void);
+/* REPLICAOF / SLAVEOF into the command table (setup). */
+void repl_link_register_commands(void);
 
 #endif

@@ -5,15 +5,20 @@
  * to it. */
 #include "replication/repl_master.h"
 
+#include "core/cmd.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/shard.h"
+#include "net/runtime.h"
 #include "replication/repl.h"
+#include "replication/repl_feed.h"
 #include "replication/repl_snap.h"
 #include "replication/repl_wait.h"
 
 #include <ck_ring.h>
+#include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
@@ -236,6 +241,7 @@ merge_batches(void)
                 any = true;
             }
             repl_wait_merged(w, b->len);
+            __atomic_add_fetch(&g_repl.merged_total[w], b->len, __ATOMIC_RELEASE);
             if (b->cut)
                 repl_snap_worker_cut(w, b->cut);
             ts_free(b->data);

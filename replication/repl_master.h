@@ -22,6 +22,7 @@
 #include <pthread.h>
 
 struct shard;
+struct client;
 
 /* A batch of one worker's stream, handed to the thread at the end of a
  * loop turn. cut != 0: the last batch before that worker's cut of full
@@ -86,8 +87,8 @@ struct repl_master {
     int getack_wanted;        /* atomic */
     int64_t last_ping_ms;
     int mf_paused;            /* atomic: manual failover pause (no pings) */
-    /* stats (atomics) */
-    uint64_t sync_full, sync_partial_ok, sync_partial_err;
+    int feeders[MAX_WORKERS];          /* atomic: replica feeds per worker */
+    uint64_t merged_total[MAX_WORKERS]; /* atomic: bytes of each worker's batches merged */
 };
 
 extern struct repl_master g_repl;
@@ -101,6 +102,14 @@ void repl_backlog_create(bool new_replid);
 void repl_wake_feeders(void);
 /* New random replication ID into out. */
 void repl_random_id(char out[REPL_ID_LEN + 1]);
+
+/* repl_api.c */
+void repl_cron(int worker, int64_t now_ms);
+void repl_master_conn_closed(struct client *cl);
+void repl_register_commands(void);
+int repl_start(void);
+/* repl_psync.c, repl_wait.c */
+void repl_psync_register(void);
 
 /* repl_feed.c: the workers' side */
 void repl_feed_setup(void);
