@@ -228,6 +228,46 @@ fx_propagate(struct shard *sh, int argc, const struct sv *argv)
         fx_stream_command(sh, argc, argv);
 }
 
+static struct sv
+ms_text(int64_t ms, char buf[24])
+{
+    return (struct sv){buf, (size_t)snprintf(buf, 24, "%lld", (long long)ms)};
+}
+
+void
+fx_propagate_set_pxat(struct shard *sh, struct sv key, struct sv val, int64_t when_ms)
+{
+    char buf[24];
+    struct sv argv[5] = {{"SET", 3}, key, val, {"PXAT", 4}, {NULL, 0}};
+    if (sh->fx.stream_on && !sh->fx.replica)
+        argv[4] = ms_text(when_ms, buf);
+    fx_propagate(sh, 5, argv);
+}
+
+void
+fx_propagate_set_keepttl(struct shard *sh, struct sv key, struct sv val)
+{
+    struct sv argv[4] = {{"SET", 3}, key, val, {"KEEPTTL", 7}};
+    fx_propagate(sh, 4, argv);
+}
+
+void
+fx_propagate_pexpireat(struct shard *sh, struct sv key, int64_t when_ms)
+{
+    char buf[24];
+    struct sv argv[3] = {{"PEXPIREAT", 9}, key, {NULL, 0}};
+    if (sh->fx.stream_on && !sh->fx.replica)
+        argv[2] = ms_text(when_ms, buf);
+    fx_propagate(sh, 3, argv);
+}
+
+void
+fx_propagate_key(struct shard *sh, const char *name, struct sv key)
+{
+    struct sv argv[2] = {{name, strlen(name)}, key};
+    fx_propagate(sh, 2, argv);
+}
+
 /* A key deleted by the server itself (expiry, eviction): its own DEL in
  * the stream, the watchers told (watch is watch_expired or watch_touch),
  * the notification of class cls; the running command is not marked as a

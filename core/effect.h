@@ -126,6 +126,17 @@ void fx_tx_end(struct shard *sh);
 
 void fx_key(struct shard *sh, int cls, const char *event, struct sv key);
 void fx_propagate(struct shard *sh, int argc, const struct sv *argv);
+/* Deterministic forms of common rewrites (spec/replication.md §4.3), each
+ * an fx_propagate that builds its arguments only while streaming:
+ *   SET key val PXAT ms        (SET EX/PX/EXAT, SETEX, PSETEX)
+ *   SET key val KEEPTTL        (INCRBYFLOAT)
+ *   PEXPIREAT key ms           (EXPIRE family, GETEX EX/PX/EXAT/PXAT)
+ *   <name> key                 (DEL for GETDEL or a past deadline, PERSIST) */
+void fx_propagate_set_pxat(struct shard *sh, struct sv key, struct sv val, int64_t when_ms);
+void fx_propagate_set_keepttl(struct shard *sh, struct sv key, struct sv val);
+void fx_propagate_pexpireat(struct shard *sh, struct sv key, int64_t when_ms);
+void fx_propagate_key(struct shard *sh, const char *name, struct sv key);
+
 /* A key expired and was deleted (lazily on access or by the active cycle):
  * the "expired" notification, WATCH invalidation and a DEL of its own in
  * the stream; the running command, if any, is not marked as a write. */

@@ -227,6 +227,10 @@ expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
     else
         ks_set_expire(ks, e, when);
     fx_key(c->sh, FX_GENERIC, when <= c->now_ms ? "del" : "expire", key);
+    if (when <= c->now_ms)
+        fx_propagate_key(c->sh, "DEL", key);
+    else
+        fx_propagate_pexpireat(c->sh, key, when); /* absolute: replicas apply it later */
     reply_int(c->r, 1);
     return;
 invalid:

@@ -83,7 +83,8 @@ mset_reply(struct tx *t, struct reply *r)
     reply_ok(r);
 }
 
-const struct tx_ops t_mset_tx = {.phases = 1, .check = pairs_check, .part = mset_part, .reply = mset_reply};
+const struct tx_ops t_mset_tx = {.phases = 1, .stream_as = "", .check = pairs_check, .part = mset_part,
+                                 .reply = mset_reply};
 
 /* Whether key holds a value that has not expired, without deleting an
  * expired one: a probe that must leave lazy expiry to the phase that
@@ -140,6 +141,7 @@ msetnx_reply(struct tx *t, struct reply *r)
 }
 
 const struct tx_ops t_msetnx_tx = {
+    .stream_as = "MSET",
     .phases = 2, .check = pairs_check, .part = msetnx_part, .next_phase = msetnx_next, .reply = msetnx_reply};
 
 /* ---- DEL / UNLINK, EXISTS, TOUCH: counts ---- */
@@ -171,7 +173,7 @@ count_reply(struct tx *t, struct reply *r)
     reply_int(r, tx_sum(t));
 }
 
-const struct tx_ops t_del_tx = {.phases = 1, .part = del_part, .reply = count_reply};
+const struct tx_ops t_del_tx = {.phases = 1, .stream_as = "", .part = del_part, .reply = count_reply};
 const struct tx_ops t_exists_tx = {.phases = 1, .part = exists_part, .reply = count_reply};
 const struct tx_ops t_touch_tx = {.phases = 1, .part = touch_part, .reply = count_reply};
 

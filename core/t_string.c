@@ -208,8 +208,10 @@ set_generic(struct cmd_ctx *c, unsigned flags, struct sv exp)
     }
     ks_set_str(ks, slot, c->argv[1], c->argv[2], when);
     fx_key(c->sh, FX_STRING, "set", c->argv[1]);
-    if (when >= 0)
+    if (when >= 0) {
         fx_key(c->sh, FX_GENERIC, "expire", c->argv[1]);
+        fx_propagate_set_pxat(c->sh, c->argv[1], c->argv[2], when); /* a relative TTL would drift on replicas */
+    }
     if (!(flags & SO_GET))
         reply_ok(c->r);
 }
@@ -294,6 +296,7 @@ cmd_getdel(struct cmd_ctx *c)
     reply_str_value(c->r, e); /* copied into the output before e is freed */
     ks_delete_entry(ks, e);
     fx_key(c->sh, FX_GENERIC, "del", c->argv[1]);
+    fx_propagate_key(c->sh, "DEL", c->argv[1]);
 }
 
 /* GETEX key [EX|PX|EXAT|PXAT t | PERSIST]: reply with the value, then
@@ -329,12 +332,15 @@ cmd_getex(struct cmd_ctx *c)
     if ((flags & (SO_EXAT | SO_PXAT)) && when <= c->now_ms) {
         ks_delete_entry(ks, e);
         fx_key(c->sh, FX_GENERIC, "del", c->argv[1]);
+        fx_propagate_key(c->sh, "DEL", c->argv[1]);
     } else if (flags & SO_ANY_EXPIRE) {
         ks_set_expire(ks, e, when);
         fx_key(c->sh, FX_GENERIC, "expire", c->argv[1]);
+        fx_propagate_pexpireat(c->sh, c->argv[1], when);
     } else if ((flags & SO_PERSIST) && kv_expire(e) != -1) {
         ks_set_expire(ks, e, -1);
         fx_key(c->sh, FX_GENERIC, "persist", c->argv[1]);
+        fx_propagate_key(c->sh, "PERSIST", c->argv[1]);
     }
 }
 
@@ -606,6 +612,7 @@ cmd_incrbyfloat(struct cmd_ctx *c)
     size_t n = fmt_ld_human(buf, v);
     ks_set_str_noint(ks, slot, c->argv[1], (struct sv){buf, n}, e != NULL ? KS_EXPIRE_KEEP : KS_EXPIRE_NONE);
     fx_key(c->sh, FX_STRING, "incrbyfloat", c->argv[1]);
+    fx_propagate_set_keepttl(c->sh, c->argv[1], (struct sv){buf, n}); /* float formatting may differ elsewhere */
     reply_bulk(c->r, buf, n);
 }
 

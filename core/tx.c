@@ -515,15 +515,14 @@ tx_group(struct tx *t)
  * each worker streams its own share (effect.h: shares of different workers
  * commute). That share must be a command of its own: the command's name
  * with this part's keys and the arguments that go with each key, which is
- * exact for commands made only of keys or key-value groups (DEL, UNLINK,
- * MSET...). MSETNX's share is a plain MSET: the decision that every key
- * was absent is the master's. Commands of another shape (RENAME, SMOVE,
- * SINTERSTORE... with keys on several workers) have no such share yet and
- * are refused while replication is on (tx_admitted). */
+ * exact for the commands that declare it (tx_ops.stream_as: DEL, UNLINK,
+ * MSET, MSETNX). Commands of another shape (RENAME, SMOVE, SINTERSTORE...
+ * with keys on several workers) have no such share yet and are refused
+ * while replication is on (tx_admitted). */
 bool
 tx_splits_by_keys(const struct cmd_def *cmd)
 {
-    return cmd->first_key == 1 && cmd->last_key == -1 && cmd->key_step >= 1 && !(cmd->flags & CMD_MOVABLE_KEYS);
+    return cmd->tx != NULL && cmd->tx->stream_as != NULL;
 }
 
 void
@@ -539,7 +538,8 @@ tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p)
     }
     int step = t->cmd->key_step, n = 1 + p->nkeys * step;
     struct sv *argv = ts_malloc(sizeof(struct sv) * (size_t)n);
-    argv[0] = strcmp(t->cmd->name, "msetnx") == 0 ? (struct sv){"MSET", 4} : t->argv[0];
+    const char *as = t->cmd->tx->stream_as;
+    argv[0] = as[0] ? (struct sv){as, strlen(as)} : t->argv[0];
     for (int i = 0; i < p->nkeys; i++)
         for (int j = 0; j < step; j++)
             argv[1 + i * step + j] = t->argv[p->keys[i] + j];

@@ -87,6 +87,12 @@ struct tx_part {
 
 struct tx_ops {
     int phases; /* 1 or 2, or TX_PHASES_OPEN */
+    /* Replication (tx_part_propagate): a writing part's share of the
+     * effects is the command named here with that worker's keys and their
+     * values ("" = the command's own name: DEL, UNLINK, MSET; "MSET" for
+     * MSETNX, whose decision was the master's). NULL: no such share, so
+     * the command is refused across workers while replication is on. */
+    const char *stream_as;
     /* Coordinator, before anything is locked: check the arguments; false
      * after writing an error reply into r (the transaction then ends). May
      * set t->opt. NULL: nothing to check. */
@@ -106,7 +112,7 @@ struct tx_ops {
  * stream (effect.h), unless the part streamed them itself. */
 void tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p);
 /* Whether a writing command split across workers has a streamable share
- * per worker (its keys and their values only: DEL, MSET...). */
+ * per worker (tx_ops.stream_as). */
 bool tx_splits_by_keys(const struct cmd_def *cmd);
 
 /* Called on the coordinator with the reply bytes once the transaction is
