@@ -85,6 +85,7 @@ struct rdb_loader {
     uint64_t crc;       /* of every completed item */
     bool in_item;       /* an item has started: shape and scan are valid */
     uint8_t op;         /* its first byte */
+    const struct obj_ops *vt; /* a key entry's value type (NULL: string) */
     struct shape shape;
     struct scan sc;
     struct ts_buf pend; /* the incomplete item's bytes */
@@ -364,7 +365,8 @@ begin_item(struct rdb_loader *l, uint8_t op)
         const char *name = rdb_type_name(op);
         if (!name)
             return fail(l, "unknown RDB value type or opcode %d", op);
-        if (op != RDB_TYPE_STRING && !obj_ops_of_rdb(op))
+        l->vt = op == RDB_TYPE_STRING ? NULL : obj_ops_of_rdb(op);
+        if (op != RDB_TYPE_STRING && !l->vt)
             return fail(l, "RDB value type %d (%s) is not supported by Tessera yet", op, name);
         if (!value_shape(op, sh))
             return fail(l, "RDB value type %d (%s) is not supported by the RDB loader yet", op, name);
@@ -429,11 +431,10 @@ load_key(struct rdb_loader *l, const uint8_t *item, size_t size)
         l->empty++; /* Redis too skips an empty collection */
         return RDB_LOAD_MORE;
     }
-    const struct obj_ops *t = NULL;
-    if (l->op == RDB_TYPE_STRING) {
+    const struct obj_ops *t = l->vt;
+    if (!t) {
         k.str = rdb_get_str(vin);
     } else {
-        t = obj_ops_of_rdb(l->op);
         k.obj = t->rdb_load(l->op, vin, err);
         k.type = t->type;
     }
