@@ -36,10 +36,45 @@ static struct repl_wait *waits;    /* the thread's */
 static uint64_t merged[MAX_WORKERS]; /* the thread's */
 static int waits_pending;          /* atomic */
 
+/* Per worker, its last batches: how far into its own bytes each ended and
+ * where in the stream, so a WAIT's target is the end of the batch that
+ * held its bytes, not the stream's end (which may hold a later GETACK). */
+#define WAIT_MARKS 64
+struct batch_mark {
+    uint64_t local_end;
+    int64_t global_end;
+};
+static struct batch_mark marks[MAX_WORKERS][WAIT_MARKS];
+static unsigned nmarks[MAX_WORKERS];
+
 void
 repl_wait_merged(int w, size_t n)
 {
     merged[w] += n;
+    if (n == 0)
+        return;
+    struct batch_mark *m = &marks[w][nmarks[w]++ % WAIT_MARKS];
+    m->local_end = merged[w];
+    m->global_end = repl_buf_end(&g_repl.buf);
+}
+
+/* The stream offset by which worker w's first `upto` bytes are in: the
+ * end of the batch holding byte upto (an upper bound when that batch is
+ * older than the marks kept). */
+static int64_t
+offset_of(int w, uint64_t upto)
+{
+    if (upto == 0 || nmarks[w] == 0)
+        return 0;
+    unsigned n = nmarks[w] < WAIT_MARKS ? nmarks[w] : WAIT_MARKS;
+    int64_t best = -1;
+    for (unsigned i = 0; i < n; i++) {
+        const struct batch_mark *m = &marks[w][(nmarks[w] - 1 - i) % WAIT_MARKS];
+        if (m->local_end < upto)
+            break;
+        best = m->global_end;
+    }
+    return best >= 0 ? best : marks[w][(nmarks[w] - 1) % WAIT_MARKS].global_end;
 }
 
 static int
@@ -79,8 +114,11 @@ repl_wait_step(int64_t now)
     bool need_getack = false;
     for (struct repl_wait **pp = &waits; *pp;) {
         struct repl_wait *w = *pp;
-        if (w->target < 0 && target_reached(w))
-            w->target = __atomic_load_n(&g_repl.offset, __ATOMIC_ACQUIRE);
+        if (w->target < 0 && target_reached(w)) {
+            w->target = 0;
+            for (int k = 0; k < g_repl.nworkers; k++)
+                w->target = TS_MAX(w->target, offset_of(k, w->appended[k] - __atomic_load_n(&g_shards[k]->fx.discarded, __ATOMIC_RELAXED)));
+        }
         int n = w->target >= 0 ? acked_at(w->target) : 0;
         if ((w->target >= 0 && n >= w->want) || (w->deadline && now >= w->deadline)) {
             wait_answer(w, n);
