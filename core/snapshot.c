@@ -81,15 +81,15 @@ walk_visit(void *arg, struct kv *e)
     kv_mark_done(w->ks, e);
 }
 
-/* Walk until out holds max bytes (or, out NULL, budget entries were
+/* Walk until out holds `until` bytes (or, out NULL, budget entries were
  * seen); true when every slot is done. */
 static bool
-walk(struct shard *sh, struct ts_buf *out, size_t max, size_t budget)
+walk(struct shard *sh, struct ts_buf *out, size_t until, size_t budget)
 {
     struct ks_snap *s = sh->snap;
     struct walk w = {sh->ks, s, out, 0};
     while (s->slot < CLUSTER_SLOTS) {
-        if ((out && out->len >= max) || (!out && w.seen >= budget))
+        if ((out && out->len >= until) || (!out && w.seen >= budget))
             return false;
         struct kvdict *d = sh->ks->slots[s->slot];
         if (!d) { /* empty, or emptied since: nothing due there */
@@ -124,7 +124,7 @@ snap_produce(struct shard *sh, struct ts_buf *out, size_t max)
         ts_buf_append(out, s->early.data, s->early.len);
         ts_buf_reset(&s->early);
     }
-    if (!walk(sh, out, max, 0))
+    if (!walk(sh, out, out->len + max, 0))
         return false;
     log_verbose("Snapshot %llu of worker %d: %llu keys", (unsigned long long)s->id, sh->id,
                 (unsigned long long)s->keys);
