@@ -333,12 +333,16 @@ my_share(const struct shard *sh, size_t excess)
     return total > 0 ? (int64_t)((double)excess * mine / total) : 0;
 }
 
-/* A replica in a cluster leaves eviction to its master while
+/* A replica (standalone or in a cluster) leaves eviction to its master while
  * replica-ignore-maxmemory is yes (Redis's isSafeToPerformEvictions). */
 static bool
-ignore_maxmemory(void)
+ignore_maxmemory(const struct shard *sh)
 {
-    if (!__atomic_load_n(&g_cfg.replica_ignore_maxmemory, __ATOMIC_RELAXED) || !g_server.cluster_mode)
+    if (!__atomic_load_n(&g_cfg.replica_ignore_maxmemory, __ATOMIC_RELAXED))
+        return false;
+    if (sh->fx.replica) /* REPLICAOF, or a cluster replica whose link came up */
+        return true;
+    if (!g_server.cluster_mode)
         return false;
     const struct cluster_snap *s = cluster_snap_get();
     return s && s->myself >= 0 && (s->nodes[s->myself].flags & CN_SLAVE);
@@ -349,7 +353,7 @@ evict_run(struct shard *sh)
 {
     sh->evict_more = false;
     long long mm = __atomic_load_n(&g_cfg.maxmemory, __ATOMIC_RELAXED);
-    if (mm <= 0 || ignore_maxmemory())
+    if (mm <= 0 || ignore_maxmemory(sh))
         return EVICT_OK;
     mem_flush();
     evict_publish(sh);
@@ -394,7 +398,7 @@ evict_run(struct shard *sh)
 bool
 evict_reject_oom(struct shard *sh)
 {
-    if (ignore_maxmemory())
+    if (ignore_maxmemory(sh))
         return false;
     int policy = __atomic_load_n(&g_cfg.maxmemory_policy, __ATOMIC_RELAXED);
     if (policy == MAXMEMORY_NOEVICTION)

@@ -410,6 +410,8 @@ reply_dropped(struct client *cl, bool skip_this)
 static bool
 oom_refused(struct worker *w, struct conn *c, const struct cmd_def *cmd, bool queue_it)
 {
+    if (c->cl.flags & CL_MASTER) /* our master's stream is never refused */
+        return false;
     bool deny = (cmd->flags & CMD_DENYOOM) || queue_it ||
                 (strcmp(cmd->name, "exec") == 0 && (multi_queued_flags(&c->cl) & CMD_DENYOOM));
     if (!deny || !evict_reject_oom(&w->shard))
