@@ -105,14 +105,16 @@ info_memory(struct ts_buf *o, const struct info_stats *st)
                 "used_memory_dataset_perc:%.2f%%\r\ntotal_system_memory:%llu\r\ntotal_system_memory_human:%s\r\n"
                 "maxmemory:%lld\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n"
                 "mem_fragmentation_ratio:%.2f\r\nmem_fragmentation_bytes:%lld\r\nmem_not_counted_for_evict:0\r\n"
-                "mem_replication_backlog:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:%llu\r\n"
+                "mem_replication_backlog:%llu\r\nmem_clients_slaves:0\r\nmem_clients_normal:%llu\r\n"
                 "mem_aof_buffer:0\r\nmem_allocator:mimalloc-2.0.9\r\nactive_defrag_running:0\r\n"
                 "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
                 (unsigned long long)st->used_memory, um, (unsigned long long)st->used_memory_rss, rss,
                 (unsigned long long)st->used_memory_peak, peak, peak_perc, (unsigned long long)overhead,
                 (unsigned long long)st->used_memory_startup, (unsigned long long)st->used_memory_dataset, ds_perc,
                 (unsigned long long)st->total_system_memory, sys, st->maxmemory, mm,
-                str_or_empty(st->maxmemory_policy), frag, frag_bytes, (unsigned long long)st->clients_mem);
+                str_or_empty(st->maxmemory_policy), frag, frag_bytes,
+                (unsigned long long)__atomic_load_n(&g_repl_backlog_mem, __ATOMIC_RELAXED),
+                (unsigned long long)st->clients_mem);
 }
 
 static void

@@ -102,5 +102,8 @@ struct sync_stats {
     uint64_t full, partial_ok, partial_err;
 };
 extern struct sync_stats g_sync_stats;
+/* Bytes held by the replication stream's shared buffer (INFO memory
+ * mem_replication_backlog; relaxed atomic, set by replication). */
+extern size_t g_repl_backlog_mem;
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/cmd.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/server.h"
 #include "core/shard.h"
 #include "net/runtime.h"
 #include "replication/repl.h"
@@ -293,8 +294,10 @@ repl_main(void *arg)
         busy |= merge_batches();
         int64_t now = ts_mstime();
         busy |= repl_snap_step(now);
-        if (g_repl.backlog_on)
+        if (g_repl.backlog_on) {
             repl_buf_trim(&g_repl.buf, (size_t)g_cfg.repl_backlog_size);
+            __atomic_store_n(&g_repl_backlog_mem, g_repl.buf.mem, __ATOMIC_RELAXED);
+        }
         repl_wait_step(now);
         if (busy)
             repl_wake_feeders();
