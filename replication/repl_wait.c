@@ -133,7 +133,9 @@ repl_wait_step(int64_t now)
         }
         pp = &w->next;
     }
-    if (need_getack) { /* one GETACK for every WAIT of this round (counted in the offset) */
+    /* one GETACK for every WAIT of this round (counted in the offset); none
+     * while a manual failover holds the offset still */
+    if (need_getack && !__atomic_load_n(&g_repl.mf_paused, __ATOMIC_RELAXED)) {
         static const char getack[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
         repl_feed_stream(getack, sizeof(getack) - 1);
         repl_wake_feeders();
