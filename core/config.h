@@ -159,7 +159,8 @@ enum cfg_ny_area {
       CFG_MODIFIABLE)                                                                                    \
     X(repl_backlog_size, "repl-backlog-size", CFG_MEM, 1024 * 1024, 1, 9223372036854775807LL,            \
       CFG_MODIFIABLE | CFG_NY_REPL)                                                                                    \
-    X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE | CFG_NY_REPL)                          \
+    X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE)                                         \
+    X(replica_announce_port, "replica-announce-port", CFG_INT, 0, 0, 65535, CFG_MODIFIABLE)                  \
     X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE | CFG_NY_REPL)                         \
     X(io_threads, "io-threads", CFG_INT, 1, 1, 128, CFG_IMMUTABLE | CFG_NY_THREADS)                                       \
     X(threads, "threads", CFG_INT, 0, 0, MAX_WORKERS, CFG_IMMUTABLE)                                     \

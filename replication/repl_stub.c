@@ -3,10 +3,6 @@
 #include "replication/repl.h"
 
 int64_t repl_offset(void) { return 0; }
-bool repl_is_replica(void) { return false; }
-bool repl_link_up(void) { return false; }
-int64_t repl_link_down_ms(void) { return 0; }
-void repl_set_master(const char *ip, int port) { (void)ip; (void)port; }
 void repl_promote(void) {}
 void repl_mf_pause_writes(int64_t pause_ms) { (void)pause_ms; }
 void repl_mf_unpause(void) {}

@@ -1,0 +1,65 @@
+/* repl_link.h: the replica side of replication, as the rest of
+ * replication/ and main.c see it (spec/replication.md §2, §3, §6-§8).
+ *
+ *   repl_link.c   the link thread: one per process, started by the first
+ *                 repl_set_master. It connects, runs the handshake (PING,
+ *                 AUTH, REPLCONF, PSYNC or SYNC), receives the RDB of a full
+ *                 sync, then hands the socket to worker 0 through
+ *                 repl_link_established (repl_int.h). When that connection
+ *                 closes (repl_link_lost_hook) or any step fails, it waits
+ *                 about a second and starts again with PSYNC.
+ *   repl_load.c   the RDB of a full sync into the workers: flush, then each
+ *                 key to the worker owning its slot, in batches.
+ *   repl_cmds.c   REPLICAOF / SLAVEOF.
+ *
+ * repl.h's repl_is_replica, repl_link_up, repl_link_down_ms and
+ * repl_set_master, and repl_int.h's repl_link_info, are implemented by
+ * repl_link.c; every call is thread-safe (one mutex, never taken on a
+ * request path: only by these calls, the link thread and the lost hook). */
+#ifndef TESSERA_REPL_LINK_H
+#define TESSERA_REPL_LINK_H
+
+#include "core/common.h"
+
+/* Stop replicating: drop the link (a handshake in progress is cut at once,
+ * a connection already handed to worker 0 is shut down, which closes it
+ * there) and make repl_is_replica() false. The dataset is kept. Called by
+ * repl_promote (REPLICAOF NO ONE, an election won); idempotent. */
+void repl_link_stop(void);
+
+/* Start-up (main.c, after the workers run): apply the replicaof directive
+ * of the configuration, if any. Returns 0, or -1 when it cannot act (the
+ * error is logged; cluster mode refuses replicaof as Redis does). */
+int repl_link_start_configured(void);
+
+/* Process exit (main.c): stop the link thread and join it. */
+void repl_link_shutdown(void);
+
+/* Register REPLICAOF and SLAVEOF (repl_cmds.c); setup only. */
+void repl_register_commands(void);
+
+/* ---- Between repl_link.c and repl_load.c ---- */
+
+struct repl_load;
+/* Called at least every 200 ms while a load waits for the workers, and
+ * after each chunk: the link sends its "\n" keepalives from it. */
+typedef void (*repl_load_tick_fn)(void *arg);
+/* A full sync's payload starts: empty every worker's keyspace (as
+ * FLUSHALL, WATCHed keys touched) and prepare to load an RDB. */
+struct repl_load *repl_load_begin(repl_load_tick_fn tick, void *arg);
+/* Feed the next n bytes of the RDB. Returns 0 (more wanted, all n used),
+ * 1 (the RDB ended and its checksum matched; *used says how many of the n
+ * bytes belonged to it) or -1 (malformed, or the server is stopping:
+ * logged). May wait for the workers when too much is in flight. */
+int repl_load_feed(struct repl_load *ld, const void *p, size_t n, size_t *used);
+/* After 1 from repl_load_feed: hand out the last batches and wait until the
+ * workers applied every key. Returns 0, or -1 when they did not within
+ * timeout_ms (the server stopping). Keys loaded so far are kept either way. */
+int repl_load_finish(struct repl_load *ld, int64_t timeout_ms);
+/* Free a load (finished or abandoned: batches already posted are still
+ * applied by their workers; the rest is freed). */
+void repl_load_destroy(struct repl_load **ld);
+/* Keys handed to the workers by the last load (logs, tests). */
+uint64_t repl_load_keys(const struct repl_load *ld);
+
+#endif
