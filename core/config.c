@@ -841,6 +841,20 @@ cfg_reset_defaults(void)
 }
 
 int
+config_set_internal(const char *name, int argc, char **args)
+{
+    struct cfg_opt *o = cfg_lookup(name, strlen(name));
+    struct cfg_staged st;
+    char err[256];
+    if (!o || cfg_stage(o, argc, args, false, &st, err, sizeof(err)) != 0)
+        return -1;
+    pthread_mutex_lock(&cfg_lock);
+    int rc = cfg_commit(&st, false, err, sizeof(err));
+    pthread_mutex_unlock(&cfg_lock);
+    return rc;
+}
+
+int
 config_apply(const char *name, int argc, char **args, bool at_runtime, char *err, size_t errlen)
 {
     struct cfg_opt *o = cfg_lookup(name, strlen(name));

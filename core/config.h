@@ -227,6 +227,12 @@ void config_log_warnings(void);
 /* Apply one directive with its arguments (the CONFIG SET / file path).
  * Returns 0, or -1 with a message in err (Redis's wording). */
 int config_apply(const char *name, int argc, char **args, bool at_runtime, char *err, size_t errlen);
+/* A directive whose value mirrors the server's state, set by the module
+ * that owns that state (replicaof follows REPLICAOF and the cluster's
+ * choice of master, as Redis's CONFIG GET/REWRITE show it): validated as
+ * CONFIG SET would, immutability aside, and published under the config
+ * lock. Returns 0 or -1 (a bad value). */
+int config_set_internal(const char *name, int argc, char **args);
 /* The value CONFIG GET shows for a directive (or an alias), as a new
  * ts_malloc'd string the caller frees; NULL for an unknown name. */
 char *config_get_value(const char *name);

@@ -750,6 +750,21 @@ link_lost(void)
     pthread_mutex_unlock(&g_link.lock);
 }
 
+/* CONFIG GET replicaof (and CONFIG REWRITE) show the current master, as
+ * in Redis; called without g_link.lock (it takes the config lock). */
+static void
+link_mirror_config(const char *host, int port)
+{
+    char h[256], p[16];
+    snprintf(h, sizeof(h), "%s", host ? host : "no");
+    if (host)
+        snprintf(p, sizeof(p), "%d", port);
+    else
+        snprintf(p, sizeof(p), "one");
+    char *args[2] = {h, p};
+    config_set_internal("replicaof", 2, args);
+}
+
 /* ---- API (repl.h, repl_int.h, repl_link.h) ---- */
 
 bool
@@ -814,26 +829,28 @@ repl_set_master(const char *ip, int port)
     g_link.info.last_io_ms = -1;
     g_link.info.sync_total = g_link.info.sync_read = 0;
     __atomic_store_n(&g_is_replica, true, __ATOMIC_RELAXED);
-    log_notice("Connecting to MASTER %s:%d (replication target set)", ip, port);
     pthread_cond_signal(&g_link.cond);
     pthread_mutex_unlock(&g_link.lock);
+    link_mirror_config(ip, port);
 }
 
 void
 repl_link_stop(void)
 {
     pthread_mutex_lock(&g_link.lock);
-    if (g_link.replica) {
+    bool was = g_link.replica;
+    if (was) {
         link_cut_locked();
         g_link.replica = false;
         link_publish_state_locked(REPL_LINK_NONE);
         g_link.info.host[0] = '\0';
         g_link.info.port = 0;
         __atomic_store_n(&g_is_replica, false, __ATOMIC_RELAXED);
-        log_notice("MASTER MODE enabled (replication link dropped)");
         pthread_cond_signal(&g_link.cond);
     }
     pthread_mutex_unlock(&g_link.lock);
+    if (was)
+        link_mirror_config(NULL, 0);
 }
 
 int

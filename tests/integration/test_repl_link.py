@@ -134,7 +134,10 @@ def test_command_errors():
             t.eq(c.cmd("SLAVEOF", "127.0.0.1", str(PORT_F)), b"+OK Already connected to specified master\r\n",
                  "same master again (SLAVEOF)")
             t.eq(c.cmd("REPLICAOF", "127.0.0.1", str(PORT_F + 1)), b"+OK\r\n", "another master")
+            t.eq(c.cmd("CONFIG", "GET", "slaveof"), H.encode("slaveof", "127.0.0.1 %d" % (PORT_F + 1)),
+                 "CONFIG GET slaveof shows the master, as Redis")
             t.eq(c.cmd("REPLICAOF", "no", "one"), b"+OK\r\n", "NO ONE")
+            t.eq(c.cmd("CONFIG", "GET", "replicaof"), H.encode("replicaof", ""), "CONFIG GET replicaof after NO ONE")
             t.eq(c.cmd("PING"), b"+PONG\r\n", "still serving")
             t.check(b"admin" in c.cmd("COMMAND", "INFO", "slaveof"), "COMMAND INFO slaveof: admin")
     finally:
