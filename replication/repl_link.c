@@ -681,9 +681,10 @@ static void
 link_attempt_end(struct attempt *a, int rc)
 {
     pthread_mutex_lock(&g_link.lock);
+    bool cut = a->gen != g_link.gen; /* a new master or a stop ended it: not a failure */
     if (g_link.hs_fd == a->fd)
         g_link.hs_fd = -1;
-    if (rc != 0 && a->gen == g_link.gen) {
+    if (rc != 0 && !cut) {
         int64_t delay = LINK_RETRY_MS + 500 * (g_link.fails / 5);
         g_link.fails++;
         g_link.next_try_ms = ts_mstime() + (delay < LINK_RETRY_MAX_MS ? delay : LINK_RETRY_MAX_MS);
@@ -693,7 +694,7 @@ link_attempt_end(struct attempt *a, int rc)
     if (a->fd >= 0)
         close(a->fd);
     a->fd = -1;
-    if (rc != 0 && strcmp(a->err, "replication target changed") != 0)
+    if (rc != 0 && !cut)
         log_warn("%s", a->err);
     ts_buf_free(&a->in);
     a->rpos = 0;
