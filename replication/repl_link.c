@@ -295,9 +295,11 @@ link_connect_one(struct attempt *a, const struct addrinfo *ai)
         return rc;
     }
     if (rc < 0) {
-        int64_t left = a->deadline_ms - ts_mstime();
+        /* in slices, so a change of master or exit is not kept waiting */
         struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        int n = poll(&pfd, 1, left > 0 ? (int)left : 0);
+        int n = 0;
+        for (int64_t left; n == 0 && link_current(a) && (left = a->deadline_ms - ts_mstime()) > 0;)
+            n = poll(&pfd, 1, left < LINK_TICK_MS ? (int)left : LINK_TICK_MS);
         int soerr = 0;
         socklen_t sl = sizeof(soerr);
         if (n <= 0) {
@@ -509,15 +511,16 @@ link_read_payload_header(struct attempt *a, struct payload *pl)
 
 /* Send a "\n" to the master at most once per second while loading, so it
  * does not time us out (spec §2 step 6). */
-static void
+static bool
 link_load_tick(void *arg)
 {
     struct attempt *a = arg;
     int64_t now = ts_mstime();
-    if (now - a->last_nl_ms < 1000)
-        return;
-    a->last_nl_ms = now;
-    (void)!send(a->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (now - a->last_nl_ms >= 1000) {
+        a->last_nl_ms = now;
+        (void)!send(a->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    return link_current(a);
 }
 
 static void

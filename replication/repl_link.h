@@ -42,8 +42,9 @@ void repl_register_commands(void);
 
 struct repl_load;
 /* Called at least every 200 ms while a load waits for the workers, and
- * after each chunk: the link sends its "\n" keepalives from it. */
-typedef void (*repl_load_tick_fn)(void *arg);
+ * after each chunk: the link sends its "\n" keepalives from it. Returns
+ * false when the load must be abandoned (a new master, a stop, exit). */
+typedef bool (*repl_load_tick_fn)(void *arg);
 /* A full sync's payload starts: empty every worker's keyspace (as
  * FLUSHALL, WATCHed keys touched) and prepare to load an RDB. */
 struct repl_load *repl_load_begin(repl_load_tick_fn tick, void *arg);
@@ -53,8 +54,9 @@ struct repl_load *repl_load_begin(repl_load_tick_fn tick, void *arg);
  * logged). May wait for the workers when too much is in flight. */
 int repl_load_feed(struct repl_load *ld, const void *p, size_t n, size_t *used);
 /* After 1 from repl_load_feed: hand out the last batches and wait until the
- * workers applied every key. Returns 0, or -1 when they did not within
- * timeout_ms (the server stopping). Keys loaded so far are kept either way. */
+ * workers applied every key. Returns 0, or -1 when they applied nothing for
+ * timeout_ms (the server stopping) or the tick said stop. Keys loaded so
+ * far are kept either way. */
 int repl_load_finish(struct repl_load *ld, int64_t timeout_ms);
 /* Free a load (finished or abandoned: batches already posted are still
  * applied by their workers; the rest is freed). */

@@ -73,7 +73,8 @@ struct repl_load {
     repl_load_tick_fn tick;
     void *tick_arg;
     uint64_t keys, other_db_keys;
-    bool failed;
+    bool failed;  /* the load cannot go on */
+    bool aborted; /* ... because the link told it to stop (not an RDB error) */
 };
 
 /* ---- Batches ---- */
@@ -189,8 +190,10 @@ load_wait(struct repl_load *ld, int64_t max_bytes, int64_t stall_ms)
         struct timespec ts = {.tv_sec = at / 1000, .tv_nsec = (at % 1000) * 1000000};
         pthread_cond_timedwait(&g_inflight.cond, &g_inflight.lock, &ts);
         pthread_mutex_unlock(&g_inflight.lock);
-        if (ld->tick)
-            ld->tick(ld->tick_arg);
+        if (ld->tick && !ld->tick(ld->tick_arg)) {
+            ld->aborted = true;
+            return -1;
+        }
         pthread_mutex_lock(&g_inflight.lock);
     }
     pthread_mutex_unlock(&g_inflight.lock);
@@ -204,8 +207,10 @@ load_flush_batch(struct repl_load *ld, int w)
     ld->open[w] = NULL;
     if (!b)
         return 0;
-    if (load_post(b, w) != 0)
+    if (load_post(b, w) != 0) {
+        ld->aborted = true; /* the server is stopping: not the RDB's fault */
         return -1;
+    }
     return load_wait(ld, LOAD_INFLIGHT_MAX, LOAD_STALL_MS);
 }
 
@@ -290,8 +295,9 @@ repl_load_feed(struct repl_load *ld, const void *p, size_t n, size_t *used)
         return -1;
     int rc = rdb_loader_feed(ld->loader, p, n);
     if (rc == RDB_LOAD_ERROR) {
-        log_warn("MASTER <-> REPLICA sync: the RDB from the master cannot be loaded: %s",
-                 rdb_loader_error(ld->loader));
+        if (!ld->aborted)
+            log_warn("MASTER <-> REPLICA sync: the RDB from the master cannot be loaded: %s",
+                     rdb_loader_error(ld->loader));
         ld->failed = true;
         return -1;
     }
