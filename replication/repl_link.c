@@ -423,7 +423,9 @@ link_psync(struct attempt *a, char replid[REPL_ID_LEN + 1], int64_t *off, enum p
     link_put_cmd(&b, 3, (const char *[]){"PSYNC", none ? "?" : mine, offstr});
     int rc = link_send(a, b.data, b.len);
     ts_buf_free(&b);
-    if (rc != 0 || link_read_reply(a, LINK_SYNCIO_MS, line, sizeof(line)) != 0)
+    /* Read as Redis does, by the handshake's repl-timeout, not the 5 s of a
+     * synchronous read: a master may take a while (keepalives meanwhile). */
+    if (rc != 0 || link_read_reply(a, (int64_t)g_cfg.repl_timeout * 1000, line, sizeof(line)) != 0)
         return -1;
     if (strncmp(line, "+FULLRESYNC ", 12) == 0) {
         const char *id = line + 12, *sp = strchr(id, ' ');

@@ -409,6 +409,38 @@ def test_scripted_master():
     t.server_checks(rep_srv)
 
 
+def test_auth_with_real_master():
+    """requirepass on the master: no sync without masterauth (retries go on),
+    then masterauth alone, then masteruser + masterauth for an ACL user."""
+    mas_srv = redis_master(6)
+    rep_srv = tess(8)
+    try:
+        mas_srv.client().config_set("requirepass", "topsecret")  # after start: the harness PINGs without AUTH
+        mas = mas_srv.client(password="topsecret")
+        mas.set("guarded", "yes")
+        rep = rep_srv.client()
+        rep.execute_command("REPLICAOF", "127.0.0.1", mas_srv.port)
+        time.sleep(2.5)
+        t.eq(rep.dbsize(), 0, "no sync without masterauth")
+        t.check("Authentication required" in rep_srv.log_text() or "NOAUTH" in rep_srv.log_text(),
+                "the refusal is logged")
+        rep.config_set("masterauth", "topsecret")
+        t.check(wait_synced(rep, mas, rep_srv.port, 10), "synced once masterauth is set (next retry)")
+        t.eq(rep.get("guarded"), b"yes", "the master's key")
+        mas.execute_command("ACL", "SETUSER", "repl", "on", ">userpw", "+@all", "~*")
+        mas.set("guarded", "again")
+        rep.execute_command("REPLICAOF", "NO", "ONE")
+        rep.config_set("masteruser", "repl")
+        rep.config_set("masterauth", "userpw")
+        rep.execute_command("REPLICAOF", "127.0.0.1", mas_srv.port)
+        t.check(H.wait_for(lambda: rep.get("guarded") == b"again", 10), "synced as ACL user repl")
+        rep.execute_command("REPLICAOF", "NO", "ONE")
+    finally:
+        for s in (rep_srv, mas_srv):
+            s.stop()
+            s.cleanup()
+
+
 def test_replicaof_directive():
     mas_srv = redis_master(5)
     rep_srv = None
@@ -431,7 +463,8 @@ def main():
         print("SKIP: replica-side checks are Tessera-specific (redis-server would need its own master set-up)")
         sys.exit(H.SKIP_RC)
     for fn in (test_command_errors, test_cluster_mode_refuses, test_full_sync_disk, test_full_sync_diskless,
-               test_master_killed_and_replaced, test_scripted_master, test_replicaof_directive):
+               test_master_killed_and_replaced, test_scripted_master, test_auth_with_real_master,
+               test_replicaof_directive):
         t.run(fn)
     t.finish()
 
