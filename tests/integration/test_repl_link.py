@@ -400,6 +400,17 @@ def test_scripted_master():
         t.eq(rep.get("b"), b"2", "key of the SYNC payload")
         p.close()
         rep.execute_command("REPLICAOF", "NO", "ONE")
+        # 4: +CONTINUE <new id>: a partial resync keeps the data, no payload is awaited
+        rep.execute_command("REPLICAOF", "127.0.0.1", port)
+        p = Peer(lis.accept()[0])
+        handshake(t, p, "4th", auth, b"10.1.2.3", rep_srv.port)
+        p.send(b"+CONTINUE " + b"ef" * 20 + b"\r\n")
+        t.check(H.wait_for(lambda: "Successful partial resynchronization" in rep_srv.log_text(), 5),
+                "+CONTINUE accepted as a partial resync")
+        t.check("Master replication ID changed to " + "ef" * 20 in rep_srv.log_text(), "the new replication ID adopted")
+        t.eq(rep.dbsize(), 4, "a partial resync keeps the dataset")
+        p.close()
+        rep.execute_command("REPLICAOF", "NO", "ONE")
     finally:
         if lis:
             lis.close()
