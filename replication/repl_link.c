@@ -89,6 +89,7 @@ static struct {
 static bool g_is_replica;
 static int g_state; /* enum repl_link_state */
 static int64_t g_down_since_ms;
+static bool g_loading;
 
 /* One attempt of the link thread: everything here is the thread's own. */
 struct attempt {
@@ -601,19 +602,21 @@ static int
 link_full_sync(struct attempt *a, const char *replid, int64_t off)
 {
     struct payload pl;
+    if (!link_set_state(a, REPL_LINK_TRANSFER)) /* ROLE's "sync", waiting for the payload too */
+        return link_fail(a, "replication target changed");
     if (link_read_payload_header(a, &pl) != 0)
         return -1;
-    if (!link_set_state(a, REPL_LINK_TRANSFER))
-        return link_fail(a, "replication target changed");
     log_notice("MASTER <-> REPLICA sync: receiving %s from master to the keyspace (loading from the socket)",
                pl.eof_mode ? "streamed RDB" : "RDB");
     repl_history_reset(replid, off);
     log_notice("MASTER <-> REPLICA sync: Flushing old data");
     a->last_nl_ms = 0;
+    __atomic_store_n(&g_loading, true, __ATOMIC_RELAXED);
     struct repl_load *ld = repl_load_begin(link_load_tick, a);
     int rc = link_transfer(a, ld, &pl);
     if (rc == 0 && repl_load_finish(ld, (int64_t)g_cfg.repl_timeout * 1000) != 0)
         rc = link_fail(a, "The workers did not apply the loaded keys in time");
+    __atomic_store_n(&g_loading, false, __ATOMIC_RELAXED);
     if (rc == 0)
         log_notice("MASTER <-> REPLICA sync: Finished with success (%llu keys)",
                    (unsigned long long)repl_load_keys(ld));
@@ -792,6 +795,12 @@ repl_link_down_ms(void)
         return 0;
     int64_t d = ts_mstime() - __atomic_load_n(&g_down_since_ms, __ATOMIC_RELAXED);
     return d > 0 ? d : 0;
+}
+
+bool
+repl_link_loading(void)
+{
+    return __atomic_load_n(&g_loading, __ATOMIC_RELAXED);
 }
 
 void

@@ -27,6 +27,12 @@
  * repl_promote (REPLICAOF NO ONE, an election won); idempotent. */
 void repl_link_stop(void);
 
+/* True while the RDB of a full sync is being loaded into the workers (from
+ * the flush until every key is applied): Redis answers -LOADING then, and
+ * INFO persistence shows loading:1 (sizes in repl_link_info). Relaxed
+ * load, any thread. */
+bool repl_link_loading(void);
+
 /* Start-up (main.c, after the workers run): apply the replicaof directive
  * of the configuration, if any. Returns 0, or -1 when it cannot act (the
  * error is logged; cluster mode refuses replicaof as Redis does). */
