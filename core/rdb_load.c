@@ -25,8 +25,9 @@
  * memory is one item plus the chunk being parsed. Scan offsets are relative
  * to the item's first byte and stay valid when the tail moves to pend.
  *
- * The running CRC-64 covers each item once, when it completes; the EOF
- * item folds its 0xFF in and compares with the stored checksum. */
+ * The running CRC-64 covers each completed item once, in one update per
+ * feed over all the items it completed; the EOF item folds its 0xFF in
+ * and compares with the stored checksum. */
 #include "core/rdb.h"
 
 #include "core/crc64.h"
@@ -82,9 +83,10 @@ struct rdb_loader {
     int version;
     int db;
     int64_t expire;     /* for the next key, -1 none */
-    uint64_t crc;       /* of every completed item */
+    uint64_t crc;       /* of every completed item, the header included */
     bool in_item;       /* an item has started: shape and scan are valid */
     uint8_t op;         /* its first byte */
+    const struct obj_ops *vt; /* a key entry's value type (NULL: string) */
     struct shape shape;
     struct scan sc;
     struct ts_buf pend; /* the incomplete item's bytes */
@@ -364,7 +366,8 @@ begin_item(struct rdb_loader *l, uint8_t op)
         const char *name = rdb_type_name(op);
         if (!name)
             return fail(l, "unknown RDB value type or opcode %d", op);
-        if (op != RDB_TYPE_STRING && !obj_ops_of_rdb(op))
+        l->vt = op == RDB_TYPE_STRING ? NULL : obj_ops_of_rdb(op);
+        if (op != RDB_TYPE_STRING && !l->vt)
             return fail(l, "RDB value type %d (%s) is not supported by Tessera yet", op, name);
         if (!value_shape(op, sh))
             return fail(l, "RDB value type %d (%s) is not supported by the RDB loader yet", op, name);
@@ -429,11 +432,10 @@ load_key(struct rdb_loader *l, const uint8_t *item, size_t size)
         l->empty++; /* Redis too skips an empty collection */
         return RDB_LOAD_MORE;
     }
-    const struct obj_ops *t = NULL;
-    if (l->op == RDB_TYPE_STRING) {
+    const struct obj_ops *t = l->vt;
+    if (!t) {
         k.str = rdb_get_str(vin);
     } else {
-        t = obj_ops_of_rdb(l->op);
         k.obj = t->rdb_load(l->op, vin, err);
         k.type = t->type;
     }
@@ -541,31 +543,33 @@ parse(struct rdb_loader *l, const uint8_t *w, size_t wlen, size_t *pos)
             return r;
         *pos += 9;
     }
+    /* Complete items are checksummed together when parsing stops (one
+     * crc64_update per feed, not per item): from crc_from to *pos. */
+    size_t crc_from = *pos;
     for (;;) {
         size_t avail = wlen - *pos;
-        if (avail == 0)
-            return RDB_LOAD_MORE;
         const uint8_t *item = w + *pos;
-        if (!l->in_item && (r = begin_item(l, item[0])) != RDB_LOAD_MORE)
-            return r;
-        if (avail < l->sc.need)
-            return RDB_LOAD_MORE;
-        enum scan_res s = measure(l, item, avail);
+        if (avail == 0 || (!l->in_item && (r = begin_item(l, item[0])) != RDB_LOAD_MORE))
+            break;
+        enum scan_res s = avail < l->sc.need ? SCAN_NEED : measure(l, item, avail);
         if (s == SCAN_NEED)
-            return RDB_LOAD_MORE;
+            break;
         if (s == SCAN_BAD)
             return fail(l, "malformed RDB: bad length or string encoding in item %d at its byte %zu", l->op,
                         l->sc.off);
         size_t size = l->sc.off;
         l->in_item = false;
         *pos += size;
-        if (l->op == RDB_OPCODE_EOF)
+        if (l->op == RDB_OPCODE_EOF) {
+            l->crc = crc64_update(l->crc, w + crc_from, (size_t)(item - w) - crc_from);
             return load_eof(l, item);
-        l->crc = crc64_update(l->crc, item, size);
+        }
         r = l->op < RDB_OPCODE_FUNCTION2 ? load_key(l, item, size) : load_opcode(l, item, size);
         if (r != RDB_LOAD_MORE)
             return r;
     }
+    l->crc = crc64_update(l->crc, w + crc_from, *pos - crc_from);
+    return l->state == ST_ERROR ? RDB_LOAD_ERROR : RDB_LOAD_MORE;
 }
 
 /* ---- API ---- */

@@ -475,6 +475,29 @@ TEST_F(Rdb, LzfStrings)
     EXPECT_NE(std::string(r.err).find("malformed"), std::string::npos) << r.err;
 }
 
+// Hashes from old Redis versions: a ziplist (type 13, Redis <= 6.2) and a
+// zipmap (type 9, Redis <= 2.4), each {f: v}, become Tessera hashes.
+TEST_F(Rdb, LegacyHashEncodings)
+{
+    std::string ziplist = std::string("\x11\x00\x00\x00\x0d\x00\x00\x00\x02\x00", 10) + // zlbytes zltail zllen
+                          std::string("\x00\x01" "f" "\x03\x01" "v" "\xff", 7);
+    std::string zipmap = std::string("\x01\x01" "f" "\x01\x00" "v" "\xff", 7);
+    std::string body = std::string("\x0d\x02zl", 4) + char(ziplist.size()) + ziplist +
+                       std::string("\x09\x02zm", 4) + char(zipmap.size()) + zipmap;
+    rdbx_ks_t *ks = rdbx_ks_create();
+    rdbx_result r = load(ks, file_of(body, 6), 1);
+    ASSERT_EQ(r.status, kDone) << r.err;
+    for (const char *k : {"zl", "zm"}) {
+        char v[8];
+        size_t vl = 0;
+        ASSERT_TRUE(rdbx_hget(ks, k, 2, "f", 1, v, sizeof(v), &vl)) << k;
+        EXPECT_EQ(std::string(v, vl), "v");
+        EXPECT_EQ(rdbx_len(ks, k, 2), 1u);
+        EXPECT_STREQ(rdbx_encoding(ks, k, 2), "listpack");
+    }
+    rdbx_ks_destroy(ks);
+}
+
 TEST_F(Rdb, HostileLengthsWaitWithoutAllocating)
 {
     // A string claiming 2^40 bytes: the loader waits for them (it holds
