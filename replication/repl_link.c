@@ -140,7 +140,7 @@ link_current(const struct attempt *a)
 static void
 link_cut_locked(void)
 {
-    g_link.gen++;
+    __atomic_store_n(&g_link.gen, g_link.gen + 1, __ATOMIC_RELEASE); /* link_current reads it unlocked */
     if (g_link.hs_fd >= 0)
         shutdown(g_link.hs_fd, SHUT_RDWR);
     if (g_link.live_fd >= 0) {
@@ -196,8 +196,8 @@ link_buffered(const struct attempt *a)
 }
 
 /* Receive more bytes into a->in. Fails after idle_ms without a byte, when
- * the master closes, or when the master was changed meanwhile; tick (if
- * set) runs at each wake-up so loading keepalives keep flowing. */
+ * the master closes, or when the master was changed meanwhile (checked at
+ * every wake-up of recv, at least once per LINK_TICK_MS). */
 static int
 link_fill(struct attempt *a, int64_t idle_ms)
 {
