@@ -461,10 +461,9 @@ link_psync(struct attempt *a, char replid[REPL_ID_LEN + 1], int64_t *off, enum p
     return 0;
 }
 
-/* The SYNC fallback: no replid nor offset come from the master, so the
- * history starts afresh under a random ID at offset 0. */
-static int
-link_sync_fallback(struct attempt *a, char replid[REPL_ID_LEN + 1], int64_t *off)
+/* A fresh random replication ID (40 hex characters). */
+static void
+link_random_id(char replid[REPL_ID_LEN + 1])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char rnd[REPL_ID_LEN];
@@ -474,6 +473,14 @@ link_sync_fallback(struct attempt *a, char replid[REPL_ID_LEN + 1], int64_t *off
     for (int i = 0; i < REPL_ID_LEN; i++)
         replid[i] = hex[rnd[i] & 15];
     replid[REPL_ID_LEN] = '\0';
+}
+
+/* The SYNC fallback: no replid nor offset come from the master, so the
+ * history starts afresh under a random ID at offset 0. */
+static int
+link_sync_fallback(struct attempt *a, char replid[REPL_ID_LEN + 1], int64_t *off)
+{
+    link_random_id(replid);
     *off = 0;
     return link_send(a, "SYNC\r\n", 6);
 }
@@ -621,6 +628,15 @@ link_full_sync(struct attempt *a, const char *replid, int64_t off)
         log_notice("MASTER <-> REPLICA sync: Finished with success (%llu keys)",
                    (unsigned long long)repl_load_keys(ld));
     repl_load_destroy(&ld);
+    if (rc != 0) {
+        /* The dataset is partial now, so the master's history must not be
+         * offered to anyone: a later PSYNC with it could be answered
+         * +CONTINUE on top of half a dataset. A fresh ID forces the next
+         * sync to be full, as Redis's discarded cached master does. */
+        char fresh[REPL_ID_LEN + 1];
+        link_random_id(fresh);
+        repl_history_reset(fresh, off);
+    }
     if (rc == 0 && pl.eof_mode) {
         /* The master holds the stream back until this first ACK. */
         char offstr[24];

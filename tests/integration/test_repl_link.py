@@ -411,6 +411,24 @@ def test_scripted_master():
         t.eq(rep.dbsize(), 4, "a partial resync keeps the dataset")
         p.close()
         rep.execute_command("REPLICAOF", "NO", "ONE")
+        # 5: the master goes away in the middle of the payload: retried, and
+        # the half-loaded sync's history is not offered back (PSYNC must not
+        # name it: a +CONTINUE would build on half a dataset)
+        rep.execute_command("REPLICAOF", "127.0.0.1", port)
+        p = Peer(lis.accept()[0])
+        handshake(t, p, "5th", auth, b"10.1.2.3", rep_srv.port)
+        half_id = b"12" * 20
+        p.send(b"+FULLRESYNC " + half_id + b" 5\r\n$%d\r\n" % len(rdb) + rdb[:len(rdb) // 2])
+        time.sleep(0.3)
+        p.close()
+        p = Peer(lis.accept()[0])
+        c = handshake(t, p, "6th", auth, b"10.1.2.3", rep_srv.port)
+        t.check(c[1] != half_id, "PSYNC after a failed load does not continue its history: %r" % c)
+        log = rep_srv.log_text()
+        t.check("Connection lost" in log or "Error reading from MASTER" in log, "the cut transfer is logged")
+        t.check(rep.ping(), "still serving")
+        p.close()
+        rep.execute_command("REPLICAOF", "NO", "ONE")
     finally:
         if lis:
             lis.close()
