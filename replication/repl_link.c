@@ -16,13 +16,14 @@
  *   bare "\n" keepalives, each of which counts as progress; the transfer
  *   fails after repl-timeout seconds without a byte.
  * - +CONTINUE hands the socket over at once; +FULLRESYNC (or the SYNC
- *   fallback) streams the payload into the RDB loader (repl_load.c) as it
- *   arrives, in both forms ($<len> and $EOF:<mark>).
- * - Loading straight from the socket (Redis's repl-diskless-load
- *   "on-empty-db" way, not its default "disabled" which writes a temp file
- *   first, since Tessera has no persistence yet): the old dataset is flushed
- *   when the payload starts, so a transfer that fails midway leaves a
- *   partial dataset until the next sync, as with Redis's diskless load.
+ *   fallback) receives the payload, in both forms ($<len> and
+ *   $EOF:<mark>), into a temp file in the working directory (dir), then
+ *   flushes the dataset and loads the file into the workers (repl_load.c).
+ *   That is Redis's default, repl-diskless-load disabled (the only value
+ *   Tessera accepts yet): a transfer cut midway (a master dying, a new
+ *   master chosen) leaves the old dataset and its history intact, which
+ *   matters when the replica may be promoted. The file is deleted after
+ *   the load (Redis renames it to dbfilename; Tessera has no persistence).
  *
  * Changes of master (repl_set_master, repl_link_stop) bump a generation
  * number and shutdown() the socket of the attempt in progress, so a thread
@@ -550,61 +551,65 @@ link_note_sync(const struct attempt *a, int64_t total, int64_t read)
     pthread_mutex_unlock(&g_link.lock);
 }
 
-/* After the RDB: the 40-byte mark must follow it in EOF mode; in $<len>
- * mode the bytes of the announced length the RDB did not use (Redis stores
- * the file and ignores what follows its EOF) are skipped. */
+/* Write all of p to the temp file. */
 static int
-link_payload_tail(struct attempt *a, const struct payload *pl, int64_t left)
+link_write_all(struct attempt *a, int fd, const char *p, size_t n)
 {
-    int64_t idle = (int64_t)g_cfg.repl_timeout * 1000;
-    if (pl->eof_mode) {
-        while (link_buffered(a) < REPL_ID_LEN)
-            if (link_fill(a, idle) != 0)
-                return -1;
-        if (memcmp(a->in.data + a->rpos, pl->mark, REPL_ID_LEN) != 0)
-            return link_fail(a, "The RDB from MASTER is not followed by its EOF mark");
-        a->rpos += REPL_ID_LEN;
-        return 0;
-    }
-    while (left > 0) {
-        if (!link_buffered(a) && link_fill(a, idle) != 0)
-            return -1;
-        size_t take = link_buffered(a) < (uint64_t)left ? link_buffered(a) : (size_t)left;
-        a->rpos += take;
-        left -= (int64_t)take;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return link_fail(a, "Write error writing to the DB on disk (MASTER <-> REPLICA synchronization): %s",
+                             w < 0 ? strerror(errno) : "short write");
+        p += w;
+        n -= (size_t)w;
     }
     return 0;
 }
 
-/* Stream the payload into the loader as it arrives. */
+/* Receive the payload into the file fd. $<len>: exactly len bytes (what
+ * follows is the stream, left in a->in). $EOF:<mark>: until the last 40
+ * bytes received are the mark, checked after every read as Redis does;
+ * the mark is then cut off the file. */
 static int
-link_transfer(struct attempt *a, struct repl_load *ld, const struct payload *pl)
+link_receive_file(struct attempt *a, const struct payload *pl, int fd)
 {
     int64_t idle = (int64_t)g_cfg.repl_timeout * 1000, got = 0;
+    char last[REPL_ID_LEN]; /* the last bytes received (EOF mode) */
     link_note_sync(a, pl->len, 0);
-    for (;;) {
+    while (pl->eof_mode || got < pl->len) {
         if (!link_buffered(a) && link_fill(a, idle) != 0)
             return -1;
-        size_t n = link_buffered(a), used = 0;
+        size_t n = link_buffered(a);
         if (!pl->eof_mode && (int64_t)n > pl->len - got)
             n = (size_t)(pl->len - got);
-        int rc = n ? repl_load_feed(ld, a->in.data + a->rpos, n, &used) : 0;
-        if (rc < 0)
-            return link_fail(a, "Failed trying to load the MASTER synchronization DB from socket");
-        a->rpos += used;
-        got += (int64_t)used;
+        const char *p = a->in.data + a->rpos;
+        if (link_write_all(a, fd, p, n) != 0)
+            return -1;
+        a->rpos += n;
+        got += (int64_t)n;
         link_note_sync(a, INT64_MIN, got);
-        link_load_tick(a);
-        if (rc == 1)
-            return link_payload_tail(a, pl, pl->eof_mode ? 0 : pl->len - got);
-        if (!pl->eof_mode && got >= pl->len)
-            return link_fail(a, "The RDB from MASTER ended before its EOF (truncated)");
-        if (!link_current(a))
-            return link_fail(a, "replication target changed");
+        if (!pl->eof_mode)
+            continue;
+        if (n >= REPL_ID_LEN) {
+            memcpy(last, p + n - REPL_ID_LEN, REPL_ID_LEN);
+        } else {
+            memmove(last, last + n, REPL_ID_LEN - n);
+            memcpy(last + REPL_ID_LEN - n, p, n);
+        }
+        if (got >= REPL_ID_LEN && memcmp(last, pl->mark, REPL_ID_LEN) == 0) {
+            if (ftruncate(fd, got - REPL_ID_LEN) != 0)
+                return link_fail(a, "Error truncating the RDB file received from the MASTER: %s", strerror(errno));
+            break;
+        }
     }
+    return 0;
 }
 
-/* Receive and load the RDB of a full sync (spec §2 steps 5-7). */
+/* Receive the RDB of a full sync into a temp file, then load it (spec §2
+ * steps 5-7). Loading starts only once the whole payload is here, so a
+ * transfer that fails leaves the dataset and the history as they were. */
 static int
 link_full_sync(struct attempt *a, const char *replid, int64_t off)
 {
@@ -613,30 +618,37 @@ link_full_sync(struct attempt *a, const char *replid, int64_t off)
         return link_fail(a, "replication target changed");
     if (link_read_payload_header(a, &pl) != 0)
         return -1;
-    log_notice("MASTER <-> REPLICA sync: receiving %s from master to the keyspace (loading from the socket)",
+    char path[64];
+    snprintf(path, sizeof(path), "temp-%lld.%d.rdb", (long long)(ts_mstime() / 1000), (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return link_fail(a, "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
+                         strerror(errno));
+    log_notice("MASTER <-> REPLICA sync: receiving %s from master to disk",
                pl.eof_mode ? "streamed RDB" : "RDB");
-    repl_history_reset(replid, off);
-    log_notice("MASTER <-> REPLICA sync: Flushing old data");
-    a->last_nl_ms = 0;
-    __atomic_store_n(&g_loading, true, __ATOMIC_RELAXED);
-    struct repl_load *ld = repl_load_begin(link_load_tick, a);
-    int rc = link_transfer(a, ld, &pl);
-    if (rc == 0 && repl_load_finish(ld, (int64_t)g_cfg.repl_timeout * 1000) != 0)
-        rc = link_fail(a, "The workers did not apply the loaded keys in time");
-    __atomic_store_n(&g_loading, false, __ATOMIC_RELAXED);
-    if (rc == 0)
-        log_notice("MASTER <-> REPLICA sync: Finished with success (%llu keys)",
-                   (unsigned long long)repl_load_keys(ld));
-    repl_load_destroy(&ld);
-    if (rc != 0) {
-        /* The dataset is partial now, so the master's history must not be
-         * offered to anyone: a later PSYNC with it could be answered
-         * +CONTINUE on top of half a dataset. A fresh ID forces the next
-         * sync to be full, as Redis's discarded cached master does. */
-        char fresh[REPL_ID_LEN + 1];
-        link_random_id(fresh);
-        repl_history_reset(fresh, off);
+    int rc = link_receive_file(a, &pl, fd);
+    close(fd);
+    if (rc == 0) {
+        log_notice("MASTER <-> REPLICA sync: Flushing old data");
+        repl_history_reset(replid, off);
+        a->last_nl_ms = 0;
+        __atomic_store_n(&g_loading, true, __ATOMIC_RELAXED);
+        uint64_t keys = 0;
+        if (repl_load_file(path, link_load_tick, a, (int64_t)g_cfg.repl_timeout * 1000, &keys) != 0) {
+            /* The dataset is partial now, so the master's history must not
+             * be offered to anyone: a later PSYNC with it could be answered
+             * +CONTINUE on top of half a dataset. A fresh ID forces the
+             * next sync to be full, as Redis's discarded cached master does. */
+            char fresh[REPL_ID_LEN + 1];
+            link_random_id(fresh);
+            repl_history_reset(fresh, off);
+            rc = link_fail(a, "Failed trying to load the MASTER synchronization DB from disk");
+        } else {
+            log_notice("MASTER <-> REPLICA sync: Finished with success (%llu keys)", (unsigned long long)keys);
+        }
+        __atomic_store_n(&g_loading, false, __ATOMIC_RELAXED);
     }
+    unlink(path); /* Tessera has no persistence yet: the file served the sync only */
     if (rc == 0 && pl.eof_mode) {
         /* The master holds the stream back until this first ACK. */
         char offstr[24];

@@ -46,28 +46,17 @@ void repl_register_commands(void);
 
 /* ---- Between repl_link.c and repl_load.c ---- */
 
-struct repl_load;
 /* Called at least every 200 ms while a load waits for the workers, and
  * after each chunk: the link sends its "\n" keepalives from it. Returns
  * false when the load must be abandoned (a new master, a stop, exit). */
 typedef bool (*repl_load_tick_fn)(void *arg);
-/* A full sync's payload starts: empty every worker's keyspace (as
- * FLUSHALL, WATCHed keys touched) and prepare to load an RDB. */
-struct repl_load *repl_load_begin(repl_load_tick_fn tick, void *arg);
-/* Feed the next n bytes of the RDB. Returns 0 (more wanted, all n used),
- * 1 (the RDB ended and its checksum matched; *used says how many of the n
- * bytes belonged to it) or -1 (malformed, or the server is stopping:
- * logged). May wait for the workers when too much is in flight. */
-int repl_load_feed(struct repl_load *ld, const void *p, size_t n, size_t *used);
-/* After 1 from repl_load_feed: hand out the last batches and wait until the
- * workers applied every key. Returns 0, or -1 when they applied nothing for
- * timeout_ms (the server stopping) or the tick said stop. Keys loaded so
- * far are kept either way. */
-int repl_load_finish(struct repl_load *ld, int64_t timeout_ms);
-/* Free a load (finished or abandoned: batches already posted are still
- * applied by their workers; the rest is freed). */
-void repl_load_destroy(struct repl_load **ld);
-/* Keys handed to the workers by the last load (logs, tests). */
-uint64_t repl_load_keys(const struct repl_load *ld);
+/* Load the RDB file at path (a full sync's payload) into the workers:
+ * every worker's keyspace is emptied first (as FLUSHALL: WATCHed keys
+ * touched), then each key goes to the worker owning its slot, in batches,
+ * and the call returns once every key is applied. Returns 0, or -1 when
+ * the file is not a valid RDB (logged), the tick said stop, or the workers
+ * applied nothing for stall_ms (the server stopping); keys loaded so far
+ * stay then. *keys: keys handed to the workers. */
+int repl_load_file(const char *path, repl_load_tick_fn tick, void *arg, int64_t stall_ms, uint64_t *keys);
 
 #endif

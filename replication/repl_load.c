@@ -1,9 +1,10 @@
 /* repl_load.c: the RDB of a full sync into the workers (spec/replication.md
  * §2 steps 6-7).
  *
- * The link thread feeds the payload to an RDB loader (core/rdb.h) as it
- * arrives; each key goes to the worker owning its slot, in batches: one
- * runtime_post per ~256 keys or ~1 MB per worker, never one per key.
+ * The link thread reads the payload file (received whole first, as with
+ * Redis's repl-diskless-load disabled) through an RDB loader (core/rdb.h);
+ * each key goes to the worker owning its slot, in batches: one runtime_post
+ * per ~256 keys or ~1 MB per worker, never one per key.
  *
  *   link thread                                   worker w
  *   repl_load_begin ---- flush (FLUSHALL) ------>  watch_touch_all, ks_flush
@@ -35,7 +36,9 @@
 #include "net/runtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #define LOAD_BATCH_KEYS 256
 #define LOAD_BATCH_BYTES (1024 * 1024)
@@ -259,7 +262,7 @@ load_key(void *arg, const struct rdb_loaded_key *k)
 
 static const struct rdb_load_ops load_ops = {.key = load_key};
 
-/* ---- API (repl_link.h) ---- */
+/* ---- One load ---- */
 
 static void
 load_flush_worker(void *arg, int worker)
@@ -270,7 +273,7 @@ load_flush_worker(void *arg, int worker)
     load_inflight_add(-1, 0);
 }
 
-struct repl_load *
+static struct repl_load *
 repl_load_begin(repl_load_tick_fn tick, void *arg)
 {
     struct repl_load *ld = ts_calloc(1, sizeof(*ld));
@@ -287,7 +290,7 @@ repl_load_begin(repl_load_tick_fn tick, void *arg)
     return ld;
 }
 
-int
+static int
 repl_load_feed(struct repl_load *ld, const void *p, size_t n, size_t *used)
 {
     *used = 0;
@@ -305,7 +308,7 @@ repl_load_feed(struct repl_load *ld, const void *p, size_t n, size_t *used)
     return rc == RDB_LOAD_DONE ? 1 : 0;
 }
 
-int
+static int
 repl_load_finish(struct repl_load *ld, int64_t timeout_ms)
 {
     for (int w = 0; w < MAX_WORKERS && !ld->failed; w++)
@@ -320,13 +323,13 @@ repl_load_finish(struct repl_load *ld, int64_t timeout_ms)
     return 0;
 }
 
-uint64_t
+static uint64_t
 repl_load_keys(const struct repl_load *ld)
 {
     return ld->keys;
 }
 
-void
+static void
 repl_load_destroy(struct repl_load **ldp)
 {
     struct repl_load *ld = *ldp;
@@ -338,4 +341,48 @@ repl_load_destroy(struct repl_load **ldp)
     rdb_loader_destroy(&ld->loader);
     ts_free(ld);
     *ldp = NULL;
+}
+
+/* ---- API (repl_link.h) ---- */
+
+#define LOAD_READ_CHUNK (1024 * 1024)
+
+int
+repl_load_file(const char *path, repl_load_tick_fn tick, void *arg, int64_t stall_ms, uint64_t *keys)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        log_warn("MASTER <-> REPLICA sync: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = ts_malloc(LOAD_READ_CHUNK);
+    struct repl_load *ld = repl_load_begin(tick, arg);
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, LOAD_READ_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n < 0 || !ld->aborted)
+                log_warn("MASTER <-> REPLICA sync: the RDB from the master %s",
+                         n < 0 ? strerror(errno) : "ends before its EOF opcode (truncated)");
+            rc = -1;
+            break;
+        }
+        size_t used;
+        rc = repl_load_feed(ld, buf, (size_t)n, &used);
+        if (rc != 0 || (tick && !tick(arg))) {
+            /* 1: the RDB's EOF and checksum (what follows is ignored, as
+             * Redis ignores the end of the file past its EOF opcode) */
+            rc = rc == 1 ? 0 : -1;
+            break;
+        }
+    }
+    if (rc == 0)
+        rc = repl_load_finish(ld, stall_ms);
+    *keys = repl_load_keys(ld);
+    repl_load_destroy(&ld);
+    ts_free(buf);
+    close(fd);
+    return rc;
 }

@@ -177,6 +177,7 @@ def full_sync(diskless, moff, toff):
         t.eq(rep.execute_command("REPLICAOF", "127.0.0.1", mas_srv.port), b"OK", "%s: REPLICAOF" % label)
         t.check(wait_synced(rep, mas, rep_srv.port), "%s: synced (dbsize %d vs %d)" % (label, rep.dbsize(), mas.dbsize()))
         t.eq(rep.exists("stale"), 0, "%s: old data flushed" % label)
+        t.eq([f for f in os.listdir(rep_srv.dir) if f.startswith("temp-")], [], "%s: the temp file is gone" % label)
         same_data(t, rep, mas, samples, label)
         log = rep_srv.log_text()
         t.eq("receiving streamed RDB" in log, diskless, "%s: the transfer form in the log" % label)
@@ -411,9 +412,10 @@ def test_scripted_master():
         t.eq(rep.dbsize(), 4, "a partial resync keeps the dataset")
         p.close()
         rep.execute_command("REPLICAOF", "NO", "ONE")
-        # 5: the master goes away in the middle of the payload: retried, and
-        # the half-loaded sync's history is not offered back (PSYNC must not
-        # name it: a +CONTINUE would build on half a dataset)
+        # 5: the master goes away in the middle of the payload: retried; the
+        # payload goes to a temp file first (repl-diskless-load disabled, as
+        # Redis), so the dataset is untouched and the unfinished sync's ID
+        # is not adopted (the next PSYNC does not name it)
         rep.execute_command("REPLICAOF", "127.0.0.1", port)
         p = Peer(lis.accept()[0])
         handshake(t, p, "5th", auth, b"10.1.2.3", rep_srv.port)
@@ -423,7 +425,10 @@ def test_scripted_master():
         p.close()
         p = Peer(lis.accept()[0])
         c = handshake(t, p, "6th", auth, b"10.1.2.3", rep_srv.port)
-        t.check(c[1] != half_id, "PSYNC after a failed load does not continue its history: %r" % c)
+        t.check(c[1] != half_id, "PSYNC after a failed transfer does not name its ID: %r" % c)
+        t.eq(rep.dbsize(), 4, "a failed transfer leaves the dataset as it was")
+        t.eq(rep.get("b"), b"2", "old data still served")
+        t.eq([f for f in os.listdir(rep_srv.dir) if f.startswith("temp-")], [], "no temp file left behind")
         log = rep_srv.log_text()
         t.check("Connection lost" in log or "Error reading from MASTER" in log, "the cut transfer is logged")
         t.check(rep.ping(), "still serving")
