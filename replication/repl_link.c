@@ -521,7 +521,10 @@ link_read_payload_header(struct attempt *a, struct payload *pl)
 }
 
 /* Send a "\n" to the master at most once per second while loading, so it
- * does not time us out (spec §2 step 6). */
+ * does not time us out (spec §2 step 6). Only the process exit stops a
+ * load: a new master or REPLICAOF NO ONE waits for it to end, as in Redis
+ * (whose load blocks its event loop), so a promoted node never holds half
+ * of its master's dataset. */
 static bool
 link_load_tick(void *arg)
 {
@@ -531,7 +534,7 @@ link_load_tick(void *arg)
         a->last_nl_ms = now;
         (void)!send(a->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
-    return link_current(a);
+    return !__atomic_load_n(&g_link.quit, __ATOMIC_RELAXED);
 }
 
 static void
@@ -920,7 +923,7 @@ repl_link_shutdown(void)
 {
     pthread_mutex_lock(&g_link.lock);
     bool started = g_link.started;
-    g_link.quit = true;
+    __atomic_store_n(&g_link.quit, true, __ATOMIC_RELAXED); /* link_load_tick reads it unlocked */
     link_cut_locked();
     pthread_cond_signal(&g_link.cond);
     pthread_mutex_unlock(&g_link.lock);

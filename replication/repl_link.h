@@ -21,10 +21,12 @@
 
 #include "core/common.h"
 
-/* Stop replicating: drop the link (a handshake in progress is cut at once,
- * a connection already handed to worker 0 is shut down, which closes it
- * there) and make repl_is_replica() false. The dataset is kept. Called by
- * repl_promote (REPLICAOF NO ONE, an election won); idempotent. */
+/* Stop replicating: drop the link (a handshake or a transfer in progress
+ * is cut at once, a connection already handed to worker 0 is shut down,
+ * which closes it there) and make repl_is_replica() false. The dataset is
+ * kept; a load into the workers already under way completes first (in the
+ * background), as Redis's blocking load would. Called by repl_promote
+ * (REPLICAOF NO ONE, an election won); idempotent. */
 void repl_link_stop(void);
 
 /* True while the RDB of a full sync is being loaded into the workers (from
@@ -48,7 +50,7 @@ void repl_register_commands(void);
 
 /* Called at least every 200 ms while a load waits for the workers, and
  * after each chunk: the link sends its "\n" keepalives from it. Returns
- * false when the load must be abandoned (a new master, a stop, exit). */
+ * false when the load must be abandoned (the process is exiting). */
 typedef bool (*repl_load_tick_fn)(void *arg);
 /* Load the RDB file at path (a full sync's payload) into the workers:
  * every worker's keyspace is emptied first (as FLUSHALL: WATCHed keys
