@@ -3,11 +3,12 @@
  *
  *   config_load        redis.conf + --directive value arguments
  *   log, daemonize, pidfile
- *   command tables     core (strings, keys, server, config), cluster
+ *   command tables     core (strings, keys, server, config), cluster, replication
  *   cluster_setup      nodes.conf (cluster-enabled yes)
  *   runtime_setup      workers, io_uring rings, listeners, shards
  *   runtime_start      worker threads; the main thread waits for signals
- *   cluster_bus_start  the cluster thread (cluster-enabled yes) */
+ *   cluster_bus_start  the cluster thread (cluster-enabled yes)
+ *   replicaof          the replication link thread, if a master is configured */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -33,6 +34,7 @@
 #include "net/runtime.h"
 #include "replication/repl.h"
 #include "replication/repl_master.h"
+#include "replication/repl_link.h"
 
 static void
 make_run_id(char out[41])
@@ -196,7 +198,9 @@ main(int argc, char **argv)
         return EX_OSERR;
     }
     log_notice("Ready to accept connections tcp");
+    repl_link_start_configured(); /* replicaof: the link thread connects in the background */
     int status = runtime_run_until_shutdown();
+    repl_link_shutdown();
     cluster_bus_stop();
     repl_stop();
     if (g_cfg.pidfile && g_cfg.pidfile[0])

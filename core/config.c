@@ -103,8 +103,8 @@ struct cfg_opt cfg_opts[] = {
     CFG_TXT("lazyfree-lazy-server-del", 'b', "no", MOD | CFG_NY_LAZYFREE),
     CFG_TXT("list-compress-depth", 'i', "0", MOD | CFG_NY_TYPES),
     CFG_TXT("list-max-listpack-size", 'i', "-2", MOD | CFG_NY_TYPES),
-    CFG_TXT("masterauth", 's', "", SEN | CFG_NY_REPL),
-    CFG_TXT("masteruser", 's', "", MOD | CFG_NY_REPL),
+    CFG_TXT("masterauth", 's', "", SEN),
+    CFG_TXT("masteruser", 's', "", SEN),
     CFG_TXT("maxmemory-clients", 'e', "0", MOD | CFG_NY),
     CFG_TXT("min-replicas-max-lag", 'i', "10", MOD | CFG_NY_REPL),
     CFG_TXT("min-replicas-to-write", 'i', "0", MOD | CFG_NY_REPL),
@@ -119,13 +119,12 @@ struct cfg_opt cfg_opts[] = {
     CFG_TXT("rdbcompression", 'b', "yes", MOD | CFG_NY_PERSIST),
     CFG_TXT("repl-disable-tcp-nodelay", 'b', "no", MOD | CFG_NY_REPL),
     CFG_TXT("repl-diskless-load", 'e', "disabled", MOD | CFG_NY_REPL),
-    CFG_TXT("replica-announce-ip", 's', "", MOD | CFG_NY_REPL),
-    CFG_TXT("replica-announce-port", 'i', "0", MOD | CFG_NY_REPL),
+    CFG_TXT("replica-announce-ip", 's', "", MOD),
     CFG_TXT("replica-announced", 'b', "yes", MOD | CFG_NY_REPL),
     CFG_TXT("replica-ignore-disk-write-errors", 'b', "no", MOD | CFG_NY_REPL),
     CFG_TXT("replica-lazy-flush", 'b', "no", MOD | CFG_NY_LAZYFREE),
     CFG_TXT("replica-priority", 'i', "100", MOD | CFG_NY_REPL),
-    CFG_TXT("replicaof", 'R', "", IMM | CFG_NY_REPL),
+    CFG_TXT("replicaof", 'R', "", IMM),
     CFG_TXT("sanitize-dump-payload", 'e', "no", MOD | CFG_NY),
     CFG_TXT("server_cpulist", 's', "", IMM | CFG_NY),
     CFG_TXT("set-proc-title", 'b', "yes", IMM | CFG_COSMETIC),
@@ -833,6 +832,20 @@ cfg_reset_defaults(void)
     }
     cfg_set_bind_addrs(g_cfg.bind, true);
     fx_set_notify(0);
+}
+
+int
+config_set_internal(const char *name, int argc, char **args)
+{
+    struct cfg_opt *o = cfg_lookup(name, strlen(name));
+    struct cfg_staged st;
+    char err[256];
+    if (!o || cfg_stage(o, argc, args, false, &st, err, sizeof(err)) != 0)
+        return -1;
+    pthread_mutex_lock(&cfg_lock);
+    int rc = cfg_commit(&st, false, err, sizeof(err));
+    pthread_mutex_unlock(&cfg_lock);
+    return rc;
 }
 
 int

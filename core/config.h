@@ -165,7 +165,8 @@ enum cfg_ny_area {
     X(repl_diskless_sync_delay, "repl-diskless-sync-delay", CFG_INT, 5, 0, 2147483647, CFG_MODIFIABLE)    \
     X(repl_diskless_sync_max_replicas, "repl-diskless-sync-max-replicas", CFG_INT, 0, 0, 2147483647,      \
       CFG_MODIFIABLE)                                                                                    \
-    X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE | CFG_NY_REPL)                          \
+    X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE)                          \
+    X(replica_announce_port, "replica-announce-port", CFG_INT, 0, 0, 65535, CFG_MODIFIABLE)                  \
     X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                         \
     X(replica_serve_stale_data, "replica-serve-stale-data", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)           \
     X(io_threads, "io-threads", CFG_INT, 1, 1, 128, CFG_IMMUTABLE | CFG_NY_THREADS)                                       \
@@ -233,6 +234,12 @@ void config_log_warnings(void);
 /* Apply one directive with its arguments (the CONFIG SET / file path).
  * Returns 0, or -1 with a message in err (Redis's wording). */
 int config_apply(const char *name, int argc, char **args, bool at_runtime, char *err, size_t errlen);
+/* A directive whose value mirrors the server's state, set by the module
+ * that owns that state (replicaof follows REPLICAOF and the cluster's
+ * choice of master, as Redis's CONFIG GET/REWRITE show it): validated as
+ * CONFIG SET would, immutability aside, and published under the config
+ * lock. Returns 0 or -1 (a bad value). */
+int config_set_internal(const char *name, int argc, char **args);
 /* The value CONFIG GET shows for a directive (or an alias), as a new
  * ts_malloc'd string the caller frees; NULL for an unknown name. */
 char *config_get_value(const char *name);

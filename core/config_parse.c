@@ -233,6 +233,16 @@ const size_t cfg_nothers = ARRAY_SIZE(cfg_others);
 
 static int cfg_load_path(const char *path, int depth);
 
+/* Is a master configured (replicaof host port, not "no one")? */
+static bool
+cfg_replicaof_set(void)
+{
+    char *v = config_get_value("replicaof");
+    bool set = v && v[0];
+    ts_free(v);
+    return set;
+}
+
 static void
 cfg_fatal(int lineno, const char *line, const char *err)
 {
@@ -476,6 +486,12 @@ config_load(int argc, char **argv)
     ts_buf_free(&text);
     if (rc)
         return -1;
+    if (g_cfg.cluster_enabled && cfg_replicaof_set()) {
+        /* Redis checks this after reading everything: no line to show. */
+        fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n", TESSERA_REDIS_VERSION);
+        fprintf(stderr, "replicaof directive not allowed in cluster mode\n");
+        return -1;
+    }
     cfg_warnings_pending = true;
     return 0;
 }

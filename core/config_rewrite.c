@@ -176,8 +176,8 @@ rw_lines_for(const struct cfg_opt *o, char **out, bool *force, size_t max)
                 out[n++] = rw_take(&b);
             }
         }
-    } else if (o->kind == CFGK_REPLOF && !val[0]) {
-        /* not a replica: no line */
+    } else if (o->kind == CFGK_REPLOF && (!val[0] || g_cfg.cluster_enabled)) {
+        /* not a replica, or the cluster decides (nodes.conf), as Redis: no line */
     } else {
         ts_buf_append(&b, name, strlen(name));
         ts_buf_putc(&b, ' ');

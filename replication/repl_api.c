@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+void (*repl_link_lost_hook)(void);
+
 /* Worker 0's client for our master (NULL: none); only worker 0 touches it. */
 static struct client *master_cl;
 static int64_t master_last_ack_ms;
@@ -78,6 +80,19 @@ repl_link_established(int fd, int64_t offset, const void *pre, size_t npre)
     if (npre)
         memcpy(a->pre, pre, npre);
     repl_run(establish_on_thread, a);
+}
+
+static void
+enter_replica_on_thread(void *arg)
+{
+    (void)arg;
+    repl_workers_stream(g_repl.backlog_on, true);
+}
+
+void
+repl_enter_replica_mode(void)
+{
+    repl_run(enter_replica_on_thread, NULL);
 }
 
 /* Worker 0, when the master's connection closes. */

@@ -41,6 +41,10 @@ void repl_history_switch(const char *newid);
  * verbatim into our own stream (backlog, sub-replicas) and is ACKed. Any
  * bytes already read past the RDB are passed in pre/npre. Takes fd. */
 void repl_link_established(int fd, int64_t offset, const void *pre, size_t npre);
+/* This node becomes a replica (repl_set_master): the workers stop
+ * streaming their own effects and stop expiring or evicting keys on
+ * their own, before any byte of the new master arrives. */
+void repl_enter_replica_mode(void);
 /* Called (from worker 0) when that connection closes for any reason; the
  * replica side then reconnects and tries PSYNC <replid> <applied + 1>. */
 extern void (*repl_link_lost_hook)(void);

@@ -39,19 +39,20 @@ def test_refused_at_start():
         raise H.Skip("Tessera-only behaviour")
     refused_at_start("--tls-port 6380", ["--tls-port", "6380"], None,
                      ">>> 'tls-port \"6380\"'\ntls-port 6380 is not supported by Tessera yet (no TLS): use tls-port 0")
-    refused_at_start("--replicaof", ["--replicaof", "127.0.0.1 6379"], None,
-                     "replicaof 127.0.0.1 6379 is not supported by Tessera yet (no replication): use replicaof no one")
+    refused_at_start("--min-replicas-to-write", ["--min-replicas-to-write", "1"], None,
+                     "min-replicas-to-write 1 is not supported by Tessera yet (no replication): "
+                     "use min-replicas-to-write 0")
     refused_at_start("--lazyfree-lazy-eviction yes", ["--lazyfree-lazy-eviction", "yes"], None,
                      "lazyfree-lazy-eviction yes is not supported by Tessera yet (no lazy freeing): "
                      "use lazyfree-lazy-eviction no")
     refused_at_start("--io-threads 4", ["--io-threads", "4"], None,
                      "io-threads 4 is not supported by Tessera yet (Tessera's workers are set by threads): "
                      "use io-threads 1")
-    refused_at_start("config file: slaveof", [], "port 1\n\nslaveof 10.0.0.1 6379\n",
-                     ">>> 'slaveof 10.0.0.1 6379'\nreplicaof 10.0.0.1 6379 is not supported by Tessera yet "
-                     "(no replication): use replicaof no one")
-    refused_at_start("config file: masterauth", [], "masterauth secret\n",
-                     "masterauth secret is not supported by Tessera yet (no replication): use masterauth \"\"")
+    refused_at_start("config file: slave-serve-stale-data", [], "port 1\n\nslave-serve-stale-data no\n",
+                     ">>> 'slave-serve-stale-data no'\nreplica-serve-stale-data no is not supported by Tessera yet "
+                     "(no replication): use replica-serve-stale-data yes")
+    refused_at_start("config file: slaveof in cluster mode", [], "cluster-enabled yes\nslaveof 10.0.0.1 6379\n",
+                     "replicaof directive not allowed in cluster mode")
     refused_at_start("config file: rename-command", [], "rename-command FLUSHALL \"\"\n",
                      ">>> 'rename-command FLUSHALL \"\"'\nrename-command is not supported by Tessera yet")
 
