@@ -124,6 +124,7 @@ fx_key(struct shard *sh, int cls, const char *event, struct sv key)
 void (*fx_turn_hook)(struct shard *sh);
 int fx_stream_active;
 int64_t g_fx_applied;
+int64_t g_fx_master_io_ms;
 int g_fx_link_up;
 
 static void
@@ -193,6 +194,7 @@ fx_master_applied(struct shard *sh, const char *p, size_t n)
 {
     fx_stream_raw(sh, p, n);
     __atomic_add_fetch(&g_fx_applied, (int64_t)n, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_fx_master_io_ms, sh->now_ms, __ATOMIC_RELAXED);
 }
 
 void

@@ -117,6 +117,7 @@ void fx_stream_raw(struct shard *sh, const void *p, size_t n);
  * stream, and the applied offset (g_fx_applied) moves past it. */
 void fx_master_applied(struct shard *sh, const char *p, size_t n);
 extern int64_t g_fx_applied; /* atomic: our master's stream applied up to here (replica) */
+extern int64_t g_fx_master_io_ms; /* atomic: unix ms of the last command from our master */
 /* A transaction part (EXEC) starts / ends on this worker: two or more
  * commands with effects between the calls go out wrapped in MULTI/EXEC,
  * one alone as it is (as Redis 7.0 propagates EXEC). Nested calls count

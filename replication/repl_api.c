@@ -44,6 +44,7 @@ adopt_on_worker(void *arg, int worker)
         master_cl = NULL;
     }
     __atomic_store_n(&g_fx_applied, a->offset, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_fx_master_io_ms, g_shards[worker]->now_ms, __ATOMIC_RELAXED);
     __atomic_store_n(&g_fx_link_up, 1, __ATOMIC_RELAXED);
     master_cl = conn_adopt(a->fd, CL_MASTER, a->pre, a->npre);
     /* the close hook fires for clients with cl->repl set */
@@ -122,11 +123,21 @@ drop_master_conn(void *arg, int worker)
     g_rt.close_client(cl);
 }
 
-/* Worker 0's cron: REPLCONF ACK every second. */
+/* Worker 0's cron: a master silent for repl-timeout is dropped (the link
+ * reconnects); REPLCONF ACK every second. */
 void
 repl_cron(int worker, int64_t now_ms)
 {
-    if (worker != 0 || !master_cl || now_ms - master_last_ack_ms < 1000)
+    if (worker != 0 || !master_cl)
+        return;
+    int64_t io = __atomic_load_n(&g_fx_master_io_ms, __ATOMIC_RELAXED);
+    if (now_ms - io > (int64_t)__atomic_load_n(&g_cfg.repl_timeout, __ATOMIC_RELAXED) * 1000) {
+        log_warn("MASTER timeout: no data nor PING received...");
+        master_cl->flags |= CL_CLOSE_ASAP;
+        g_rt.close_client(master_cl); /* repl_master_conn_closed reports the link lost */
+        return;
+    }
+    if (now_ms - master_last_ack_ms < 1000)
         return;
     master_last_ack_ms = now_ms;
     char off[24];

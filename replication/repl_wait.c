@@ -286,7 +286,8 @@ info_replica_link(struct ts_buf *o)
     ts_buf_printf(o, "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n"
                      "master_last_io_seconds_ago:%lld\r\nmaster_sync_in_progress:%d\r\n",
                   li.host, li.port, up ? "up" : "down",
-                  li.last_io_ms > 0 ? (long long)((now - li.last_io_ms) / 1000) : -1LL,
+                  up ? (long long)((now - __atomic_load_n(&g_fx_master_io_ms, __ATOMIC_RELAXED)) / 1000)
+                     : li.last_io_ms > 0 ? (long long)((now - li.last_io_ms) / 1000) : -1LL,
                   li.state == REPL_LINK_TRANSFER);
     int64_t off = repl_offset();
     ts_buf_printf(o, "slave_read_repl_offset:%lld\r\nslave_repl_offset:%lld\r\n", (long long)off, (long long)off);
