@@ -427,7 +427,10 @@ bus_main(void *arg)
     struct ts_buf save_text = {0};
     while (!__atomic_load_n(&bus_stop_flag, __ATOMIC_ACQUIRE)) {
         int64_t now = ts_mstime();
-        int64_t wait_ms = next_cron > now ? next_cron - now : 0;
+        /* An election waiting out its delay is started on time, not at
+         * the next cron tick (up to 100 ms later). */
+        int64_t wake = TS_MIN(next_cron, bus_fo_due());
+        int64_t wait_ms = wake > now ? wake - now : 0;
         struct __kernel_timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000};
         struct io_uring_cqe *cqe = NULL;
         io_uring_submit_and_wait_timeout(&bus_ring, &cqe, 1, &ts, NULL);
@@ -444,6 +447,8 @@ bus_main(void *arg)
         if (g_bus.now >= next_cron) {
             bus_cron();
             next_cron = g_bus.now + 100;
+        } else if (g_bus.now >= bus_fo_due()) {
+            bus_fo_tick(cluster_mc());
         }
         bus_post_drain(); /* admin commands posted by workers */
         if (__atomic_exchange_n(&bus_pong_request, 0, __ATOMIC_ACQ_REL))

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "replication/repl.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -47,7 +48,11 @@ bus_fill_header(struct bus_hdr *h, int type)
     h->config_epoch = mc->nodes[owner].config_epoch;
     if (master >= 0)
         memcpy(h->slaveof, mc->nodes[master].id, BUS_NAMELEN);
-    h->offset = (uint64_t)me->repl_offset;
+    /* Elections rank replicas by it; a paused master in a manual failover
+     * announces its final offset with PAUSED (§10). */
+    h->offset = (uint64_t)repl_offset();
+    if (bus_fo_paused(mc))
+        h->mflags[0] |= BUS_MF_PAUSED;
     if (g_cfg.cluster_announce_ip && g_cfg.cluster_announce_ip[0])
         snprintf(h->myip, sizeof(h->myip), "%s", g_cfg.cluster_announce_ip);
 }
@@ -287,13 +292,13 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
         log_notice("Configuration change detected. Reconfiguring myself as a replica of %.40s",
                    mc->nodes[newmaster].id);
         me->flags = (me->flags & ~(uint32_t)(CN_MASTER | CN_MIGRATE_TO)) | CN_SLAVE;
-        me->master = (int16_t)newmaster;
+        bus_set_master(mc, mc->myself, newmaster);
         g_bus.dirty_save = true;
     } else if (me->master >= 0 && (me->flags & CN_SLAVE)) {
         int gm = mc->nodes[me->master].master;
         if ((mc->nodes[me->master].flags & CN_SLAVE) && gm >= 0 && gm != mc->myself) {
             log_notice("I'm a sub-replica! Reconfiguring myself as a replica of grandmaster %.40s", mc->nodes[gm].id);
-            me->master = (int16_t)gm;
+            bus_set_master(mc, mc->myself, gm);
             g_bus.dirty_save = true;
         }
     }
@@ -457,8 +462,7 @@ update_role(struct cluster_snap *mc, int s, const struct bus_msg *m)
     }
     int mi = cluster_snap_find(mc, m->h.slaveof, BUS_NAMELEN);
     if (mi >= 0 && mi != s && n->master != mi) {
-        n->master = (int16_t)mi;
-        mc->nodes[mi].flags |= CN_MIGRATE_TO;
+        bus_set_master(mc, s, mi);
         g_bus.dirty_save = true;
     }
 }
@@ -646,6 +650,7 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
                 g_bus.dirty_save = true;
             }
             n->repl_offset = (int64_t)m.h.offset;
+            bus_fo_on_header(mc, s, &m);
         }
     }
     switch (m.h.type) {
@@ -688,14 +693,21 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
         if (s >= 0)
             handle_auth_request(mc, s, &m);
         break;
+    case BUS_AUTH_ACK:
+        if (s >= 0)
+            bus_fo_on_auth_ack(mc, s, &m);
+        break;
+    case BUS_MFSTART:
+        if (s >= 0)
+            bus_fo_on_mfstart(mc, s);
+        break;
     case BUS_PUBLISH:
     case BUS_PUBLISHSHARD:
         if (s >= 0)
             bus_pubsub_receive(&m);
         break;
     default:
-        /* AUTH_ACK and MFSTART belong to failover (replication part);
-         * MODULE has no modules to go to. */
-        break;
+        break; /* MODULE: no modules to hand it to */
     }
+    bus_fo_after_msg(mc);
 }
