@@ -116,7 +116,8 @@ bus_set_master(struct cluster_snap *mc, int idx, int master)
 {
     int old = mc->nodes[idx].master;
     mc->nodes[idx].master = (int16_t)master;
-    mc->nodes[master].flags |= CN_MIGRATE_TO;
+    if (master >= 0)
+        mc->nodes[master].flags |= CN_MIGRATE_TO;
     if (old < 0 || old == master)
         return;
     for (int i = 0; i < mc->nnodes; i++)
@@ -186,7 +187,7 @@ replace_master(struct cluster_snap *mc)
     struct cluster_node *me = &mc->nodes[mc->myself];
     int old = me->master;
     me->flags = (me->flags & ~(uint32_t)CN_SLAVE) | CN_MASTER;
-    me->master = -1;
+    bus_set_master(mc, mc->myself, -1);
     for (unsigned j = 0; j < CLUSTER_SLOTS; j++) {
         if (old >= 0 && mc->owner[j] == old) {
             mc->owner[j] = (int16_t)mc->myself;
@@ -197,7 +198,10 @@ replace_master(struct cluster_snap *mc)
     bus_fo_sync_repl(mc);
     cluster_snap_finish(mc);
     bus_update_state(mc);
-    g_bus.dirty_save = true;
+    /* On disk before anyone hears of it (the PONGs leave this turn). */
+    if (cluster_mc_save() < 0)
+        log_warn("Cluster bus: can't update cluster config file");
+    g_bus.dirty_publish = true;
     cluster_bus_request_pong();
 }
 

@@ -219,8 +219,9 @@ void bus_fo_sync_repl(struct cluster_snap *mc);
  * error reply text. */
 enum bus_fo_mode { BUS_FO_DEFAULT, BUS_FO_FORCE, BUS_FO_TAKEOVER };
 const char *bus_fo_manual(struct cluster_snap *mc, int mode);
-/* Node idx (a replica) now replicates master: the new master gets
- * MIGRATE_TO, the old one loses it if this was its last replica (§11). */
+/* Node idx now replicates master (-1: none, it became a master): the new
+ * master gets MIGRATE_TO, the old one loses it if this was its last
+ * replica (§11). */
 void bus_set_master(struct cluster_snap *mc, int idx, int master);
 /* End any manual failover (unpausing writes on a master). */
 void bus_fo_mf_reset(void);

@@ -448,7 +448,7 @@ update_role(struct cluster_snap *mc, int s, const struct bus_msg *m)
     if (bus_name_is_null(m->h.slaveof)) {
         if (n->flags & CN_SLAVE) {
             n->flags = (n->flags & ~(uint32_t)CN_SLAVE) | CN_MASTER | CN_MIGRATE_TO;
-            n->master = -1;
+            bus_set_master(mc, s, -1);
             g_bus.dirty_save = true;
         }
         return;
@@ -682,7 +682,7 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
         struct cluster_node *n = &mc->nodes[ui];
         if (n->flags & CN_SLAVE) {
             n->flags = (n->flags & ~(uint32_t)CN_SLAVE) | CN_MASTER;
-            n->master = -1;
+            bus_set_master(mc, ui, -1);
         }
         n->config_epoch = m.update_config_epoch;
         g_bus.dirty_save = true;
