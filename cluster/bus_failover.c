@@ -12,8 +12,13 @@
  * first vote request ~0.75 s after FAIL. We scale the three terms with the
  * node timeout T and keep Redis's values as the upper bounds:
  *
- *   base = clamp(T/20, 50, 500)         FAIL broadcast time to every master
+ *   base = clamp(T/40, 25, 500)         FAIL broadcast time to every master
  *   delay = base + random(0..base) + rank * clamp(T/10, 100, 1000)
+ *
+ * At T = 2000 that is 50-100 ms for the best replica (200 ms per rank), and
+ * writes resume 2.2-2.4 s after a master is killed: T until PFAIL, up to
+ * two cron ticks until a majority of masters agree on FAIL, the delay, one
+ * round trip for the votes.
  *
  * Why this is safe: safety never depends on the delay. A master grants one
  * vote per epoch and none to another replica of the same master for 2*T,
@@ -22,7 +27,9 @@
  * what the best replica needs to ask and be answered (one round trip plus
  * a cluster-thread turn: well under 10 ms on loopback or a LAN), so 100 ms
  * still lets the most up-to-date replica win; the base must exceed the FAIL
- * broadcast's spread, also one hop. A replica that asks too early is only
+ * broadcast's spread: the node that reaches the quorum sends FAIL to every
+ * node at once, one hop, the same as our AUTH_REQUEST, so 25 ms leaves a
+ * wide margin for a busy voter's turn. A replica that asks too early is only
  * refused (its master not yet FAIL for some voter) and retries after
  * 2 * auth_timeout, as in Redis. */
 #include "cluster/bus_int.h"
@@ -73,7 +80,7 @@ bus_fo_rank_step(int64_t T)
 int64_t
 bus_fo_delay(int64_t T, int rank, unsigned rnd)
 {
-    int64_t base = clamp64(T / 20, 50, 500);
+    int64_t base = clamp64(T / 40, 25, 500);
     return base + (int64_t)(rnd % (unsigned)base) + (int64_t)rank * bus_fo_rank_step(T);
 }
 
@@ -292,6 +299,7 @@ schedule_attempt(struct cluster_snap *mc, bool manual)
     } else {
         fo->auth_rank = bus_fo_rank(mc, repl_offset());
         fo->auth_time = g_bus.now + bus_fo_delay(T, fo->auth_rank, (unsigned)rand());
+        fo->wake_at = fo->auth_time;
         log_notice("Start of election delayed for %lld milliseconds (rank #%d, offset %lld).",
                    (long long)(fo->auth_time - g_bus.now), fo->auth_rank, (long long)repl_offset());
     }

@@ -19,20 +19,22 @@ const long long kNow = 1000000000000LL;
 
 TEST(FailoverDelay, ScalesWithTheNodeTimeoutWithinRedisBounds)
 {
-    // T = 2000: 100 ms base, up to 100 ms jitter, 200 ms per rank.
-    EXPECT_EQ(fos_delay(2000, 0, 0), 100);
-    EXPECT_EQ(fos_delay(2000, 0, 99), 199);
-    EXPECT_EQ(fos_delay(2000, 0, 100), 100);
-    EXPECT_EQ(fos_delay(2000, 2, 0), 500);
+    // T = 2000: 50 ms base, up to 50 ms jitter, 200 ms per rank.
+    EXPECT_EQ(fos_delay(2000, 0, 0), 50);
+    EXPECT_EQ(fos_delay(2000, 0, 49), 99);
+    EXPECT_EQ(fos_delay(2000, 0, 50), 50);
+    EXPECT_EQ(fos_delay(2000, 2, 0), 450);
     EXPECT_EQ(fos_rank_step(2000), 200);
-    // The default T = 15000 gives Redis's own 500 + 0..499 + rank * 1000.
-    EXPECT_EQ(fos_delay(15000, 0, 0), 500);
-    EXPECT_EQ(fos_delay(15000, 0, 499), 999);
-    EXPECT_EQ(fos_delay(15000, 1, 0), 1500);
+    // T >= 20000 gives Redis's own 500 + 0..499 + rank * 1000.
+    EXPECT_EQ(fos_delay(20000, 0, 0), 500);
+    EXPECT_EQ(fos_delay(20000, 0, 499), 999);
+    EXPECT_EQ(fos_delay(20000, 1, 0), 1500);
     EXPECT_EQ(fos_delay(60000, 1, 0), 1500);
-    // A tiny T keeps the floors: 50 ms base, 100 ms per rank.
-    EXPECT_EQ(fos_delay(100, 0, 0), 50);
-    EXPECT_EQ(fos_delay(100, 1, 49), 199);
+    // The default T = 15000: 375 + 0..374 + rank * 1000.
+    EXPECT_EQ(fos_delay(15000, 1, 374), 1749);
+    // A tiny T keeps the floors: 25 ms base, 100 ms per rank.
+    EXPECT_EQ(fos_delay(100, 0, 0), 25);
+    EXPECT_EQ(fos_delay(100, 1, 24), 149);
     EXPECT_EQ(fos_rank_step(1), 100);
 }
 
