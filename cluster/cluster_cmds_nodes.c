@@ -299,6 +299,12 @@ cluster_cmd_failover(struct cmd_ctx *c)
 {
     if (!cl_enabled(c))
         return;
+    if (c->argc > 3) {
+        /* Redis's answer to extra arguments (addReplySubcommandSyntaxError). */
+        reply_errorf(c->r, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try CLUSTER HELP.",
+                     (int)TS_MIN(c->argv[1].len, 128), c->argv[1].ptr);
+        return;
+    }
     int mode = BUS_FO_DEFAULT;
     if (c->argc == 3 && sv_eq_ci(c->argv[2], "force")) {
         mode = BUS_FO_FORCE;
