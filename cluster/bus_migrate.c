@@ -99,6 +99,26 @@ migrate(struct cluster_snap *mc, int max)
 }
 
 void
+bus_migrate_track_slots(struct cluster_snap *mc)
+{
+    bool replicas = false;
+    for (int i = 0; i < mc->nnodes && !replicas; i++)
+        replicas = (mc->nodes[i].flags & CN_SLAVE) && mc->nodes[i].master >= 0;
+    for (int i = 0; i < mc->nnodes; i++) {
+        struct cluster_node *n = &mc->nodes[i];
+        if (i == mc->myself || (n->flags & CN_HANDSHAKE))
+            continue;
+        struct bus_peer *p = bus_peer_get(n->id);
+        bool has = (n->flags & CN_MASTER) && n->nslots > 0;
+        /* The first cron takes what nodes.conf said as the starting point
+         * (loading already marked the masters that have replicas). */
+        if (has && !p->had_slots && replicas && g_bus.iteration > 1)
+            n->flags |= CN_MIGRATE_TO;
+        p->had_slots = has;
+    }
+}
+
+void
 bus_migrate_check(struct cluster_snap *mc)
 {
     const struct cluster_node *me = &mc->nodes[mc->myself];

@@ -8,7 +8,8 @@ the data stream is replication's, so only roles, slots and epochs move).
     accepted write on the new master) is printed. The killed node, restarted
     with its nodes.conf, rejoins as a replica of the winner.
   * CLUSTER FAILOVER on a replica (default, FORCE, TAKEOVER): roles swap on
-    every node within a second; errors for a master and a bad option.
+    every node within a second; errors for a master and a bad option; a
+    frozen master makes the default one time out after 5 s on both sides.
   * cluster-replica-no-failover yes: the flag is advertised and the replica
     does not take over; CONFIG SET ... no lets it.
   * Replica migration: a master with 2 replicas and a master orphaned by its
@@ -216,6 +217,33 @@ def test_manual_failover(srvs, st):
     st["replica"][r] = m
 
 
+def test_manual_failover_timeout(srvs, st):
+    """A master that never answers MFSTART (SIGSTOPped, node timeout raised
+    so it is not failed meanwhile): the replica gives up after 5 s and
+    nothing changes."""
+    ids, ports = st["ids"], st["ports"]
+    m = st["masters"][1]
+    r = st["replica"][m]
+    for p in ports:
+        cmd(p, "config", "set", "cluster-node-timeout", 15000)
+    srvs[m].proc.send_signal(signal.SIGSTOP)
+    try:
+        t.eq(cmd(r, "cluster", "failover"), "OK", "FAILOVER accepted while the master is up (but frozen)")
+        t0 = time.monotonic()
+        gave_up = H.wait_for(lambda: "Manual failover timed out." in srvs[r].log_text(), 8)
+        took = time.monotonic() - t0
+        t.check(gave_up and 4.5 <= took <= 6.5, "the replica aborts after the 5 s timeout (%.2f s)" % took)
+    finally:
+        srvs[m].proc.send_signal(signal.SIGCONT)
+    t.check(everyone(ports, lambda p: is_replica_of(p, ids[r], ids[m]) and is_master_of(p, ids[m], slots_text(1))),
+            "roles unchanged after the aborted manual failover")
+    # The late MFSTART reaches the master now: it pauses, then gives up too.
+    t.check(H.wait_for(lambda: "Manual failover timed out." in srvs[m].log_text(), 8),
+            "the master's side of the stale request times out as well")
+    for p in ports:
+        cmd(p, "config", "set", "cluster-node-timeout", T_MS)
+
+
 def test_no_failover(srvs, st):
     ids, ports = st["ids"], st["ports"]
     m = st["masters"][2]
@@ -251,6 +279,8 @@ def test_migration(srvs, st):
     a, b, c = st["masters"]
     ra, rb, rc = st["replica"][a], st["replica"][b], st["replica"][c]
     t.eq(cmd(rc, "cluster", "replicate", ids[a]), "OK", "re-point C's replica to A")
+    t.check("Replicating master %s at 127.0.0.1:%d" % (ids[a], a) in srvs[rc].log_text(),
+            "CLUSTER REPLICATE points replication at the new master")
     t.check(H.wait_for(lambda: everyone(ports, lambda p: is_replica_of(p, ids[rc], ids[a])), 5), "A has 2 replicas")
     t0 = time.monotonic()
     srvs[rb].proc.send_signal(signal.SIGKILL)
@@ -337,6 +367,7 @@ def main():
         st["ids"] = form_cluster(ports, masters, dict(zip(replicas, masters)))
         t.run(test_auto_failover, srvs, st)
         t.run(test_manual_failover, srvs, st)
+        t.run(test_manual_failover_timeout, srvs, st)
         t.run(test_no_failover, srvs, st)
         t.run(test_migration, srvs, st)
     finally:

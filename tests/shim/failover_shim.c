@@ -142,3 +142,12 @@ fos_migrate_check(void)
     cluster_mc_publish();
     cluster_unlock();
 }
+
+void
+fos_track_slots(unsigned long long iteration)
+{
+    g_bus.iteration = iteration;
+    cluster_lock();
+    bus_migrate_track_slots(cluster_mc());
+    cluster_unlock();
+}

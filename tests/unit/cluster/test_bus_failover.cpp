@@ -142,6 +142,23 @@ TEST_F(FailoverTable, MigrateToFollowsReplicas)
     EXPECT_TRUE(fos_flags(m3) & FOS_CN_MIGRATE_TO);
 }
 
+TEST_F(FailoverTable, FirstSlotMakesAMigrationTarget)
+{
+    int m4 = cls_add_node("b000000000000000000000000000000000000000", "127.0.0.1", 7013, 17013, "",
+                          CLS_CN_MASTER, nullptr, 0);
+    fos_publish();
+    fos_track_slots(1); // the baseline: nothing changes on the first cron
+    EXPECT_FALSE(fos_flags(m2) & FOS_CN_MIGRATE_TO);
+    EXPECT_FALSE(fos_flags(m4) & FOS_CN_MIGRATE_TO);
+    fos_track_slots(2);
+    EXPECT_FALSE(fos_flags(m2) & FOS_CN_MIGRATE_TO) << "had its slots all along";
+    EXPECT_FALSE(fos_flags(m4) & FOS_CN_MIGRATE_TO) << "no slots yet";
+    cls_set_owner(16000, 16383, m4);
+    fos_publish();
+    fos_track_slots(3);
+    EXPECT_TRUE(fos_flags(m4) & FOS_CN_MIGRATE_TO) << "first slot while m1 has a replica (me)";
+}
+
 TEST_F(FailoverTable, SmallestIdReplicaMigratesToAnOrphanAfterTheDelay)
 {
     // m1 has me and r3 (smaller ID than me); m2 has r2, which fails.
