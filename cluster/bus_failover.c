@@ -514,7 +514,6 @@ bus_fo_cron(struct cluster_snap *mc)
     struct bus_fo *fo = &g_bus.fo;
     struct cluster_node *me = &mc->nodes[mc->myself];
     sync_nofailover_flag(me);
-    bus_migrate_track_slots(mc);
     if (fo->mf_end && fo->mf_end < g_bus.now) {
         log_notice("Manual failover timed out.");
         bus_fo_mf_reset();

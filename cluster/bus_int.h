@@ -68,7 +68,6 @@ struct bus_peer {
     int nreports;
     int capreports;
     int64_t orphaned_time;  /* a master: orphaned since (replica migration), 0 = not */
-    bool had_slots;         /* owned slots at the last cron (MIGRATE_TO on the first) */
     bool seen;              /* reconciliation mark (bus_cron.c) */
 };
 
@@ -247,9 +246,9 @@ bus_fo_quorum(int size)
 /* ---- bus_migrate.c: replica migration (cluster-algorithms.md §11) ---- */
 /* From the cron when myself is a replica. */
 void bus_migrate_check(struct cluster_snap *mc);
-/* From every cron: a master that gets its first slot while some master has
- * replicas becomes a migration target (MIGRATE_TO), as in Redis. */
-void bus_migrate_track_slots(struct cluster_snap *mc);
+/* Master s just got its first slots: if some master has replicas, s becomes
+ * a migration target (MIGRATE_TO), as in Redis. */
+void bus_migrate_first_slots(struct cluster_snap *mc, int s);
 
 /* cluster-node-timeout ("T" in cluster-algorithms.md), read each use:
  * CONFIG SET may change it. */

@@ -99,22 +99,13 @@ migrate(struct cluster_snap *mc, int max)
 }
 
 void
-bus_migrate_track_slots(struct cluster_snap *mc)
+bus_migrate_first_slots(struct cluster_snap *mc, int s)
 {
-    bool replicas = false;
-    for (int i = 0; i < mc->nnodes && !replicas; i++)
-        replicas = (mc->nodes[i].flags & CN_SLAVE) && mc->nodes[i].master >= 0;
     for (int i = 0; i < mc->nnodes; i++) {
-        struct cluster_node *n = &mc->nodes[i];
-        if (i == mc->myself || (n->flags & CN_HANDSHAKE))
-            continue;
-        struct bus_peer *p = bus_peer_get(n->id);
-        bool has = (n->flags & CN_MASTER) && n->nslots > 0;
-        /* The first cron takes what nodes.conf said as the starting point
-         * (loading already marked the masters that have replicas). */
-        if (has && !p->had_slots && replicas && g_bus.iteration > 1)
-            n->flags |= CN_MIGRATE_TO;
-        p->had_slots = has;
+        if ((mc->nodes[i].flags & CN_SLAVE) && mc->nodes[i].master >= 0) {
+            mc->nodes[s].flags |= CN_MIGRATE_TO;
+            return;
+        }
     }
 }
 

@@ -261,6 +261,9 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
     struct cluster_node *me = &mc->nodes[mc->myself];
     int cur = ((me->flags & CN_SLAVE) && me->master >= 0) ? me->master : mc->myself;
     int newmaster = -1, from_cur = 0, claims = 0;
+    bool had = false, got = false;
+    for (unsigned j = 0; j < CLUSTER_SLOTS && !had; j++)
+        had = mc->owner[j] == s;
     for (unsigned j = 0; j < CLUSTER_SLOTS; j++) {
         if (bus_slot_test(claimed, j)) {
             claims++;
@@ -277,6 +280,7 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
                     from_cur++;
                 }
                 mc->owner[j] = (int16_t)s;
+                got = true;
                 mc->migrating_to[j] = -1;
                 g_bus.not_claimed[j >> 3] &= (uint8_t) ~(1u << (j & 7));
                 g_bus.dirty_save = true;
@@ -285,6 +289,8 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
             bus_slot_set(g_bus.not_claimed, j);
         }
     }
+    if (got && !had)
+        bus_migrate_first_slots(mc, s);
     bool cur_empty = true;
     for (unsigned j = 0; j < CLUSTER_SLOTS && cur_empty; j++)
         cur_empty = mc->owner[j] != cur;

@@ -290,7 +290,9 @@ def test_migration(srvs, st):
     stay = rc if mover == ra else ra
     ok = H.wait_for(lambda: everyone(live, lambda p: is_replica_of(p, ids[mover], ids[b])), T_MS / 1000 + 12)
     print("  replica %s migrated to the orphaned master after %.2f s" % (ids[mover][:8], time.monotonic() - t0))
-    t.check(ok, "the smaller-ID replica of A migrates to the orphaned master B")
+    if not t.check(ok, "the smaller-ID replica of A migrates to the orphaned master B"):
+        for p in (mover, stay):
+            print("  CLUSTER NODES of %d (%s):\n%s" % (p, ids[p][:8], cmd(p, "cluster", "nodes")))
     t.check(is_replica_of(live[0], ids[stay], ids[a]), "the other stays with A")
     t.check("Migrating to orphaned master %s" % ids[b] in srvs[mover].log_text(), "migration logged")
     restart(srvs, rb)

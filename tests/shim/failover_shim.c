@@ -144,10 +144,9 @@ fos_migrate_check(void)
 }
 
 void
-fos_track_slots(unsigned long long iteration)
+fos_first_slots(int idx)
 {
-    g_bus.iteration = iteration;
     cluster_lock();
-    bus_migrate_track_slots(cluster_mc());
+    bus_migrate_first_slots(cluster_mc(), idx);
     cluster_unlock();
 }

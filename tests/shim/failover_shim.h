@@ -42,8 +42,8 @@ int fos_votes(void);
 
 /* ---- Migration ---- */
 void fos_set_now(long long now_ms);
-/* One MIGRATE_TO slot-tracking pass as the cron's iteration-th run. */
-void fos_track_slots(unsigned long long iteration);
+/* Master idx just got its first slots (slot-update rule). */
+void fos_first_slots(int idx);
 /* One migration check on myself, then a publish. */
 void fos_migrate_check(void);
 

@@ -146,17 +146,15 @@ TEST_F(FailoverTable, FirstSlotMakesAMigrationTarget)
 {
     int m4 = cls_add_node("b000000000000000000000000000000000000000", "127.0.0.1", 7013, 17013, "",
                           CLS_CN_MASTER, nullptr, 0);
-    fos_publish();
-    fos_track_slots(1); // the baseline: nothing changes on the first cron
-    EXPECT_FALSE(fos_flags(m2) & FOS_CN_MIGRATE_TO);
-    EXPECT_FALSE(fos_flags(m4) & FOS_CN_MIGRATE_TO);
-    fos_track_slots(2);
-    EXPECT_FALSE(fos_flags(m2) & FOS_CN_MIGRATE_TO) << "had its slots all along";
-    EXPECT_FALSE(fos_flags(m4) & FOS_CN_MIGRATE_TO) << "no slots yet";
-    cls_set_owner(16000, 16383, m4);
-    fos_publish();
-    fos_track_slots(3);
-    EXPECT_TRUE(fos_flags(m4) & FOS_CN_MIGRATE_TO) << "first slot while m1 has a replica (me)";
+    fos_first_slots(m4);
+    EXPECT_TRUE(fos_flags(m4) & FOS_CN_MIGRATE_TO) << "first slots while m1 has a replica (me)";
+    // Nobody with replicas: no target.
+    cls_set_flags(me, CLS_CN_MYSELF | CLS_CN_MASTER);
+    fos_set_master(me, -1);
+    int m5 = cls_add_node("c000000000000000000000000000000000000000", "127.0.0.1", 7014, 17014, "",
+                          CLS_CN_MASTER, nullptr, 0);
+    fos_first_slots(m5);
+    EXPECT_FALSE(fos_flags(m5) & FOS_CN_MIGRATE_TO);
 }
 
 TEST_F(FailoverTable, SmallestIdReplicaMigratesToAnOrphanAfterTheDelay)
