@@ -135,6 +135,25 @@ fos_set_now(long long now_ms)
 }
 
 void
+fos_set_migration_barrier(int barrier)
+{
+    g_cfg.cluster_migration_barrier = barrier;
+}
+
+void
+fos_clear_orphan_clocks(void)
+{
+    cluster_lock();
+    struct cluster_snap *mc = cluster_mc();
+    for (int i = 0; i < mc->nnodes; i++) {
+        struct bus_peer *p = bus_peer_find(mc->nodes[i].id);
+        if (p)
+            p->orphaned_time = 0;
+    }
+    cluster_unlock();
+}
+
+void
 fos_migrate_check(void)
 {
     cluster_lock();

@@ -42,6 +42,10 @@ int fos_votes(void);
 
 /* ---- Migration ---- */
 void fos_set_now(long long now_ms);
+void fos_set_migration_barrier(int barrier);
+/* Zero the orphan clocks of every node in the table (peers outlive a
+ * test's node table). */
+void fos_clear_orphan_clocks(void);
 /* Master idx just got its first slots (slot-update rule). */
 void fos_first_slots(int idx);
 /* One migration check on myself, then a publish. */

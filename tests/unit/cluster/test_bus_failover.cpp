@@ -142,6 +142,31 @@ TEST_F(FailoverTable, MigrateToFollowsReplicas)
     EXPECT_TRUE(fos_flags(m3) & FOS_CN_MIGRATE_TO);
 }
 
+TEST_F(FailoverTable, MigrationWaitsForTheOrphanToStayOrphaned)
+{
+    int r4 = cls_add_node("f000000000000000000000000000000000000000", "127.0.0.1", 7012, 17012, "", CLS_CN_SLAVE,
+                          nullptr, 0);
+    fos_set_master(r4, m1);
+    int r2 = cls_add_node(kR2, "127.0.0.1", 7010, 17010, "", CLS_CN_SLAVE, nullptr, 0);
+    fos_set_master(r2, m2);
+    fos_set_fail(r2, kNow);
+    fos_publish();
+    fos_clear_orphan_clocks();
+    char out[4096];
+    const std::string stay = std::string(kMe) + " 127.0.0.1:7000@17000 myself,slave " + kM1;
+    fos_migrate_check(); // m2 orphaned from now
+    fos_set_now(kNow + 4900);
+    fos_migrate_check();
+    size_t n = cls_run(2, "CLUSTER NODES", out, sizeof(out));
+    EXPECT_NE(std::string(out, n).find(stay), std::string::npos) << "not before 5 s";
+    fos_set_now(kNow + 5100);
+    fos_migrate_check();
+    n = cls_run(2, "CLUSTER NODES", out, sizeof(out));
+    EXPECT_NE(std::string(out, n).find(std::string(kMe) + " 127.0.0.1:7000@17000 myself,slave " + kM2),
+              std::string::npos)
+        << std::string(out, n);
+}
+
 TEST_F(FailoverTable, FirstSlotMakesAMigrationTarget)
 {
     int m4 = cls_add_node("b000000000000000000000000000000000000000", "127.0.0.1", 7013, 17013, "",
@@ -166,12 +191,13 @@ TEST_F(FailoverTable, SmallestIdReplicaMigratesToAnOrphanAfterTheDelay)
     fos_set_master(r2, m2);
     fos_set_fail(r2, kNow);
     fos_publish();
+    fos_clear_orphan_clocks();
     fos_migrate_check(); // starts m2's orphan clock
     fos_set_now(kNow + 6000);
     fos_migrate_check();
-    EXPECT_EQ(cls_myself(), me);
     char out[4096];
-    size_t n = cls_run(2, "CLUSTER NODES", out, sizeof(out));
+    size_t n;
+    n = cls_run(2, "CLUSTER NODES", out, sizeof(out));
     std::string nodes(out, n);
     EXPECT_NE(nodes.find(std::string(kMe) + " 127.0.0.1:7000@17000 myself,slave " + kM1), std::string::npos)
         << "r3 has the smaller ID: it moves, I stay\n"
@@ -184,6 +210,13 @@ TEST_F(FailoverTable, SmallestIdReplicaMigratesToAnOrphanAfterTheDelay)
     fos_set_master(r4, m1);
     fos_publish();
     fos_set_now(kNow + 7000);
+    fos_set_migration_barrier(2); // m1 must keep more than 2: it has 2
+    fos_migrate_check();
+    n = cls_run(2, "CLUSTER NODES", out, sizeof(out));
+    EXPECT_NE(std::string(out, n).find(std::string(kMe) + " 127.0.0.1:7000@17000 myself,slave " + kM1),
+              std::string::npos)
+        << "cluster-migration-barrier 2 keeps me";
+    fos_set_migration_barrier(1);
     fos_migrate_check();
     n = cls_run(2, "CLUSTER NODES", out, sizeof(out));
     nodes.assign(out, n);
