@@ -16,7 +16,8 @@ the data stream is replication's, so only roles, slots and epochs move).
     replica's failure: the replica with the smaller ID migrates.
   * Mixed with redis-server 7.0: a Tessera replica of a redis master wins
     with a redis voter in the majority; a redis replica of a Tessera master
-    wins with a Tessera voter in the majority.
+    wins with a Tessera voter in the majority; CLUSTER FAILOVER (MFSTART,
+    PAUSED, FORCEACK) between the two kinds both ways.
 Ports: 24100-24399 (clients 241xx, buses 243xx = client + 200).
 """
 import os
@@ -85,7 +86,7 @@ def nodes(port):
     for line in text.splitlines():
         f = line.split()
         if len(f) >= 8:
-            out[f[0]] = {"flags": set(f[2].split(",")), "master": f[3], "epoch": int(f[6]),
+            out[f[0]] = {"flags": set(f[2].split(",")), "master": f[3], "epoch": int(f[6]), "link": f[7],
                          "slots": " ".join(f[8:])}
     return out
 
@@ -334,6 +335,7 @@ def test_mixed(st):
         # Kill the Tessera master: the redis replica needs Tessera t1's vote.
         live = [p_r2, p_t1, p_r3]
         took = kill_until_taken_over(srvs, p_t3, p_r3, ids, 2, live)
+        voted_at = time.monotonic()
         print("  redis replica of a killed Tessera master: master and cluster ok everywhere after %s s" % took)
         t.check(took is not None, "redis replica wins with a Tessera voter")
         t.check("Failover auth granted to %s" % ids[p_r3] in srvs[p_t1].log_text(), "Tessera t1 voted for redis")
@@ -341,6 +343,27 @@ def test_mixed(st):
         restart(srvs, p_t3)
         t.check(H.wait_for(lambda: everyone(live + [p_t3], lambda p: is_replica_of(p, ids[p_t3], ids[p_r3])), 10),
                 "the old Tessera master rejoins as a replica of the redis winner")
+        # Manual failovers across kinds: MFSTART, the PAUSED offset and
+        # FORCEACK votes between redis-server and Tessera both ways. Votes
+        # travel on the voters' own links to the restarted node: wait for
+        # them (a vote with no link to send it on is lost, in Redis too).
+        live.append(p_t3)
+        t.check(H.wait_for(lambda: everyone(live, lambda p: nodes(p)[ids[p_t3]]["link"] == "connected"), 5),
+                "every node has its link to the restarted node back")
+        swapped = lambda new, old: everyone(live, lambda p: is_master_of(p, ids[new], slots_text(2)) and
+                                            is_replica_of(p, ids[old], ids[new]))
+        t.eq(cmd(p_t3, "cluster", "failover"), "OK", "CLUSTER FAILOVER on the Tessera replica of a redis master")
+        t.check(H.wait_for(lambda: swapped(p_t3, p_r3), 3, step=0.02), "Tessera replica takes over from redis")
+        t.check("Manual failover requested by replica %s" % ids[p_t3] in srvs[p_r3].log_text(),
+                "the redis master handled our MFSTART")
+        # redis-server starts no election (manual ones included) within
+        # 2 * max(2 * node timeout, 2 s) of its last one, r3's when T3 was
+        # killed (that also covers the voters' 2 * node timeout throttle).
+        time.sleep(max(0.0, voted_at + 4 * max(2 * T_MS / 1000, 2) + 0.3 - time.monotonic()))
+        t.eq(cmd(p_r3, "cluster", "failover"), "OK", "CLUSTER FAILOVER on the redis replica of a Tessera master")
+        t.check(H.wait_for(lambda: swapped(p_r3, p_t3), 3, step=0.02), "redis replica takes over from Tessera")
+        t.check("Received replication offset for paused master manual failover: 0" in srvs[p_r3].log_text(),
+                "redis read our PAUSED offset")
     finally:
         for s in list(srvs.values()) + _retired:
             s.cleanup()
