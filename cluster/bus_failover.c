@@ -186,8 +186,8 @@ bus_fo_sync_repl(struct cluster_snap *mc)
 /* ---- Becoming master ---- */
 
 /* §8 step 6 / TAKEOVER: myself replaces its master: master flags, every slot
- * of the old master, replication promoted, nodes.conf saved (fsync at the
- * end of this turn), every node told by a PONG. */
+ * of the old master, replication promoted, nodes.conf saved and fsynced
+ * now, then every node told by a PONG (sent at the end of this turn). */
 static void
 replace_master(struct cluster_snap *mc)
 {
