@@ -430,13 +430,13 @@ bus_main(void *arg)
     (void)arg;
     rcu_thread_register();
     cluster_reader_register();
-    int64_t next_cron = 0;
+    int64_t next_cron = 0, fo_due = INT64_MAX;
     struct ts_buf save_text = {0};
     while (!__atomic_load_n(&bus_stop_flag, __ATOMIC_ACQUIRE)) {
         int64_t now = ts_mstime();
         /* An election waiting out its delay is started on time, not at
          * the next cron tick (up to 100 ms later). */
-        int64_t wake = TS_MIN(next_cron, bus_fo_due());
+        int64_t wake = TS_MIN(next_cron, fo_due);
         int64_t wait_ms = wake > now ? wake - now : 0;
         struct __kernel_timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000};
         struct io_uring_cqe *cqe = NULL;
@@ -466,6 +466,7 @@ bus_main(void *arg)
         if (g_bus.dirty_save || g_bus.dirty_publish)
             cluster_mc_publish();
         g_bus.dirty_save = g_bus.dirty_publish = false;
+        fo_due = bus_fo_due(); /* read under the lock, like all of g_bus */
         cluster_unlock();
         /* fsync outside the writer mutex: admin commands on workers never
          * wait for the disk on our behalf. */
