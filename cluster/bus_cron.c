@@ -399,6 +399,7 @@ bus_cron(void)
             g_bus.dirty_publish = true;
         }
     }
+    bus_fo_cron(mc);
     bus_update_state(mc);
 }
 
@@ -415,6 +416,9 @@ cluster_bus_reset(void)
 {
     memset(g_bus.not_claimed, 0, sizeof(g_bus.not_claimed));
     g_bus.nbans = 0;
+    bus_fo_mf_reset();
+    g_bus.fo.auth_time = g_bus.fo.wake_at = 0;
+    g_bus.fo.auth_sent = false;
 }
 
 void

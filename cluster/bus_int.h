@@ -67,6 +67,7 @@ struct bus_peer {
     struct bus_report *reports;
     int nreports;
     int capreports;
+    int64_t orphaned_time;  /* a master: orphaned since (replica migration), 0 = not */
     bool seen;              /* reconciliation mark (bus_cron.c) */
 };
 
@@ -74,6 +75,30 @@ struct bus_peer {
 struct bus_ban {
     char id[CLUSTER_NAMELEN];
     int64_t until;
+};
+
+/* This node's elections and manual failovers (bus_failover.c,
+ * cluster-algorithms.md §8, §10), and what replication was last told. */
+struct bus_fo {
+    int64_t auth_time;      /* failover_auth_time: votes may be asked from then on */
+    uint64_t auth_epoch;    /* the currentEpoch our AUTH_REQUEST carried */
+    int auth_count;         /* AUTH_ACKs counted for auth_epoch */
+    bool auth_sent;         /* AUTH_REQUEST sent for this attempt */
+    int auth_rank;          /* our rank when the attempt was scheduled */
+    int64_t wake_at;        /* the cluster thread wakes then to ask for votes, 0 = no */
+    int cant_reason;        /* last "Currently unable to failover" reason logged */
+    int64_t cant_logged;    /* when it was logged */
+    int64_t mf_end;         /* manual failover deadline (either side), 0 = none */
+    char mf_replica[CLUSTER_NAMELEN + 1]; /* master side: the replica that asked */
+    bool mf_paused;         /* master side: repl_mf_pause_writes is in force */
+    bool mf_can_start;      /* replica side: offsets agree (or FORCE) */
+    int64_t mf_master_offset; /* replica side: the master's paused offset, -1 = not yet */
+    /* The last role given to replication: a change of role, of master or
+     * of its address makes exactly one repl_set_master / repl_promote. */
+    bool repl_replica;
+    char repl_master[CLUSTER_NAMELEN + 1];
+    char repl_ip[CLUSTER_IPLEN];
+    int repl_port;
 };
 
 struct bus_state {
@@ -91,6 +116,7 @@ struct bus_state {
     int64_t first_state_eval;
     int64_t among_minority_time;
     int pfail_count;        /* PFAIL nodes at the last cron, for gossip */
+    struct bus_fo fo;
     struct ts_buf scratch;  /* message building */
 };
 
@@ -167,6 +193,62 @@ bool bus_banned(const char *id);
 void bus_ban(const char *id);
 /* Re-evaluate the state (with the boot and rejoin delays). */
 void bus_update_state(struct cluster_snap *mc);
+
+/* ---- bus_failover.c: the replica side of elections, manual failover ---- */
+/* Every received header (known, non-handshake sender s): a paused master's
+ * offset during our manual failover. */
+void bus_fo_on_header(struct cluster_snap *mc, int s, const struct bus_msg *m);
+/* FAILOVER_AUTH_ACK from s: one vote if it counts; may win the election. */
+void bus_fo_on_auth_ack(struct cluster_snap *mc, int s, const struct bus_msg *m);
+/* MFSTART from s: the master side of a manual failover. */
+void bus_fo_on_mfstart(struct cluster_snap *mc, int s);
+/* From the cron: NOFAILOVER flag, manual failover timeout and pings,
+ * election, replica migration, replication role. */
+void bus_fo_cron(struct cluster_snap *mc);
+/* When an election waiting out its delay may ask for votes (INT64_MAX:
+ * none waiting), and the election step to run then. */
+int64_t bus_fo_due(void);
+void bus_fo_tick(struct cluster_snap *mc);
+/* After each received message: a manual failover whose paused offset just
+ * arrived starts at once; replication follows role changes. */
+void bus_fo_after_msg(struct cluster_snap *mc);
+/* Tell replication about a change of myself's role, master or master
+ * address (repl_set_master / repl_promote); cheap when nothing changed. */
+void bus_fo_sync_repl(struct cluster_snap *mc);
+/* CLUSTER FAILOVER on this node (mode: enum bus_fo_mode). NULL, or the
+ * error reply text. */
+enum bus_fo_mode { BUS_FO_DEFAULT, BUS_FO_FORCE, BUS_FO_TAKEOVER };
+const char *bus_fo_manual(struct cluster_snap *mc, int mode);
+/* Node idx now replicates master (-1: none, it became a master): the new
+ * master gets MIGRATE_TO, the old one loses it if this was its last
+ * replica (§11). */
+void bus_set_master(struct cluster_snap *mc, int idx, int master);
+/* End any manual failover (unpausing writes on a master). */
+void bus_fo_mf_reset(void);
+/* True if PAUSED goes in the headers we build (master in a manual
+ * failover whose offset has settled). */
+bool bus_fo_paused(const struct cluster_snap *mc);
+/* Pure parts, exposed for the unit tests. */
+/* Rank of a replica at offset my_offset among the other replicas of its
+ * master (those not flagged NOFAILOVER with a larger advertised offset). */
+int bus_fo_rank(const struct cluster_snap *mc, int64_t my_offset);
+/* Election delay for a rank at node timeout T; rnd is any random number. */
+int64_t bus_fo_delay(int64_t T, int rank, unsigned rnd);
+/* Extra delay per rank step. */
+int64_t bus_fo_rank_step(int64_t T);
+/* Votes needed out of size slot-owning masters. */
+static inline int
+bus_fo_quorum(int size)
+{
+    return size / 2 + 1;
+}
+
+/* ---- bus_migrate.c: replica migration (cluster-algorithms.md §11) ---- */
+/* From the cron when myself is a replica. */
+void bus_migrate_check(struct cluster_snap *mc);
+/* Master s just got its first slots: if some master has replicas, s becomes
+ * a migration target (MIGRATE_TO), as in Redis. */
+void bus_migrate_first_slots(struct cluster_snap *mc, int s);
 
 /* cluster-node-timeout ("T" in cluster-algorithms.md), read each use:
  * CONFIG SET may change it. */

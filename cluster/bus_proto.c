@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "replication/repl.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -47,7 +48,11 @@ bus_fill_header(struct bus_hdr *h, int type)
     h->config_epoch = mc->nodes[owner].config_epoch;
     if (master >= 0)
         memcpy(h->slaveof, mc->nodes[master].id, BUS_NAMELEN);
-    h->offset = (uint64_t)me->repl_offset;
+    /* Elections rank replicas by it; a paused master in a manual failover
+     * announces its final offset with PAUSED (§10). */
+    h->offset = (uint64_t)repl_offset();
+    if (bus_fo_paused(mc))
+        h->mflags[0] |= BUS_MF_PAUSED;
     if (g_cfg.cluster_announce_ip && g_cfg.cluster_announce_ip[0])
         snprintf(h->myip, sizeof(h->myip), "%s", g_cfg.cluster_announce_ip);
 }
@@ -256,6 +261,9 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
     struct cluster_node *me = &mc->nodes[mc->myself];
     int cur = ((me->flags & CN_SLAVE) && me->master >= 0) ? me->master : mc->myself;
     int newmaster = -1, from_cur = 0, claims = 0;
+    bool had = false, got = false;
+    for (unsigned j = 0; j < CLUSTER_SLOTS && !had; j++)
+        had = mc->owner[j] == s;
     for (unsigned j = 0; j < CLUSTER_SLOTS; j++) {
         if (bus_slot_test(claimed, j)) {
             claims++;
@@ -272,6 +280,7 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
                     from_cur++;
                 }
                 mc->owner[j] = (int16_t)s;
+                got = true;
                 mc->migrating_to[j] = -1;
                 g_bus.not_claimed[j >> 3] &= (uint8_t) ~(1u << (j & 7));
                 g_bus.dirty_save = true;
@@ -280,6 +289,8 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
             bus_slot_set(g_bus.not_claimed, j);
         }
     }
+    if (got && !had)
+        bus_migrate_first_slots(mc, s);
     bool cur_empty = true;
     for (unsigned j = 0; j < CLUSTER_SLOTS && cur_empty; j++)
         cur_empty = mc->owner[j] != cur;
@@ -287,13 +298,13 @@ slot_update(struct cluster_snap *mc, int s, uint64_t epoch, const uint8_t *claim
         log_notice("Configuration change detected. Reconfiguring myself as a replica of %.40s",
                    mc->nodes[newmaster].id);
         me->flags = (me->flags & ~(uint32_t)(CN_MASTER | CN_MIGRATE_TO)) | CN_SLAVE;
-        me->master = (int16_t)newmaster;
+        bus_set_master(mc, mc->myself, newmaster);
         g_bus.dirty_save = true;
     } else if (me->master >= 0 && (me->flags & CN_SLAVE)) {
         int gm = mc->nodes[me->master].master;
         if ((mc->nodes[me->master].flags & CN_SLAVE) && gm >= 0 && gm != mc->myself) {
             log_notice("I'm a sub-replica! Reconfiguring myself as a replica of grandmaster %.40s", mc->nodes[gm].id);
-            me->master = (int16_t)gm;
+            bus_set_master(mc, mc->myself, gm);
             g_bus.dirty_save = true;
         }
     }
@@ -443,7 +454,7 @@ update_role(struct cluster_snap *mc, int s, const struct bus_msg *m)
     if (bus_name_is_null(m->h.slaveof)) {
         if (n->flags & CN_SLAVE) {
             n->flags = (n->flags & ~(uint32_t)CN_SLAVE) | CN_MASTER | CN_MIGRATE_TO;
-            n->master = -1;
+            bus_set_master(mc, s, -1);
             g_bus.dirty_save = true;
         }
         return;
@@ -457,8 +468,7 @@ update_role(struct cluster_snap *mc, int s, const struct bus_msg *m)
     }
     int mi = cluster_snap_find(mc, m->h.slaveof, BUS_NAMELEN);
     if (mi >= 0 && mi != s && n->master != mi) {
-        n->master = (int16_t)mi;
-        mc->nodes[mi].flags |= CN_MIGRATE_TO;
+        bus_set_master(mc, s, mi);
         g_bus.dirty_save = true;
     }
 }
@@ -646,6 +656,7 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
                 g_bus.dirty_save = true;
             }
             n->repl_offset = (int64_t)m.h.offset;
+            bus_fo_on_header(mc, s, &m);
         }
     }
     switch (m.h.type) {
@@ -677,7 +688,7 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
         struct cluster_node *n = &mc->nodes[ui];
         if (n->flags & CN_SLAVE) {
             n->flags = (n->flags & ~(uint32_t)CN_SLAVE) | CN_MASTER;
-            n->master = -1;
+            bus_set_master(mc, ui, -1);
         }
         n->config_epoch = m.update_config_epoch;
         g_bus.dirty_save = true;
@@ -688,14 +699,21 @@ bus_handle_msg(struct bus_link *l, const uint8_t *buf, size_t len)
         if (s >= 0)
             handle_auth_request(mc, s, &m);
         break;
+    case BUS_AUTH_ACK:
+        if (s >= 0)
+            bus_fo_on_auth_ack(mc, s, &m);
+        break;
+    case BUS_MFSTART:
+        if (s >= 0)
+            bus_fo_on_mfstart(mc, s);
+        break;
     case BUS_PUBLISH:
     case BUS_PUBLISHSHARD:
         if (s >= 0)
             bus_pubsub_receive(&m);
         break;
     default:
-        /* AUTH_ACK and MFSTART belong to failover (replication part);
-         * MODULE has no modules to go to. */
-        break;
+        break; /* MODULE: no modules to hand it to */
     }
+    bus_fo_after_msg(mc);
 }

@@ -1,6 +1,6 @@
 /* cluster_cmds_int.h: helpers shared by the CLUSTER subcommand files
  * (cluster_cmds.c: slots, keys, epochs, read-only views;
- * cluster_cmds_nodes.c: the node table - MEET, FORGET, RESET, REPLICATE,
+ * cluster_cmds_nodes.c: the node table - MEET, FORGET, RESET, REPLICATE, FAILOVER,
  * REPLICAS, LINKS, COUNT-FAILURE-REPORTS; cluster_cmds_setslot.c: SETSLOT). */
 #ifndef TESSERA_CLUSTER_CMDS_INT_H
 #define TESSERA_CLUSTER_CMDS_INT_H
@@ -52,6 +52,7 @@ void cluster_cmd_meet(struct cmd_ctx *c);
 void cluster_cmd_forget(struct cmd_ctx *c);
 void cluster_cmd_reset(struct cmd_ctx *c);
 void cluster_cmd_replicate(struct cmd_ctx *c);
+void cluster_cmd_failover(struct cmd_ctx *c);
 void cluster_cmd_replicas(struct cmd_ctx *c);
 void cluster_cmd_links(struct cmd_ctx *c);
 void cluster_cmd_count_failure_reports(struct cmd_ctx *c);

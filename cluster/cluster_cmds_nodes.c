@@ -1,6 +1,6 @@
 /* cluster_cmds_nodes.c: CLUSTER subcommands that change or show the node
- * table: MEET, FORGET, RESET, REPLICATE, REPLICAS/SLAVES, LINKS and
- * COUNT-FAILURE-REPORTS. Error texts are Redis 7.0's
+ * table: MEET, FORGET, RESET, REPLICATE, FAILOVER, REPLICAS/SLAVES, LINKS
+ * and COUNT-FAILURE-REPORTS. Error texts are Redis 7.0's
  * (cluster-commands.md §4).
  *
  * The changing ones are checked on the worker and applied by the cluster
@@ -9,6 +9,7 @@
  * forgotten node's links are closed). */
 #include "cluster/cluster_cmds_int.h"
 
+#include "cluster/bus_int.h"
 #include "core/config.h"
 #include "core/keyspace.h"
 #include "core/log.h"
@@ -255,11 +256,11 @@ cl_replicate_apply(struct cmd_ctx *c, uint64_t keys)
     /* The role is what the cluster sees (CLUSTER NODES, bus headers);
      * streaming the master's data arrives with replication. */
     me->flags = (me->flags & ~(uint32_t)(CN_MASTER | CN_MIGRATE_TO)) | CN_SLAVE;
-    me->master = (int16_t)idx;
-    mc->nodes[idx].flags |= CN_MIGRATE_TO;
+    bus_set_master(mc, mc->myself, idx);
     for (int j = 0; j < CLUSTER_SLOTS; j++)
         mc->migrating_to[j] = mc->importing_from[j] = -1;
     log_notice("Configured as a replica of %.40s", mc->nodes[idx].id);
+    bus_fo_sync_repl(mc); /* replication follows the new master */
     cl_commit_locked();
     reply_ok(c->r);
 }
@@ -274,6 +275,46 @@ cluster_cmd_replicate(struct cmd_ctx *c)
         return;
     }
     cl_post_after_count(c, -1, cl_replicate_apply);
+}
+
+/* ---- FAILOVER ---- */
+
+/* The locked part of FAILOVER: mode is enum bus_fo_mode. The replica side
+ * starts here (MFSTART, an election, or TAKEOVER's promotion); the reply
+ * says only that it started, as in Redis. */
+static void
+cl_failover_apply(struct cmd_ctx *c, uint64_t mode)
+{
+    const char *err = bus_fo_manual(cluster_mc(), (int)mode);
+    if (err) {
+        reply_error(c->r, err);
+        return;
+    }
+    cl_commit_locked();
+    reply_ok(c->r);
+}
+
+void
+cluster_cmd_failover(struct cmd_ctx *c)
+{
+    if (!cl_enabled(c))
+        return;
+    if (c->argc > 3) {
+        /* Redis's answer to extra arguments (addReplySubcommandSyntaxError). */
+        reply_errorf(c->r, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try CLUSTER HELP.",
+                     (int)TS_MIN(c->argv[1].len, 128), c->argv[1].ptr);
+        return;
+    }
+    int mode = BUS_FO_DEFAULT;
+    if (c->argc == 3 && sv_eq_ci(c->argv[2], "force")) {
+        mode = BUS_FO_FORCE;
+    } else if (c->argc == 3 && sv_eq_ci(c->argv[2], "takeover")) {
+        mode = BUS_FO_TAKEOVER;
+    } else if (c->argc != 2) {
+        reply_error(c->r, ERR_SYNTAX);
+        return;
+    }
+    cl_post(c, cl_failover_apply, (uint64_t)mode);
 }
 
 /* argv[2], when present: SOFT or HARD (checked on the worker). */

@@ -617,9 +617,15 @@ cluster_config_parse(const char *text, size_t len, int64_t now_ms, char *err, si
         goto err;
     }
     conf_reorder(s, defined);
-    for (int i = 0; i < s->nnodes; i++)
+    for (int i = 0; i < s->nnodes; i++) {
         if (s->nodes[i].config_epoch > s->current_epoch)
             s->current_epoch = s->nodes[i].config_epoch;
+        /* A master with a replica is a replica-migration target
+         * (MIGRATE_TO, cluster-algorithms.md §11): not saved, so set again
+         * as the replicas are attached, as Redis does while loading. */
+        if (s->nodes[i].master >= 0 && (s->nodes[i].flags & CN_SLAVE))
+            s->nodes[s->nodes[i].master].flags |= CN_MIGRATE_TO;
+    }
     s->nodes[s->myself].link_connected = true;
     ts_free(defined);
     ts_free(tv);

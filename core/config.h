@@ -149,12 +149,12 @@ enum cfg_ny_area {
     X(cluster_preferred_endpoint_type, "cluster-preferred-endpoint-type", CFG_ENUM, "ip", 0, 0,         \
       CFG_MODIFIABLE)                                                                                    \
     X(cluster_replica_validity_factor, "cluster-replica-validity-factor", CFG_INT, 10, 0, 2147483647,   \
-      CFG_MODIFIABLE | CFG_NY_REPL)                                                                                    \
+      CFG_MODIFIABLE)                                                                                    \
     X(cluster_migration_barrier, "cluster-migration-barrier", CFG_INT, 1, 0, 2147483647,                 \
-      CFG_MODIFIABLE | CFG_NY_REPL)                                                                                    \
+      CFG_MODIFIABLE)                                                                                    \
     X(cluster_allow_replica_migration, "cluster-allow-replica-migration", CFG_BOOL, 1, 0, 1,             \
       CFG_MODIFIABLE)                                                                                    \
-    X(cluster_replica_no_failover, "cluster-replica-no-failover", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE | CFG_NY_REPL)     \
+    X(cluster_replica_no_failover, "cluster-replica-no-failover", CFG_BOOL, 0, 0, 1, CFG_MODIFIABLE)     \
     X(cluster_link_sendbuf_limit, "cluster-link-sendbuf-limit", CFG_MEM, 0, 0, 9223372036854775807LL,     \
       CFG_MODIFIABLE)                                                                                    \
     X(repl_backlog_size, "repl-backlog-size", CFG_MEM, 1024 * 1024, 1, 9223372036854775807LL,            \

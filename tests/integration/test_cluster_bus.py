@@ -267,6 +267,10 @@ def test_kill_detect_and_rejoin(srvs, st):
     victim = srvs[st["masters"][2] - BASE - 1]
     vid = st["ids"][victim.port]
     observers = [s.port for s in srvs if s is not victim]
+    # This test is about detection and rejoining: keep the replica from
+    # taking over (test_failover.py covers that).
+    for p in st["replicas"]:
+        cli(p, "config", "set", "cluster-replica-no-failover", "yes")
     t0 = time.monotonic()
     victim.proc.kill()
     victim.wait_exit(10)
@@ -282,6 +286,8 @@ def test_kill_detect_and_rejoin(srvs, st):
     t.check(H.wait_for(lambda: all(info(s.port).get("cluster_state") == "ok" for s in srvs), 4 * T_MS / 1000 + 10),
             "FAIL cleared and cluster ok again after the master returns")
     t.check(not node_flagged(observers[0], vid, "fail"), "no fail flag left")
+    for p in st["replicas"]:
+        cli(p, "config", "set", "cluster-replica-no-failover", "no")
 
 
 def bus_hdr(sig=b"RCmb", totlen=2256, ver=1, type_=0):
