@@ -123,6 +123,35 @@ drop_master_conn(void *arg, int worker)
     g_rt.close_client(cl);
 }
 
+static void
+send_ack(int64_t offset)
+{
+    char off[24];
+    int n = snprintf(off, sizeof(off), "%lld", (long long)offset);
+    char line[96];
+    int len = snprintf(line, sizeof(line), "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", n, off);
+    g_rt.client_push(master_cl, line, (size_t)len);
+}
+
+static int64_t ack_due = -1; /* a GETACK's answer, sent at the end of the turn (worker 0) */
+
+void
+repl_master_ack_later(struct shard *sh, int64_t offset)
+{
+    ack_due = offset;
+    sh->fx.turn_hook = true;
+}
+
+void
+repl_master_ack_flush(void)
+{
+    if (ack_due < 0)
+        return;
+    if (master_cl)
+        send_ack(ack_due);
+    ack_due = -1;
+}
+
 /* Worker 0's cron: a master silent for repl-timeout is dropped (the link
  * reconnects); REPLCONF ACK every second. */
 void
@@ -140,11 +169,7 @@ repl_cron(int worker, int64_t now_ms)
     if (now_ms - master_last_ack_ms < 1000)
         return;
     master_last_ack_ms = now_ms;
-    char off[24];
-    int n = snprintf(off, sizeof(off), "%lld", (long long)repl_applied_offset());
-    char line[96];
-    int len = snprintf(line, sizeof(line), "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", n, off);
-    g_rt.client_push(master_cl, line, (size_t)len);
+    send_ack(repl_applied_offset());
 }
 
 /* ---- Promotion ---- */

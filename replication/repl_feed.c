@@ -161,6 +161,8 @@ void
 repl_turn(struct shard *sh)
 {
     hand_over(sh);
+    if (sh->id == 0)
+        repl_master_ack_flush();
     struct feed_worker *w = &fw[sh->id];
     __atomic_store_n(&w->nudged, 0, __ATOMIC_RELEASE);
     for (struct repl_feed *f = w->feeds; f; f = f->next)

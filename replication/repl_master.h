@@ -106,6 +106,10 @@ void repl_random_id(char out[REPL_ID_LEN + 1]);
 /* repl_api.c */
 void repl_cron(int worker, int64_t now_ms);
 void repl_master_conn_closed(struct client *cl);
+/* GETACK on worker 0: REPLCONF ACK <offset> to our master at the end of
+ * the loop turn (repl_master_ack_flush, from repl_turn). */
+void repl_master_ack_later(struct shard *sh, int64_t offset);
+void repl_master_ack_flush(void);
 void repl_register_commands(void);
 int repl_start(void);
 /* repl_psync.c, repl_wait.c */

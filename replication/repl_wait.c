@@ -211,12 +211,11 @@ repl_answer_getack(struct cmd_ctx *c)
     reply_ok(c->r);
     if (!c->cl || !(c->cl->flags & CL_MASTER))
         return;
-    /* this GETACK is not counted yet: it is added once it has run */
-    char off[24];
-    int n = snprintf(off, sizeof(off), "%lld", (long long)__atomic_load_n(&g_fx_applied, __ATOMIC_ACQUIRE));
-    char line[96];
-    int len = snprintf(line, sizeof(line), "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", n, off);
-    g_rt.client_push(c->cl, line, (size_t)len);
+    /* this GETACK is not counted yet: it is added once it has run. The
+     * ACK leaves at the end of the loop turn: a master's commands answer
+     * nothing, and bytes pushed while one runs would be dropped with its
+     * reply. */
+    repl_master_ack_later(c->sh, __atomic_load_n(&g_fx_applied, __ATOMIC_ACQUIRE));
 }
 
 /* ---- ROLE and INFO replication ---- */

@@ -180,21 +180,30 @@ def master_slots_keys(view, master_port):
 
 
 def run_load(cl, seconds, event=None, event_at=1.0, watch=None):
-    """Run the client for `seconds`; call event() after event_at seconds;
-    return when writes to the keys in `watch` first succeeded after the
-    event (seconds after it), or None."""
+    """Run the client for `seconds`; call event() after event_at seconds.
+    Returns how long writes to the keys in `watch` stalled around the
+    event: from the event (or the last success before it) to the next
+    success, the longest such gap after the event; None if they never
+    resumed."""
     t0 = time.monotonic()
     fired = None
-    resumed = None
+    last_ok = None
+    stall = 0.0
+    resumed = False
     while time.monotonic() - t0 < seconds:
         if event and fired is None and time.monotonic() - t0 >= event_at:
             event()
             fired = time.monotonic()
+            last_ok = fired
         key, ok = cl.step()
-        if fired is not None and resumed is None and ok and watch and key in watch:
-            if time.monotonic() > fired:
-                resumed = time.monotonic() - fired
-    return resumed
+        if fired is not None and ok and watch and key in watch:
+            now = time.monotonic()
+            stall = max(stall, now - last_ok)
+            last_ok = now
+            resumed = True
+    if fired is not None and watch and not resumed:
+        return None
+    return stall if fired is not None else None
 
 
 def make_cluster(binary, ports, workdirs=None):
@@ -289,7 +298,7 @@ def main():
     print("\n| server | event | writes resumed after | acknowledged writes lost | errors by kind | INCRs sent |")
     print("|---|---|---:|---:|---|---:|")
     for kind, label, resumed, lost, errors, n in RESULTS:
-        print("| %s | %s | %s | %d | %s | %d |" % (kind, label, "%.2f s" % resumed if resumed is not None else "never",
+        print("| %s | %s | %s | %d | %s | %d |" % (kind, label, "%.3f s" % resumed if resumed is not None else "never",
                                                  lost, ", ".join("%s %d" % kv for kv in sorted(errors.items())) or
                                                  "none", n))
     t.finish()
