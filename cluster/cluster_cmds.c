@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/reply.h"
 #include "core/shard.h"
+#include "replication/repl.h"
 #include "core/slot.h"
 #include "core/slot_move.h"
 #include "core/slotmap.h"
@@ -241,11 +242,19 @@ slots_node(struct reply *r, const struct cluster_node *n)
     }
 }
 
+/* A node's replication offset: myself's is the live one (the snapshot
+ * holds what the bus last carried for the others). */
+static int64_t
+node_repl_offset(const struct cluster_snap *s, const struct cluster_node *n)
+{
+    return n == &s->nodes[s->myself] ? repl_offset() : n->repl_offset;
+}
+
 /* Replicas shown by CLUSTER SLOTS: not FAIL and synced at least once. */
 static bool
-slots_replica_shown(const struct cluster_node *n, int master)
+slots_replica_shown(const struct cluster_snap *s, const struct cluster_node *n, int master)
 {
-    return n->master == master && (n->flags & CN_SLAVE) && !(n->flags & CN_FAIL) && n->repl_offset != 0;
+    return n->master == master && (n->flags & CN_SLAVE) && !(n->flags & CN_FAIL) && node_repl_offset(s, n) != 0;
 }
 
 static void
@@ -268,13 +277,13 @@ cluster_cmd_slots(struct cmd_ctx *c)
             j++;
         long nrep = 0;
         for (int i = 0; i < s->nnodes; i++)
-            nrep += slots_replica_shown(&s->nodes[i], o);
+            nrep += slots_replica_shown(s, &s->nodes[i], o);
         reply_array(c->r, 3 + nrep);
         reply_int(c->r, start);
         reply_int(c->r, j);
         slots_node(c->r, &s->nodes[o]);
         for (int i = 0; i < s->nnodes; i++)
-            if (slots_replica_shown(&s->nodes[i], o))
+            if (slots_replica_shown(s, &s->nodes[i], o))
                 slots_node(c->r, &s->nodes[i]);
     }
     cluster_read_end();
@@ -285,7 +294,8 @@ shards_node(struct reply *r, const struct cluster_snap *s, int idx)
 {
     const struct cluster_node *n = &s->nodes[idx];
     bool master = !(n->flags & CN_SLAVE);
-    const char *health = (n->flags & CN_FAIL) ? "fail" : (!master && n->repl_offset == 0) ? "loading" : "online";
+    int64_t off = node_repl_offset(s, n);
+    const char *health = (n->flags & CN_FAIL) ? "fail" : (!master && off == 0) ? "loading" : "online";
     reply_map(r, 6 + (n->port != 0) + (n->hostname[0] != '\0'));
     reply_bulk_cstr(r, "id");
     reply_bulk(r, n->id, CLUSTER_NAMELEN);
@@ -304,7 +314,7 @@ shards_node(struct reply *r, const struct cluster_snap *s, int idx)
     reply_bulk_cstr(r, "role");
     reply_bulk_cstr(r, master ? "master" : "replica");
     reply_bulk_cstr(r, "replication-offset");
-    reply_int(r, n->repl_offset);
+    reply_int(r, off);
     reply_bulk_cstr(r, "health");
     reply_bulk_cstr(r, health);
 }
