@@ -15,6 +15,8 @@
 #include "core/log.h"
 #include "core/reply.h"
 #include "core/shard.h"
+#include "core/t_db.h"
+#include "net/runtime.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -317,6 +319,13 @@ cluster_cmd_failover(struct cmd_ctx *c)
     cl_post(c, cl_failover_apply, (uint64_t)mode);
 }
 
+static void
+reset_flush_worker(void *arg, int worker)
+{
+    (void)arg;
+    t_db_flush_worker(g_shards[worker]);
+}
+
 /* argv[2], when present: SOFT or HARD (checked on the worker). */
 static void
 cl_reset_apply(struct cmd_ctx *c, uint64_t keys)
@@ -328,6 +337,9 @@ cl_reset_apply(struct cmd_ctx *c, uint64_t keys)
         reply_error(c->r, "ERR CLUSTER RESET can't be called with master nodes containing keys");
         return;
     }
+    if (me->flags & CN_SLAVE) /* a replica's data was its master's: Redis empties it */
+        for (int w = 0; w < cmd_nworkers(); w++)
+            runtime_post(w, reset_flush_worker, NULL);
     for (int j = 0; j < CLUSTER_SLOTS; j++)
         mc->owner[j] = mc->migrating_to[j] = mc->importing_from[j] = -1;
     for (int i = mc->nnodes - 1; i >= 0; i--)

@@ -20,6 +20,7 @@
 #include "core/slotmap.h"
 #include "core/server.h"
 #include "core/t_commands.h"
+#include "core/t_db.h"
 
 /* ---- DBSIZE ---- */
 
@@ -251,12 +252,18 @@ flush_stream(struct shard *sh)
     ts_free(d);
 }
 
-static void
-flush_each(struct shard *sh, void *arg, int w)
+void
+t_db_flush_worker(struct shard *sh)
 {
     flush_stream(sh); /* while the keys are there */
     watch_touch_all(sh); /* before the keys are gone: it touches the ones that exist */
     ks_flush(sh->ks);
+}
+
+static void
+flush_each(struct shard *sh, void *arg, int w)
+{
+    t_db_flush_worker(sh);
 }
 
 static void

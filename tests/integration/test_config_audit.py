@@ -48,9 +48,9 @@ def test_refused_at_start():
     refused_at_start("--io-threads 4", ["--io-threads", "4"], None,
                      "io-threads 4 is not supported by Tessera yet (Tessera's workers are set by threads): "
                      "use io-threads 1")
-    refused_at_start("config file: slave-serve-stale-data", [], "port 1\n\nslave-serve-stale-data no\n",
-                     ">>> 'slave-serve-stale-data no'\nreplica-serve-stale-data no is not supported by Tessera yet "
-                     "(no replication): use replica-serve-stale-data yes")
+    refused_at_start("config file: slave-priority", [], "port 1\n\nslave-priority 50\n",
+                     ">>> 'slave-priority 50'\nreplica-priority 50 is not supported by Tessera yet "
+                     "(no replication): use replica-priority 100")
     refused_at_start("config file: slaveof in cluster mode", [], "cluster-enabled yes\nslaveof 10.0.0.1 6379\n",
                      "replicaof directive not allowed in cluster mode")
     refused_at_start("config file: rename-command", [], "rename-command FLUSHALL \"\"\n",
@@ -98,9 +98,12 @@ def test_config_set(tess):
         t.eq(c.cmd("CONFIG", "SET", "lazyfree-lazy-eviction", "yes"),
              err("lazyfree-lazy-eviction", "lazyfree-lazy-eviction yes is not supported by Tessera yet "
                  "(no lazy freeing): use lazyfree-lazy-eviction no"), "lazyfree-lazy-eviction")
-        t.eq(c.cmd("CONFIG", "SET", "slave-read-only", "no"),
-             err("slave-read-only", "replica-read-only no is not supported by Tessera yet (no replication): "
-                 "use replica-read-only yes"), "alias slave-read-only")
+        t.eq(c.cmd("CONFIG", "SET", "min-slaves-to-write", "2"),
+             err("min-slaves-to-write", "min-replicas-to-write 2 is not supported by Tessera yet (no replication): "
+                 "use min-replicas-to-write 0"), "alias min-slaves-to-write")
+        t.eq(c.cmd("CONFIG", "SET", "slave-read-only", "no"), b"+OK\r\n", "alias slave-read-only acts")
+        t.eq(c.cmd("CONFIG", "GET", "replica-read-only"),
+             b"*2\r\n$17\r\nreplica-read-only\r\n$2\r\nno\r\n", "replica-read-only no")
         t.eq(c.cmd("CONFIG", "SET", "repl-diskless-load", "swapdb"),
              err("repl-diskless-load", "repl-diskless-load swapdb is not supported by Tessera yet "
                  "(no replication): use repl-diskless-load disabled"), "repl-diskless-load")
