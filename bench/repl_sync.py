@@ -30,43 +30,15 @@ import time
 sys.path.insert(0, "/usr/lib/python3/dist-packages")
 import redis  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from repl_bench import rss, start, stop  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESSERA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build", "tessera-server")
 REDIS = "/usr/bin/redis-server"
 DATASET_MB = int(os.environ.get("DATASET_MB", "2048"))
 THREADS = os.environ.get("THREADS", "2")
 VALUE = 100
-
-
-def rss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def start(binary, port, args):
-    p = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                          "--enable-debug-command", "yes"] + args,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/tmp")
-    r = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            r.ping()
-            return p, r
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("%s did not start" % binary)
-
-
-def stop(p):
-    p.terminate()
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
 
 
 def populate(r):

@@ -3,12 +3,12 @@
 next to redis-server in one run (issue 11).
 
 For each kind (Tessera master + Tessera replica, redis-server master +
-redis-server replica): redis-benchmark -t set -P 16 for SECONDS against the
+redis-server replica): redis-benchmark -t set -P 16 for DURATION seconds against the
 master; then print the master's write rate, the stream's rate (MB/s of
 master_repl_offset), the replica's lag the moment the load stops (bytes
 and ms to catch up), and whether the digests agree once it has.
 
-  SECONDS=10 THREADS=2 bench/repl_throughput.py [tessera-binary]
+  DURATION=10 THREADS=2 bench/repl_throughput.py [tessera-binary]
 
 Ports 22210-22213. Loopback only; processes stopped by PID."""
 
@@ -20,34 +20,14 @@ import time
 sys.path.insert(0, "/usr/lib/python3/dist-packages")
 import redis  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from repl_bench import start, stop  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESSERA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build", "tessera-server")
 REDIS = "/usr/bin/redis-server"
-SECONDS = float(os.environ.get("SECONDS", "10"))
+DURATION = float(os.environ.get("DURATION", "10"))
 THREADS = os.environ.get("THREADS", "2")
-
-
-def start(binary, port, args):
-    p = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                          "--enable-debug-command", "yes"] + args,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/tmp")
-    r = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            r.ping()
-            return p, r
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("%s did not start" % binary)
-
-
-def stop(p):
-    p.terminate()
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
 
 
 def offset(r, key):
@@ -68,7 +48,7 @@ def run(kind, binary, base, margs, rargs):
         proc = subprocess.Popen(["redis-benchmark", "-p", str(base), "-t", "set", "-P", "16", "-c", "50", "-r",
                                  "1000000", "-d", "32", "-n", "100000000", "-q"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(SECONDS)
+        time.sleep(DURATION)
         proc.terminate()
         proc.wait()
         t1 = time.monotonic()

@@ -90,15 +90,22 @@ static struct conn *conn_new(struct worker *w, int fd, const struct sockaddr_sto
                              const struct sockaddr_storage *local_in);
 static void parse_buffered(struct worker *w, struct conn *c);
 
+/* Both ends of a connected socket (zeroed when unknown). */
+static void
+sock_addrs(int fd, struct sockaddr_storage *peer, struct sockaddr_storage *local)
+{
+    socklen_t pl = sizeof(*peer), ll = sizeof(*local);
+    memset(peer, 0, sizeof(*peer));
+    memset(local, 0, sizeof(*local));
+    getpeername(fd, (struct sockaddr *)peer, &pl);
+    getsockname(fd, (struct sockaddr *)local, &ll);
+}
+
 void
 conn_accepted(struct worker *w, int fd)
 {
     struct sockaddr_storage peer, local;
-    socklen_t pl = sizeof(peer), ll = sizeof(local);
-    memset(&peer, 0, sizeof(peer));
-    memset(&local, 0, sizeof(local));
-    getpeername(fd, (struct sockaddr *)&peer, &pl);
-    getsockname(fd, (struct sockaddr *)&local, &ll);
+    sock_addrs(fd, &peer, &local);
 
     if (__atomic_add_fetch(&nclients, 1, __ATOMIC_RELAXED) > g_cfg.maxclients) {
         __atomic_sub_fetch(&nclients, 1, __ATOMIC_RELAXED);
@@ -177,11 +184,7 @@ conn_adopt(int fd, uint32_t flags, const void *pre, size_t npre)
 {
     struct worker *w = worker_self();
     struct sockaddr_storage peer, local;
-    socklen_t pl = sizeof(peer), ll = sizeof(local);
-    memset(&peer, 0, sizeof(peer));
-    memset(&local, 0, sizeof(local));
-    getpeername(fd, (struct sockaddr *)&peer, &pl);
-    getsockname(fd, (struct sockaddr *)&local, &ll);
+    sock_addrs(fd, &peer, &local);
     __atomic_add_fetch(&nclients, 1, __ATOMIC_RELAXED);
     struct conn *c = conn_new(w, fd, &peer, &local);
     c->cl.flags |= flags | CL_AUTHENTICATED;

@@ -37,18 +37,8 @@ t = H.Runner("test_consistency")
 RESULTS = []
 
 
-def crc16(data):
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
 def slot_of(key):
-    return crc16(key.encode()) % 16384
+    return H.key_slot(key)
 
 
 def node_args(port):

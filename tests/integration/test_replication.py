@@ -346,26 +346,10 @@ def test_cross_worker_commands(t, m, mc):
         rep.stop()
 
 
-def crc16(data):
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
 def worker_of(key):
     """The worker of a key in a 2-worker standalone server: the slots are
     split in two even ranges (slotmap.h), 0-8191 and 8192-16383."""
-    k = key.encode()
-    s = k.find(b"{")
-    if s >= 0:
-        e = k.find(b"}", s + 1)
-        if e > s + 1:
-            k = k[s + 1:e]
-    return 0 if crc16(k) % 16384 < 8192 else 1
+    return 0 if H.key_slot(key) < 8192 else 1
 
 
 def main():
