@@ -9,6 +9,7 @@
 
 #include "core/multi.h"
 #include "core/pubsub.h"
+#include "core/reply.h"
 #include "core/shard.h"
 
 #include <stdio.h>
@@ -130,8 +131,8 @@ int g_fx_link_up;
 static void
 stream_put_bulk(struct ts_buf *b, const char *p, size_t n)
 {
-    char *d = ts_buf_reserve(b, n + 24);
-    size_t h = (size_t)sprintf(d, "$%zu\r\n", n);
+    char *d = ts_buf_reserve(b, n + REPLY_HEADER_MAX + 2);
+    size_t h = reply_header(d, '$', (long long)n);
     memcpy(d + h, p, n);
     d[h + n] = '\r';
     d[h + n + 1] = '\n';
@@ -173,8 +174,8 @@ fx_stream_command(struct shard *sh, int argc, const struct sv *argv)
     struct ts_buf *b = &sh->fx.stream;
     size_t before = b->len;
     stream_tx_note(&sh->fx);
-    char *d = ts_buf_reserve(b, 16);
-    b->len += (size_t)sprintf(d, "*%d\r\n", argc);
+    char *d = ts_buf_reserve(b, REPLY_HEADER_MAX);
+    b->len += reply_header(d, '*', argc);
     for (int i = 0; i < argc; i++)
         stream_put_bulk(b, argv[i].ptr, argv[i].len);
     stream_count(&sh->fx, b->len - before);

@@ -98,6 +98,12 @@ reply_hdr_write(char *dst, char type, long long v)
     return n + 2;
 }
 
+size_t
+reply_header(char *dst, char type, long long v)
+{
+    return reply_hdr_write(dst, type, v);
+}
+
 /* ---- Room in the output ---- */
 
 /* May the element about to be written start a new block? Not inside a

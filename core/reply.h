@@ -69,6 +69,10 @@ void reply_double(struct reply *r, double v);
 void reply_bool(struct reply *r, bool v);
 void reply_verbatim(struct reply *r, const char *p, size_t n, const char *ext3); /* ext3: "txt" */
 void reply_raw(struct reply *r, const void *p, size_t n); /* pre-encoded bytes */
+/* "<type><v>\r\n" (a RESP header: *3, $5...) at dst, which has room for
+ * REPLY_HEADER_MAX bytes; returns the bytes written. */
+#define REPLY_HEADER_MAX 24
+size_t reply_header(char *dst, char type, long long v);
 
 /* Deferred aggregate length, for replies whose size is known only at the
  * end (KEYS, SCAN, COMMAND). reply_defer returns a token; reply_defer_set
