@@ -86,6 +86,8 @@ static void
 feed_close(struct repl_feed *f, const char *why)
 {
     log_warn("Client %s (replica) scheduled to be closed ASAP: %s", f->cl->addr, why);
+    if (strstr(why, "output buffer limit"))
+        g_shards[f->cl->worker]->stats.obuf_limit_disconnections++;
     f->cl->flags |= CL_CLOSE_ASAP;
     conn_close_client(f->cl);
 }
@@ -153,7 +155,8 @@ feed_progress(struct shard *sh, struct repl_feed *f)
         repl_snap_feed(sh, f);
     if (f->state == FEED_ONLINE)
         feed_stream(f, c);
-    if (f->state != FEED_WAIT_REPLY)
+    /* the output's own check may have closed it already (outlimit.c) */
+    if (f->state != FEED_WAIT_REPLY && !(f->cl->flags & CL_CLOSE_ASAP) && !c->closing)
         feed_over_limit(f, conn_out_used(c), sh->now_ms);
 }
 

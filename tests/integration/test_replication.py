@@ -352,13 +352,61 @@ def worker_of(key):
     return 0 if H.key_slot(key) < 8192 else 1
 
 
+def test_replica_output_limit(t, m, mc):
+    """A replica that stops reading is dropped at the replica class of
+    client-output-buffer-limit; its unsent stream counts."""
+    fr = FakeReplica(m.port)
+    try:
+        t.check(fr.first.startswith("+FULLRESYNC"), "synced")
+        before = mc.info("stats")["client_output_buffer_limit_disconnections"]
+        mc.config_set("client-output-buffer-limit", "replica 1mb 0 0")
+        value = "x" * 1000
+        p = mc.pipeline(transaction=False)
+        for i in range(30000):  # 30 MB of stream, far past the limit and the socket buffers
+            p.set("big:%d" % (i % 100), value)
+        p.execute()
+        t.check(wait_until(lambda: mc.info("replication")["connected_slaves"] == 0, 10),
+                "the replica that stopped reading is disconnected")
+        t.eq(mc.info("stats")["client_output_buffer_limit_disconnections"], before + 1,
+             "counted in client_output_buffer_limit_disconnections")
+    finally:
+        mc.config_set("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+        fr.close()
+
+
+def test_tessera_replica_partial(t, m, mc):
+    """A Tessera replica whose link drops continues with PSYNC from its
+    offset (sync_partial_ok +1 on the master), and keeps up after."""
+    if H.is_dry_run():
+        raise H.Skip("Tessera-only")
+    rep = H.tessera(BASE + 20, threads=2)
+    try:
+        rc = rep.client()
+        rc.execute_command("REPLICAOF", "127.0.0.1", m.port)
+        t.check(wait_until(lambda: link_up(rc)), "Tessera replica up")
+        same_data(t, mc, rc, "Tessera replica after its full sync")
+        before = mc.info("stats")
+        t.eq(rc.execute_command("CLIENT", "KILL", "TYPE", "master"), 1, "the replica's master link killed")
+        mc.set("gap", "filled")
+        t.check(wait_until(lambda: link_up(rc) and rc.get("gap") == b"filled"), "reconnected and caught up")
+        after = mc.info("stats")
+        t.eq(after["sync_partial_ok"], before["sync_partial_ok"] + 1, "Tessera replica: sync_partial_ok +1")
+        t.eq(after["sync_full"], before["sync_full"], "Tessera replica: no full sync")
+        mc.execute_command("WAIT", 1, 5000)
+        same_data(t, mc, rc, "Tessera replica after the partial resync")
+    finally:
+        rep.stop()
+    t.server_checks(rep)
+
+
 def main():
     t = H.Runner("replication")
     m = H.tessera(BASE, threads=2, extra=["--repl-diskless-sync-delay", "0"])
     mc = m.client()
     try:
         for fn in (test_full_sync_to_redis, test_sync_under_writes, test_partial_resync, test_stream_forms, test_wait,
-                   test_backlog_gone_full_resync, test_cross_worker_commands):
+                   test_backlog_gone_full_resync, test_cross_worker_commands, test_replica_output_limit,
+                   test_tessera_replica_partial):
             t.run(fn, t, m, mc)
     finally:
         m.stop()
