@@ -16,6 +16,10 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# node and npm for the ioredis client test (test_cluster_replicas installs
+# ioredis with npm); a node that came with its own npm is kept as it is
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present (${PACKAGES[*]})"
