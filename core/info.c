@@ -121,7 +121,7 @@ static void
 info_persistence(struct ts_buf *o, const struct info_stats *st)
 {
     ts_buf_printf(o,
-                "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
+                "loading:%d\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
                 "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
                 "current_save_keys_total:0\r\nrdb_changes_since_last_save:%llu\r\nrdb_bgsave_in_progress:0\r\n"
                 "rdb_last_save_time:%lld\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
@@ -131,7 +131,8 @@ info_persistence(struct ts_buf *o, const struct info_stats *st)
                 "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
                 "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n"
                 "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-                (unsigned long long)st->dirty, (long long)st->lastsave, st->aof_enabled ? 1 : 0);
+                __atomic_load_n(&g_loading, __ATOMIC_RELAXED) ? 1 : 0, (unsigned long long)st->dirty,
+                (long long)st->lastsave, st->aof_enabled ? 1 : 0);
 }
 
 static void

@@ -105,5 +105,9 @@ extern struct sync_stats g_sync_stats;
 /* Bytes held by the replication stream's shared buffer (INFO memory
  * mem_replication_backlog; relaxed atomic, set by replication). */
 extern size_t g_repl_backlog_mem;
+/* A full sync's RDB is being loaded (relaxed atomic, set by replication):
+ * clients get -LOADING for commands without the loading flag, and INFO
+ * persistence shows loading:1. */
+extern int g_loading;
 
 #endif

@@ -710,10 +710,16 @@ resolve_command_slow(struct worker *w, struct conn *c, int argc, struct sv *argv
 /* Redis's checks for a replica's own clients: -READONLY for a write
  * (standalone: in cluster mode the slot's owner is the master, and
  * routing answers -MOVED), -MASTERDOWN with replica-serve-stale-data no
- * while the link is down. True after answering. */
+ * while the link is down, -LOADING while a full sync's RDB is loaded.
+ * True after answering. */
 static __attribute__((noinline)) bool
 replica_refuses(struct worker *w, struct conn *c, const struct cmd_def *cmd)
 {
+    if (!(cmd->flags & CMD_LOADING) && __atomic_load_n(&g_loading, __ATOMIC_RELAXED)) {
+        reply_error_ordered(w, c, "LOADING Redis is loading the dataset in memory");
+        cmdstats_rejected(&w->shard.cstats, cmd);
+        return true;
+    }
     if (!g_server.cluster_mode && (cmd->flags & CMD_WRITE) && __atomic_load_n(&g_cfg.replica_read_only, __ATOMIC_RELAXED)) {
         reply_error_ordered(w, c, "READONLY You can't write against a read only replica.");
         cmdstats_rejected(&w->shard.cstats, cmd);

@@ -90,7 +90,6 @@ static struct {
 static bool g_is_replica;
 static int g_state; /* enum repl_link_state */
 static int64_t g_down_since_ms;
-static bool g_loading;
 
 /* One attempt of the link thread: everything here is the thread's own. */
 struct attempt {
@@ -635,7 +634,7 @@ link_full_sync(struct attempt *a, const char *replid, int64_t off)
         log_notice("MASTER <-> REPLICA sync: Flushing old data");
         repl_history_reset(replid, off);
         a->last_nl_ms = 0;
-        __atomic_store_n(&g_loading, true, __ATOMIC_RELAXED);
+        __atomic_store_n(&g_loading, 1, __ATOMIC_RELAXED);
         uint64_t keys = 0;
         if (repl_load_file(path, link_load_tick, a, (int64_t)g_cfg.repl_timeout * 1000, &keys) != 0) {
             /* The dataset is partial now, so the master's history must not
@@ -649,7 +648,7 @@ link_full_sync(struct attempt *a, const char *replid, int64_t off)
         } else {
             log_notice("MASTER <-> REPLICA sync: Finished with success (%llu keys)", (unsigned long long)keys);
         }
-        __atomic_store_n(&g_loading, false, __ATOMIC_RELAXED);
+        __atomic_store_n(&g_loading, 0, __ATOMIC_RELAXED);
     }
     unlink(path); /* Tessera has no persistence yet: the file served the sync only */
     if (rc == 0 && pl.eof_mode) {
