@@ -239,6 +239,9 @@ merge_batches(void)
         while (!repl_snap_worker_at_cut(w) && ck_ring_dequeue_spsc(&r->ring, r->buf, &b)) {
             if (b->len > 0 && g_repl.backlog_on) {
                 repl_buf_append(&g_repl.buf, b->data, b->len);
+                /* now, not at the end of the round: a cut completed by
+                 * this batch takes the offset as its sync's */
+                __atomic_store_n(&g_repl.offset, repl_buf_end(&g_repl.buf), __ATOMIC_RELEASE);
                 any = true;
             }
             repl_wait_merged(w, b->len);
@@ -249,8 +252,6 @@ merge_batches(void)
             ts_free(b);
         }
     }
-    if (any)
-        __atomic_store_n(&g_repl.offset, repl_buf_end(&g_repl.buf), __ATOMIC_RELEASE);
     return any;
 }
 

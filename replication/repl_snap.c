@@ -112,7 +112,7 @@ cut_complete(void)
     struct sync_start *st = ts_calloc(1, sizeof(*st));
     st->q = q;
     st->id = S.id;
-    st->offset = __atomic_load_n(&g_repl.offset, __ATOMIC_ACQUIRE);
+    st->offset = repl_buf_end(&g_repl.buf); /* every worker's batches up to its cut are in, none after */
     pthread_mutex_lock(&g_repl.hist_lock);
     memcpy(st->replid, g_repl.replid, sizeof(st->replid));
     pthread_mutex_unlock(&g_repl.hist_lock);
