@@ -306,7 +306,7 @@ span_start(struct tx *t, struct exec_state *x)
     struct reply r;
     reply_begin(t, x, &r);
     if (q->cmd->tx != NULL && (q->cmd->flags & CMD_WRITE) && !tx_splits_by_keys(q->cmd) &&
-        __atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED)) {
+        !(t->cflags & CL_MASTER) && __atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED)) {
         reply_errorf(&r, "ERR '%s' with keys on different worker threads cannot be replicated by Tessera yet; "
                          "give the keys one {hash tag}",
                      q->cmd->name);

@@ -552,8 +552,11 @@ tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p)
 static bool
 tx_refuse_unreplicable(struct tx *t)
 {
-    if (!t->excl || t->nparts < 2 || t->ops->part == NULL || tx_splits_by_keys(t->cmd) ||
-        !__atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED) || t->cmd->tx == NULL || t->ops != t->cmd->tx)
+    /* our master's commands are applied whatever their shape: their bytes
+     * are streamed as they came (a replica streams nothing of its own) */
+    if (!t->excl || t->nparts < 2 || t->ops->part == NULL || tx_splits_by_keys(t->cmd) || (t->cflags & CL_MASTER) ||
+        g_shards[t->origin]->fx.replica || !__atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED) ||
+        t->cmd->tx == NULL || t->ops != t->cmd->tx)
         return false;
     char msg[200];
     int n = snprintf(msg, sizeof(msg),

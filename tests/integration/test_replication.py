@@ -399,6 +399,35 @@ def test_tessera_replica_partial(t, m, mc):
     t.server_checks(rep)
 
 
+def test_replica_with_more_workers(t, m, mc):
+    """A 1-worker master's RENAME and SUNIONSTORE, whose keys the 2-worker
+    replica keeps on different workers: the replica applies them (its
+    master's commands are never refused) and the data agree."""
+    if H.is_dry_run():
+        raise H.Skip("Tessera-only")
+    m1 = H.tessera(BASE + 21, threads=1, extra=["--repl-diskless-sync-delay", "0"])
+    rep = H.tessera(BASE + 22, threads=2)
+    try:
+        c1, rc = m1.client(), rep.client()
+        rc.execute_command("REPLICAOF", "127.0.0.1", m1.port)
+        t.check(wait_until(lambda: link_up(rc)), "2-worker replica of a 1-worker master up")
+        src = next(k for k in ("mv:%d" % i for i in range(100)) if worker_of(k) == 0)
+        dst = next(k for k in ("mv:%d" % i for i in range(100)) if worker_of(k) == 1)
+        c1.set(src, "v")
+        c1.rename(src, dst)
+        c1.sadd(src, "a", "b")
+        other = next(k for k in ("mv:%d" % i for i in range(100)) if worker_of(k) == 1 and k != dst)
+        c1.sunionstore(other, src)
+        c1.execute_command("WAIT", 1, 5000)
+        same_data(t, c1, rc, "RENAME across the replica's workers")
+        t.eq(rc.get(dst), b"v", "the renamed key on the replica")
+        t.eq(rc.smembers(other), {b"a", b"b"}, "SUNIONSTORE across the replica's workers")
+    finally:
+        rep.stop()
+        m1.stop()
+    t.server_checks(rep, m1)
+
+
 def main():
     t = H.Runner("replication")
     m = H.tessera(BASE, threads=2, extra=["--repl-diskless-sync-delay", "0"])
@@ -406,7 +435,7 @@ def main():
     try:
         for fn in (test_full_sync_to_redis, test_sync_under_writes, test_partial_resync, test_stream_forms, test_wait,
                    test_backlog_gone_full_resync, test_cross_worker_commands, test_replica_output_limit,
-                   test_tessera_replica_partial):
+                   test_tessera_replica_partial, test_replica_with_more_workers):
             t.run(fn, t, m, mc)
     finally:
         m.stop()
