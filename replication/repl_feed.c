@@ -141,6 +141,16 @@ feed_progress(struct shard *sh, struct repl_feed *f)
     struct conn *c = (struct conn *)f->cl;
     if (c->closing || (f->cl->flags & CL_CLOSE_ASAP))
         return;
+    if (f->state == FEED_WAIT_REPLY && f->next_state < 0) {
+        /* a full sync waiting for its turn (repl-diskless-sync-delay, or
+         * another replica's sync): a bare "\n" each second keeps the
+         * replica's read alive; it is not part of the stream (spec §4.2) */
+        if (sh->now_ms - f->newline_ms >= 1000) {
+            f->newline_ms = sh->now_ms;
+            g_rt.client_push(f->cl, "\n", 1);
+        }
+        return;
+    }
     if (f->state == FEED_WAIT_REPLY) {
         if (c->fifo_head != NULL) /* PSYNC's own reply first */
             return;

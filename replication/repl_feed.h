@@ -35,6 +35,7 @@ struct repl_feed {
     int next_state;           /* after FEED_WAIT_REPLY */
     struct repl_snap_out *snap; /* FEED_SNAP: the RDB being sent */
     int64_t soft_since;       /* over the soft output limit since (unix ms), 0: not */
+    int64_t newline_ms;       /* last "\n" keepalive while the sync waits its turn (unix ms) */
     struct repl_feed *next;
 };
 

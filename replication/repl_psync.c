@@ -222,6 +222,7 @@ sync_common(struct cmd_ctx *c, bool plain, struct sv replid, long long offset)
     f->cl = cl;
     f->state = FEED_WAIT_REPLY;
     f->next_state = -1; /* the thread decides */
+    f->newline_ms = c->now_ms;
     p->feed = f;
     f->rr = repl_replica_add(cl->id, q->worker, q->ip, q->port, RR_WAIT_BGSAVE);
     cl->flags |= CL_REPLICA;

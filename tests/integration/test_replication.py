@@ -73,12 +73,14 @@ class FakeReplica:
     def __init__(self, port, replid="?", offset=-1):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.buf = b""
+        self.newlines = 0  # bare "\n" keepalives before the PSYNC reply
         for cmd in (("REPLCONF", "listening-port", "1"), ("REPLCONF", "capa", "eof", "capa", "psync2")):
             self.s.sendall(H.encode(*cmd))
             assert self.line() == b"+OK"
         self.s.sendall(H.encode("PSYNC", replid, str(offset)))
         first = self.line()
         while first == b"":
+            self.newlines += 1
             first = self.line()
         self.first = first.decode()
         if self.first.startswith("+FULLRESYNC"):
@@ -352,6 +354,25 @@ def worker_of(key):
     return 0 if H.key_slot(key) < 8192 else 1
 
 
+def test_keepalives_while_waiting(t, m, mc):
+    """A full sync waiting out repl-diskless-sync-delay gets a bare "\n"
+    each second before +FULLRESYNC, as from redis-server (not counted in
+    the offset)."""
+    mc.config_set("repl-diskless-sync-delay", "3")
+    try:
+        t0 = time.monotonic()
+        fr = FakeReplica(m.port)
+        waited = time.monotonic() - t0
+    finally:
+        mc.config_set("repl-diskless-sync-delay", "0")
+    try:
+        t.check(fr.first.startswith("+FULLRESYNC"), "then +FULLRESYNC")
+        t.check(2.5 <= waited < 6, "the sync started after the delay (%.1fs)" % waited)
+        t.check(2 <= fr.newlines <= 4, "a \\n keepalive each second while waiting (%d)" % fr.newlines)
+    finally:
+        fr.close()
+
+
 def test_replica_output_limit(t, m, mc):
     """A replica that stops reading is dropped at the replica class of
     client-output-buffer-limit; its unsent stream counts."""
@@ -435,7 +456,7 @@ def main():
     try:
         for fn in (test_full_sync_to_redis, test_sync_under_writes, test_partial_resync, test_stream_forms, test_wait,
                    test_backlog_gone_full_resync, test_cross_worker_commands, test_replica_output_limit,
-                   test_tessera_replica_partial, test_replica_with_more_workers):
+                   test_tessera_replica_partial, test_replica_with_more_workers, test_keepalives_while_waiting):
             t.run(fn, t, m, mc)
     finally:
         m.stop()
