@@ -47,9 +47,48 @@ repl_buf_append(struct repl_buf *rb, const void *p, size_t n)
     __atomic_store_n(&rb->end, rb->tail->off + rb->tail->used, __ATOMIC_RELEASE);
 }
 
+/* Free abandoned histories' blocks from their front while no reader is
+ * in them: readers only move forward, so a block before the first one in
+ * use can no longer be reached. A chain's last block has no next, so its
+ * readers stop there (their replicas are being disconnected). */
+static void
+trim_old(struct repl_buf *rb)
+{
+    for (struct repl_old **pp = &rb->old; *pp;) {
+        struct repl_old *o = *pp;
+        while (o->head && __atomic_load_n(&o->head->refs, __ATOMIC_ACQUIRE) == 0) {
+            struct repl_block *h = o->head;
+            o->head = h->next;
+            rb->mem -= sizeof(*h) + h->cap;
+            ts_free(h);
+        }
+        if (o->head) {
+            pp = &o->next;
+        } else {
+            *pp = o->next;
+            ts_free(o);
+        }
+    }
+}
+
+void
+repl_buf_restart(struct repl_buf *rb, int64_t off)
+{
+    struct repl_old *o = ts_malloc(sizeof(*o));
+    o->head = rb->head;
+    o->next = rb->old;
+    struct repl_old *olds = o;
+    size_t mem = rb->mem;
+    repl_buf_init(rb, off);
+    rb->old = olds;
+    rb->mem += mem;
+    trim_old(rb);
+}
+
 void
 repl_buf_trim(struct repl_buf *rb, size_t keep)
 {
+    trim_old(rb);
     while (rb->head != rb->tail) {
         struct repl_block *h = rb->head;
         int64_t held_after = rb->end - (h->off + h->used);
@@ -62,14 +101,25 @@ repl_buf_trim(struct repl_buf *rb, size_t keep)
     }
 }
 
-void
-repl_buf_reset(struct repl_buf *rb, int64_t off)
+static void
+free_chain(struct repl_block *b)
 {
-    struct repl_block *b = rb->head;
     while (b) {
         struct repl_block *n = b->next;
         ts_free(b);
         b = n;
+    }
+}
+
+void
+repl_buf_reset(struct repl_buf *rb, int64_t off)
+{
+    free_chain(rb->head);
+    while (rb->old) {
+        struct repl_old *o = rb->old;
+        rb->old = o->next;
+        free_chain(o->head);
+        ts_free(o);
     }
     repl_buf_init(rb, off);
 }

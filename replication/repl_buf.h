@@ -36,6 +36,12 @@ struct repl_block {
 
 struct repl_buf {
     struct repl_block *head, *tail; /* writer's (replication thread) */
+    /* abandoned histories (repl_buf_restart) readers may still be in: each
+     * freed from its front as readers leave it; never linked to another */
+    struct repl_old {
+        struct repl_block *head;
+        struct repl_old *next;
+    } *old;
     int64_t end;                    /* atomic: offset of the last byte written */
     int64_t start;                  /* offset of the first byte still held, minus one (= head->off) */
     size_t mem;                     /* bytes allocated for blocks */
@@ -56,6 +62,10 @@ void repl_buf_append(struct repl_buf *rb, const void *p, size_t n);
 void repl_buf_trim(struct repl_buf *rb, size_t keep);
 /* Drop everything (no reader may be attached) and start again at off. */
 void repl_buf_reset(struct repl_buf *rb, int64_t off);
+/* Start again at off while readers may still be attached (their replicas
+ * are being disconnected): the old blocks stay readable, and repl_buf_trim
+ * frees them once no reader can reach them. */
+void repl_buf_restart(struct repl_buf *rb, int64_t off);
 /* Place a reader after offset off (it will read off+1 first); false when
  * off is not held (before the start or after the end). */
 bool repl_buf_attach(struct repl_buf *rb, int64_t off, struct repl_reader *r);

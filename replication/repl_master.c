@@ -125,8 +125,8 @@ hist_apply(void *arg)
         memcpy(g_repl.replid, h->id, REPL_ID_LEN + 1);
     }
     pthread_mutex_unlock(&g_repl.hist_lock);
-    if (h->reset && g_repl.backlog_on)
-        repl_buf_reset(&g_repl.buf, h->offset);
+    if (h->reset && g_repl.backlog_on) /* our own replicas may still read the old history */
+        repl_buf_restart(&g_repl.buf, h->offset);
     log_notice("Replication history: replid %s, offset %lld%s", h->id, (long long)h->offset,
                h->reset ? " (full sync from the master)" : " (the master's new ID; ours is kept as replid2)");
     repl_disconnect_replicas();

@@ -32,17 +32,14 @@ replx_buf_create(int64_t off)
 void
 replx_buf_destroy(struct replx_buf *b)
 {
-    struct repl_block *k = b->rb.head;
-    while (k) {
-        struct repl_block *n = k->next;
-        ts_free(k);
-        k = n;
-    }
+    repl_buf_reset(&b->rb, 0); /* frees every chain, then one empty block */
+    ts_free(b->rb.head);
     free(b);
 }
 
 void replx_buf_append(struct replx_buf *b, const void *p, size_t n) { repl_buf_append(&b->rb, p, n); }
 void replx_buf_trim(struct replx_buf *b, size_t keep) { repl_buf_trim(&b->rb, keep); }
+void replx_buf_restart(struct replx_buf *b, int64_t off) { repl_buf_restart(&b->rb, off); }
 int64_t replx_buf_start(const struct replx_buf *b) { return b->rb.start; }
 int64_t replx_buf_end(const struct replx_buf *b) { return repl_buf_end(&b->rb); }
 size_t replx_buf_mem(const struct replx_buf *b) { return b->rb.mem; }

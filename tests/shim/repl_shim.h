@@ -20,6 +20,7 @@ struct replx_buf *replx_buf_create(int64_t off);
 void replx_buf_destroy(struct replx_buf *b);
 void replx_buf_append(struct replx_buf *b, const void *p, size_t n);
 void replx_buf_trim(struct replx_buf *b, size_t keep);
+void replx_buf_restart(struct replx_buf *b, int64_t off);
 int64_t replx_buf_start(const struct replx_buf *b);
 int64_t replx_buf_end(const struct replx_buf *b);
 size_t replx_buf_mem(const struct replx_buf *b);

@@ -85,6 +85,35 @@ TEST(ReplBuf, TrimKeepsTheBacklogWindowAndWhatReadersStillNeed)
     replx_buf_destroy(b);
 }
 
+TEST(ReplBuf, ARestartKeepsTheOldHistoryReadableUntilItsReadersLeave)
+{
+    replx_buf *b = replx_buf_create(0);
+    std::string old = pattern(200000, 5), fresh = pattern(1000, 6);
+    replx_buf_append(b, old.data(), old.size());
+    replx_reader *r = replx_reader_attach(b, 1000); // a replica of ours, mid-stream
+    ASSERT_NE(r, nullptr);
+    size_t mem_before = replx_buf_mem(b);
+    replx_buf_restart(b, 5000000); // a full sync from our own master: a new history
+    EXPECT_EQ(replx_buf_start(b), 5000000);
+    EXPECT_EQ(replx_buf_end(b), 5000000);
+    replx_buf_append(b, fresh.data(), fresh.size());
+    // the old reader finishes the old history and never crosses into the new one
+    std::string got(old.size() + fresh.size(), '\0');
+    size_t n = replx_reader_read(r, got.data(), got.size(), 65536);
+    EXPECT_EQ(got.substr(0, n), old.substr(1000));
+    EXPECT_GE(replx_buf_mem(b), mem_before) << "the old blocks stay while a reader is in them";
+    replx_reader *nr = replx_reader_attach(b, 5000000);
+    ASSERT_NE(nr, nullptr);
+    std::string got2(fresh.size(), '\0');
+    EXPECT_EQ(replx_reader_read(nr, got2.data(), got2.size(), 4096), fresh.size());
+    EXPECT_EQ(got2, fresh);
+    replx_reader_detach(r);
+    replx_buf_trim(b, 1 << 20);
+    EXPECT_LT(replx_buf_mem(b), mem_before) << "freed once the old reader left";
+    replx_reader_detach(nr);
+    replx_buf_destroy(b);
+}
+
 std::string
 resp(std::vector<std::string> args)
 {
