@@ -164,6 +164,9 @@ stream_tx_note(struct fx_state *fx)
         memmove(fx->stream.data + fx->tx_mark + n, fx->stream.data + fx->tx_mark, fx->stream.len - fx->tx_mark);
         memcpy(fx->stream.data + fx->tx_mark, multi, n);
         fx->stream.len += n;
+        for (uint32_t i = 0; i < fx->nmarks; i++) /* marks put after the first write move with it */
+            if (fx->marks[i].pos > fx->tx_mark)
+                fx->marks[i].pos += n;
         fx->tx_wrapped = true;
     }
 }
@@ -174,6 +177,7 @@ fx_stream_command(struct shard *sh, int argc, const struct sv *argv)
     struct ts_buf *b = &sh->fx.stream;
     size_t before = b->len;
     stream_tx_note(&sh->fx);
+    sh->fx.ncmds++;
     char *d = ts_buf_reserve(b, REPLY_HEADER_MAX);
     b->len += reply_header(d, '*', argc);
     for (int i = 0; i < argc; i++)
@@ -196,6 +200,45 @@ fx_master_applied(struct shard *sh, const char *p, size_t n)
     fx_stream_raw(sh, p, n);
     __atomic_add_fetch(&g_fx_applied, (int64_t)n, __ATOMIC_RELEASE);
     __atomic_store_n(&g_fx_master_io_ms, sh->now_ms, __ATOMIC_RELAXED);
+}
+
+void (*fx_unit_hook)(struct fx_unit *u);
+
+void
+fx_mark_put(struct shard *sh, int kind, uint64_t id)
+{
+    struct fx_state *fx = &sh->fx;
+    if (fx->nmarks == fx->capmarks) {
+        fx->capmarks = fx->capmarks ? fx->capmarks * 2 : 8;
+        fx->marks = ts_realloc(fx->marks, sizeof(*fx->marks) * fx->capmarks);
+    }
+    fx->marks[fx->nmarks++] = (struct fx_mark){.pos = fx->stream.len, .id = id, .kind = kind};
+    fx->turn_hook = true; /* handed over at the end of this turn, bytes or not */
+}
+
+void
+fx_capture_begin(struct shard *sh, struct ts_buf *dst, struct fx_capture *c)
+{
+    struct fx_state *fx = &sh->fx;
+    c->saved = fx->stream;
+    c->appended = fx->appended;
+    c->ncmds = fx->ncmds;
+    /* an open MULTI wrap (fx_tx_begin) points into the real stream */
+    c->tx_depth = fx->tx_depth;
+    fx->tx_depth = 0;
+    fx->stream = *dst;
+}
+
+uint64_t
+fx_capture_end(struct shard *sh, struct ts_buf *dst, struct fx_capture *c)
+{
+    struct fx_state *fx = &sh->fx;
+    *dst = fx->stream;
+    fx->stream = c->saved;
+    fx->tx_depth = c->tx_depth;
+    /* the captured bytes reach the stream as a unit, not as this worker's */
+    __atomic_store_n(&fx->appended, c->appended, __ATOMIC_RELAXED);
+    return fx->ncmds - c->ncmds;
 }
 
 void

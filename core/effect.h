@@ -62,7 +62,8 @@ enum fx_class {
  * to the replication thread in one batch (replication/). Effects of
  * different workers touch different keys, so the thread may merge the
  * batches of different workers in any order; only a worker's own order
- * matters, and one worker appends in the order it executes. */
+ * matters, and one worker appends in the order it executes. A
+ * transaction over several workers is the exception: see "Units". */
 struct fx_state {
     uint64_t seq;        /* effects this worker has produced */
     uint32_t cmd_writes; /* fx_key calls by the running command */
@@ -80,7 +81,12 @@ struct fx_state {
     uint64_t flushes;        /* batches handed over so far */
     uint64_t appended;       /* atomic: bytes ever appended to stream (WAIT compares it with what was merged) */
     uint64_t discarded;      /* atomic: of those, dropped unsent (the stream switched off) */
+    uint64_t ncmds;          /* commands appended (a capture counts its own) */
     struct ts_buf stream;    /* RESP commands not yet handed to replication */
+    /* Cross-worker transaction markers at positions of `stream` (see
+     * "Units" below); handed over with the bytes. */
+    struct fx_mark *marks;
+    uint32_t nmarks, capmarks;
 };
 
 /* Some worker streams (relaxed atomic, set by replication): commands whose
@@ -124,6 +130,56 @@ extern int64_t g_fx_master_io_ms; /* atomic: unix ms of the last command from ou
  * once. */
 void fx_tx_begin(struct shard *sh);
 void fx_tx_end(struct shard *sh);
+
+/* ---- Units: a write transaction with parts on several workers ----
+ *
+ * Its effects must reach the stream as one MULTI/EXEC (or one command),
+ * ordered with each participant's own effects on the same keys, although
+ * each worker hands over its stream on its own. So (core/tx.c):
+ *   - each participant, when it queues the transaction, marks its stream
+ *     FX_MARK_QUEUED: its effects before the mark precede the unit;
+ *   - the parts' effects are captured (fx_capture_*) instead of streamed,
+ *     and the coordinator gives them, in phase order, to fx_unit_hook
+ *     before any participant releases its intents;
+ *   - each participant, at its release, marks FX_MARK_RELEASED: its
+ *     effects after the mark follow the unit.
+ * Between the two marks no other effect of that worker touches the
+ * transaction's keys (its intents make them wait), so the replication
+ * thread may put the unit anywhere between them: once it has merged every
+ * participant up to its QUEUED mark, and before it merges any past its
+ * RELEASED mark (replication/repl_unit.c). */
+enum fx_mark_kind { FX_MARK_QUEUED = 1, FX_MARK_RELEASED = 2 };
+struct fx_mark {
+    size_t pos;   /* bytes of the stream buffer before it */
+    uint64_t id;  /* the transaction's */
+    int kind;     /* enum fx_mark_kind */
+};
+void fx_mark_put(struct shard *sh, int kind, uint64_t id);
+
+/* A unit for the replication thread; it owns data and qw. */
+struct fx_unit {
+    uint64_t id;     /* transaction id: units of conflicting transactions come in id order */
+    uint64_t seq;    /* set by replication when it takes the unit (WAIT) */
+    int origin;      /* the coordinator's worker */
+    int nq;
+    int *qw;         /* workers whose QUEUED mark must be merged first */
+    char *data;
+    size_t len;
+    struct fx_unit *next;
+};
+/* Installed by replication: take u (any worker thread). NULL: no taker. */
+extern void (*fx_unit_hook)(struct fx_unit *u);
+
+/* While a capture is open, this worker's effects go into *dst instead of
+ * its stream (the part of a unit running here). */
+struct fx_capture {
+    struct ts_buf saved;
+    uint64_t appended, ncmds;
+    int tx_depth;
+};
+void fx_capture_begin(struct shard *sh, struct ts_buf *dst, struct fx_capture *c);
+/* Close it: the commands it took. */
+uint64_t fx_capture_end(struct shard *sh, struct ts_buf *dst, struct fx_capture *c);
 
 void fx_key(struct shard *sh, int cls, const char *event, struct sv key);
 void fx_propagate(struct shard *sh, int argc, const struct sv *argv);

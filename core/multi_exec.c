@@ -305,14 +305,6 @@ span_start(struct tx *t, struct exec_state *x)
     const struct multi_cmd *q = &x->cmds[x->pc];
     struct reply r;
     reply_begin(t, x, &r);
-    if (q->cmd->tx != NULL && (q->cmd->flags & CMD_WRITE) && !tx_splits_by_keys(q->cmd) &&
-        !(t->cflags & CL_MASTER) && __atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED)) {
-        reply_errorf(&r, "ERR '%s' with keys on different worker threads cannot be replicated by Tessera yet; "
-                         "give the keys one {hash tag}",
-                     q->cmd->name);
-        reply_end(t, x, q->cmd, &r);
-        return false;
-    }
     if (q->cmd->tx == NULL) { /* the keys' slots moved apart since it was queued */
         reply_errorf(&r, "ERR '%s' with keys on different worker threads is not supported yet; "
                          "give the keys one {hash tag}",
@@ -349,6 +341,7 @@ span_next(struct tx *t, struct exec_state *x)
     struct reply r;
     reply_init(&r, &x->cout, t->resp);
     sub->ops->reply(sub, &r);
+    tx_sub_stream(t, sub, &r); /* in the EXEC's unit, between the effects before and after it */
     reply_end(t, x, sub->cmd, &r);
     tx_sub_free(sub);
     x->sub = NULL;

@@ -168,6 +168,102 @@ part_runnable(const struct tx_part *p)
 
 static void msg_phase_done(void *arg, int worker);
 
+/* ---- Units (effect.h): a writing transaction over several workers ---- */
+
+static void
+txfx_free(struct tx_fx *f)
+{
+    ts_buf_free(&f->b);
+    ts_free(f->seg);
+}
+
+/* A run's captured effects (fx_capture_begin on f->b before it) become a
+ * segment of f tagged with phase. */
+static void
+txfx_close(struct shard *sh, struct tx_fx *f, int phase, struct fx_capture *c)
+{
+    uint64_t n = fx_capture_end(sh, &f->b, c);
+    size_t start = f->nseg ? f->seg[f->nseg - 1].end : 0;
+    if (f->b.len == start)
+        return;
+    if (f->nseg == f->capseg) {
+        f->capseg = f->capseg ? f->capseg * 2 : 4;
+        f->seg = ts_realloc(f->seg, sizeof(*f->seg) * (size_t)f->capseg);
+    }
+    f->seg[f->nseg++] = (struct tx_fx_seg){.phase = phase, .end = f->b.len, .ncmds = n};
+}
+
+/* Decided at each schedule, after the id is taken: a cut of a full sync
+ * (an internal global transaction, repl_snap.c) scheduled before this id
+ * was scheduled after the stream came on, so every transaction after the
+ * cut sees it on. A transaction on one worker is a unit too: a MULTI/EXEC
+ * wrapped in that worker's stream could not let another unit in between
+ * its MULTI and its EXEC without nesting them. */
+static bool
+tx_wants_unit(const struct tx *t)
+{
+    return t->excl && !t->internal && !(t->cflags & CL_MASTER) && fx_unit_hook != NULL &&
+           !g_shards[t->origin]->fx.replica && __atomic_load_n(&fx_stream_active, __ATOMIC_SEQ_CST);
+}
+
+static uint64_t
+txfx_cmds(const struct tx_fx *f)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < f->nseg; i++)
+        n += f->seg[i].ncmds;
+    return n;
+}
+
+/* The unit: every source's segments phase by phase (the parts in order,
+ * then the coordinator's steps after that phase), wrapped in MULTI/EXEC
+ * unless it is one command. Effects of different parts in one phase touch
+ * different keys, so their order there is free. */
+static void
+tx_unit_push(struct tx *t)
+{
+    int nsrc = t->nparts + 1;
+    uint64_t total = 0;
+    int maxph = 0;
+    for (int s = 0; s < nsrc; s++) {
+        const struct tx_fx *f = s < t->nparts ? &t->parts[s].fx : &t->cfx;
+        total += txfx_cmds(f);
+        if (f->nseg)
+            maxph = TS_MAX(maxph, f->seg[f->nseg - 1].phase);
+    }
+    /* nothing, or this node became a replica meanwhile: its own effects
+     * are no longer streamed (its master's history replaces them) */
+    struct shard *sh = g_shards[t->origin];
+    if (total == 0 || sh->fx.replica || !sh->fx.stream_on)
+        return;
+    struct ts_buf u = {0};
+    if (total > 1)
+        ts_buf_append(&u, "*1\r\n$5\r\nMULTI\r\n", 15);
+    int *cur = ts_calloc((size_t)nsrc, sizeof(int));
+    for (int ph = 0; ph <= maxph; ph++)
+        for (int s = 0; s < nsrc; s++) {
+            const struct tx_fx *f = s < t->nparts ? &t->parts[s].fx : &t->cfx;
+            for (; cur[s] < f->nseg && f->seg[cur[s]].phase == ph; cur[s]++) {
+                size_t start = cur[s] ? f->seg[cur[s] - 1].end : 0;
+                ts_buf_append(&u, f->b.data + start, f->seg[cur[s]].end - start);
+            }
+        }
+    ts_free(cur);
+    if (total > 1)
+        ts_buf_append(&u, "*1\r\n$4\r\nEXEC\r\n", 14);
+    struct fx_unit *un = ts_calloc(1, sizeof(*un));
+    un->id = t->id;
+    un->origin = t->origin;
+    un->qw = ts_malloc(sizeof(int) * (size_t)t->nparts);
+    for (int i = 0; i < t->nparts; i++)
+        if (t->parts[i].q_marked)
+            un->qw[un->nq++] = t->parts[i].worker;
+    un->data = u.data;
+    un->len = u.len;
+    t->unit_pushed = true;
+    fx_unit_hook(un);
+}
+
 /* Run every part of this worker's queue whose requested phase may run now,
  * in queue order. */
 static void
@@ -181,8 +277,9 @@ txs_run_ready(struct shard *sh)
         p->run_phase = 0;
         struct tx *t = p->tx;
         /* a writing part's effects go out as one MULTI/EXEC unit of this
-         * worker's stream, closed when the part is released */
-        if (t->excl && !p->fx_began) {
+         * worker's stream, closed when the part is released (over several
+         * workers: captured for the transaction's unit instead) */
+        if (t->excl && !p->fx_began && !t->unit) {
             p->fx_began = true;
             fx_tx_begin(sh);
         }
@@ -191,8 +288,13 @@ txs_run_ready(struct shard *sh)
                 snap_guard_key(sh, t->argv[p->keys[i]]);
         fx_command_begin(&sh->fx);
         sh->fx.from_master = (t->cflags & CL_MASTER) != 0;
+        struct fx_capture cap;
+        if (t->unit)
+            fx_capture_begin(sh, &p->fx.b, &cap);
         t->ops->part(sh, t, p, phase);
         tx_part_propagate(sh, t, p);
+        if (t->unit)
+            txfx_close(sh, &p->fx, phase, &cap);
         sh->stats.forwarded++;
         g_rt.worker_call(t->origin, msg_phase_done, p);
     }
@@ -226,6 +328,11 @@ msg_schedule(void *arg, int worker)
             txi_add(ts, t->argv[p->keys[i]], t->excl, 1);
         if (t->global)
             *(t->excl ? &ts->gexcl : &ts->gshared) += 1;
+        /* effects streamed before this point precede the unit */
+        if (t->unit && sh->fx.stream_on && !sh->fx.replica) {
+            fx_mark_put(sh, FX_MARK_QUEUED, t->id);
+            p->q_marked = true;
+        }
     }
     g_rt.worker_call(t->origin, msg_scheduled, p);
 }
@@ -284,7 +391,12 @@ msg_release(void *arg, int worker)
 {
     struct tx_part *p = arg;
     struct tx *t = p->tx;
-    part_dequeue(g_shards[worker], p);
+    struct shard *sh = g_shards[worker];
+    /* effects streamed after this point follow the unit (pushed before
+     * any release was sent) */
+    if (t->unit_pushed && sh->fx.stream_on && !sh->fx.replica)
+        fx_mark_put(sh, FX_MARK_RELEASED, t->id);
+    part_dequeue(sh, p);
     tx_unref(t);
 }
 
@@ -306,7 +418,9 @@ tx_free(struct tx *t)
                 p->kobj_free(p->kobj[k]);
         ts_free(p->kobj);
         ts_free(p->kstate);
+        txfx_free(&p->fx);
     }
+    txfx_free(&t->cfx);
     ts_free(t->parts);
     ts_free(t->keyidx);
     ts_free(t->kpart);
@@ -330,11 +444,14 @@ tx_unref(struct tx *t)
 static void
 tx_schedule(struct tx *t)
 {
-    t->id = __atomic_fetch_add(&tx_next_id, 1, __ATOMIC_RELAXED);
+    t->id = __atomic_fetch_add(&tx_next_id, 1, __ATOMIC_SEQ_CST);
+    t->unit = tx_wants_unit(t);
     t->rejected = false;
     t->pending = t->nparts;
-    for (int i = 0; i < t->nparts; i++)
+    for (int i = 0; i < t->nparts; i++) {
+        t->parts[i].q_marked = false;
         g_rt.worker_call(t->parts[i].worker, msg_schedule, &t->parts[i]);
+    }
 }
 
 static void phase_complete(struct tx *t, int worker);
@@ -370,6 +487,8 @@ msg_scheduled(void *arg, int worker)
     if (--t->pending > 0)
         return;
     if (!t->rejected) {
+        if (t->ops->scheduled)
+            t->ops->scheduled(t);
         tx_send_phase(t, 1);
         return;
     }
@@ -392,15 +511,27 @@ tx_finish(struct tx *t, int worker)
     struct ts_buf out = {0};
     struct reply r;
     reply_init(&r, &out, t->resp);
+    struct fx_capture cap;
+    if (t->unit)
+        fx_capture_begin(sh, &t->cfx.b, &cap);
     t->ops->reply(t, &r);
-    uint64_t dur = ts_ticks_to_us(ts_ticks() - t->t0);
-    sh->stats.commands++;
-    if (r.error) {
-        sh->stats.errors++;
-        if (r.err_at < out.len)
-            cmdstats_error(&sh->cstats, out.data + r.err_at + 1, out.len - r.err_at - 1);
+    if (t->unit) {
+        /* a command without per-worker shares goes as it was sent */
+        if (!r.error && t->ops == t->cmd->tx && !tx_splits_by_keys(t->cmd))
+            fx_stream_command(sh, t->argc, t->argv);
+        txfx_close(sh, &t->cfx, t->phase, &cap);
+        tx_unit_push(t);
     }
-    cmdstats_call(&sh->cstats, t->cmd, dur, r.error);
+    if (!t->internal) {
+        uint64_t dur = ts_ticks_to_us(ts_ticks() - t->t0);
+        sh->stats.commands++;
+        if (r.error) {
+            sh->stats.errors++;
+            if (r.err_at < out.len)
+                cmdstats_error(&sh->cstats, out.data + r.err_at + 1, out.len - r.err_at - 1);
+        }
+        cmdstats_call(&sh->cstats, t->cmd, dur, r.error);
+    }
     /* Releases first: the client's next commands, sent once it has the
      * reply, then reach every worker after them. */
     for (int i = 0; i < t->nparts; i++)
@@ -410,11 +541,28 @@ tx_finish(struct tx *t, int worker)
     tx_unref(t);
 }
 
+/* ops->next_phase on the coordinator; its steps' effects (EXEC runs
+ * keyless commands there) join the unit after the phase's parts. */
+static bool
+tx_next_phase(struct tx *t)
+{
+    if (!t->ops->next_phase)
+        return true;
+    if (!t->unit)
+        return t->ops->next_phase(t, t->phase);
+    struct shard *sh = g_shards[t->origin];
+    struct fx_capture cap;
+    fx_capture_begin(sh, &t->cfx.b, &cap);
+    bool more = t->ops->next_phase(t, t->phase);
+    txfx_close(sh, &t->cfx, t->phase, &cap);
+    return more;
+}
+
 /* Every part ran the phase: the next one, or the end. */
 static void
 phase_complete(struct tx *t, int worker)
 {
-    if (t->phase < t->ops->phases && (!t->ops->next_phase || t->ops->next_phase(t, t->phase))) {
+    if (t->phase < t->ops->phases && tx_next_phase(t)) {
         tx_send_phase(t, t->phase + 1);
         return;
     }
@@ -512,13 +660,14 @@ tx_group(struct tx *t)
 /* ---- Replication of a part's effects ----
  *
  * A part of a command split across workers changes only its own keys, so
- * each worker streams its own share (effect.h: shares of different workers
- * commute). That share must be a command of its own: the command's name
- * with this part's keys and the arguments that go with each key, which is
- * exact for the commands that declare it (tx_ops.stream_as: DEL, UNLINK,
- * MSET, MSETNX). Commands of another shape (RENAME, SMOVE, SINTERSTORE...
- * with keys on several workers) have no such share yet and are refused
- * while replication is on (tx_admitted). */
+ * each worker has its own share of the effects. That share is a command
+ * of its own: the command's name with this part's keys and the arguments
+ * that go with each key, which is exact for the commands that declare it
+ * (tx_ops.stream_as: DEL, UNLINK, MSET, MSETNX). Commands of another shape
+ * (RENAME, SMOVE, SINTERSTORE... with keys on several workers) have no
+ * share: the coordinator streams the command as it was sent, once, in the
+ * transaction's unit (tx_finish, tx_sub_stream), where it follows the
+ * effects of the phases before it and precedes those after. */
 bool
 tx_splits_by_keys(const struct cmd_def *cmd)
 {
@@ -532,10 +681,8 @@ tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p)
     if (fx->cmd_writes == 0 || fx->cmd_props != 0 || !fx->stream_on || fx->replica || p->nkeys == 0)
         return;
     fx->cmd_writes = 0;
-    if (!tx_splits_by_keys(t->cmd)) { /* refused before it ran unless the stream came on meanwhile */
-        log_warn("'%s' across workers changed keys that replication cannot stream yet", t->cmd->name);
+    if (!tx_splits_by_keys(t->cmd)) /* the coordinator streams it whole */
         return;
-    }
     int step = t->cmd->key_step, n = 1 + p->nkeys * step;
     struct sv *argv = ts_malloc(sizeof(struct sv) * (size_t)n);
     const char *as = t->cmd->tx->stream_as;
@@ -547,30 +694,11 @@ tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p)
     ts_free(argv);
 }
 
-/* Refuse a writing command split across workers that replication cannot
- * stream (tx_part_propagate): true after answering. */
-static bool
-tx_refuse_unreplicable(struct tx *t)
+void
+tx_sub_stream(struct tx *outer, const struct tx *sub, const struct reply *r)
 {
-    /* our master's commands are applied whatever their shape: their bytes
-     * are streamed as they came (a replica streams nothing of its own) */
-    if (!t->excl || t->nparts < 2 || t->ops->part == NULL || tx_splits_by_keys(t->cmd) || (t->cflags & CL_MASTER) ||
-        g_shards[t->origin]->fx.replica || !__atomic_load_n(&fx_stream_active, __ATOMIC_RELAXED) ||
-        t->cmd->tx == NULL || t->ops != t->cmd->tx)
-        return false;
-    char msg[200];
-    int n = snprintf(msg, sizeof(msg),
-                     "-ERR '%s' with keys on different worker threads cannot be replicated by Tessera yet; "
-                     "give the keys one {hash tag}\r\n",
-                     t->cmd->name);
-    struct shard *sh = g_shards[t->origin];
-    sh->stats.commands++;
-    sh->stats.errors++;
-    cmdstats_error(&sh->cstats, msg + 1, (size_t)n - 3);
-    cmdstats_call(&sh->cstats, t->cmd, 0, true);
-    t->done(t->done_arg, msg, (size_t)n, true);
-    tx_unref(t);
-    return true;
+    if (outer->unit && (sub->cmd->flags & CMD_WRITE) && !tx_splits_by_keys(sub->cmd) && !r->error)
+        fx_stream_command(g_shards[outer->origin], sub->argc, sub->argv);
 }
 
 /* Admitted: group and schedule (on the coordinator). With no keys at all
@@ -581,8 +709,6 @@ tx_admitted(void *arg, int worker)
     struct tx *t = arg;
     t->admitted = true;
     tx_group(t);
-    if (tx_refuse_unreplicable(t))
-        return;
     if (t->nparts == 0) {
         tx_finish(t, t->origin);
         return;

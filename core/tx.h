@@ -45,6 +45,19 @@ struct cmd_def;
 struct kvval;
 struct tx;
 
+/* Captured effects of a unit (effect.h, "Units"): a part's or the
+ * coordinator's, in segments tagged with the phase they ran in. */
+struct tx_fx_seg {
+    int phase;
+    size_t end;       /* in b */
+    uint64_t ncmds;
+};
+struct tx_fx {
+    struct ts_buf b;
+    int nseg, capseg;
+    struct tx_fx_seg *seg;
+};
+
 /* One worker's share of a transaction: the keys it owns and what its part
  * left for the reply. */
 struct tx_part {
@@ -79,6 +92,8 @@ struct tx_part {
     int run_phase;       /* phase requested and not yet run, 0 if none */
     bool fx_began;       /* its worker's stream has a MULTI/EXEC unit open for it (effect.h) */
     bool queued;
+    bool q_marked;       /* its worker's stream has the unit's QUEUED mark */
+    struct tx_fx fx;     /* t->unit: the effects of its runs */
 };
 
 /* ops->phases for a transaction whose number of phases is decided as it
@@ -90,8 +105,8 @@ struct tx_ops {
     /* Replication (tx_part_propagate): a writing part's share of the
      * effects is the command named here with that worker's keys and their
      * values ("" = the command's own name: DEL, UNLINK, MSET; "MSET" for
-     * MSETNX, whose decision was the master's). NULL: no such share, so
-     * the command is refused across workers while replication is on. */
+     * MSETNX, whose decision was the master's). NULL: no such share; the
+     * coordinator streams the command as it was sent (tx_finish). */
     const char *stream_as;
     /* Coordinator, before anything is locked: check the arguments; false
      * after writing an error reply into r (the transaction then ends). May
@@ -104,12 +119,17 @@ struct tx_ops {
     bool (*next_phase)(struct tx *t, int done);
     /* Coordinator, at the end: the command's reply. */
     void (*reply)(struct tx *t, struct reply *r);
+    /* Coordinator, once every worker queued it and before phase 1 (t->id
+     * is final). NULL: nothing. */
+    void (*scheduled)(struct tx *t);
     /* Release t->ctx (NULL: nothing to release). */
     void (*free_ctx)(void *ctx);
 };
 
 /* After a part ran on sh: its share of the command's effects into sh's
- * stream (effect.h), unless the part streamed them itself. */
+ * stream (effect.h), unless the part streamed them itself. A command
+ * without such a share (RENAME, SMOVE, SINTERSTORE...) is streamed as it
+ * was sent, by the coordinator, in the transaction's unit. */
 void tx_part_propagate(struct shard *sh, struct tx *t, struct tx_part *p);
 /* Whether a writing command split across workers has a streamable share
  * per worker (tx_ops.stream_as). */
@@ -131,6 +151,11 @@ struct tx {
     bool global;         /* set before tx_launch: a part on every worker, and
                           * its intent covers every key there, present or
                           * not (EXEC of a fan-out such as DBSIZE or FLUSHALL) */
+    bool internal;       /* set before tx_launch: the server's own (a full
+                          * sync's cut): not a command, not counted, no unit */
+    bool unit;           /* its effects reach the stream as one unit (effect.h) */
+    bool unit_pushed;    /* ... and that unit went to replication */
+    struct tx_fx cfx;    /* t->unit: effects of the coordinator's steps */
     unsigned opt;        /* the command's parsed options (check) */
     void *ctx;           /* the command's own state (MULTI/EXEC), freed by ops->free_ctx */
     int64_t now_ms;
@@ -183,6 +208,9 @@ void tx_drop(struct tx *t);
 struct tx *tx_sub_create(const struct tx *outer, const struct cmd_def *cmd, int argc, const struct sv *argv,
                          const int *idx, int nk);
 bool tx_sub_next(struct tx *t);
+/* The enclosing transaction's unit gets sub's command as it was sent when
+ * it has no per-worker share and did not fail (from its reply). */
+void tx_sub_stream(struct tx *outer, const struct tx *sub, const struct reply *r);
 void tx_sub_free(struct tx *t);
 
 /* ---- For the runtime: ordinary commands and pending transactions ---- */

@@ -10,6 +10,7 @@
 #include "net/runtime.h"
 #include "replication/repl.h"
 #include "replication/repl_feed.h"
+#include "replication/repl_unit.h"
 #include "replication/repl_wait.h"
 
 #include <stdio.h>
@@ -217,6 +218,8 @@ repl_mf_unpause(void)
 bool
 repl_mf_offset_settled(void)
 {
+    if (!repl_unit_settled())
+        return false;
     for (int k = 0; k < g_repl.nworkers; k++) {
         struct shard *sh = g_shards[k];
         uint64_t app = __atomic_load_n(&sh->fx.appended, __ATOMIC_RELAXED);

@@ -34,7 +34,11 @@ take_stream(struct shard *sh, uint64_t cut)
     b->data = sh->fx.stream.data;
     b->len = sh->fx.stream.len;
     b->cut = cut;
+    b->marks = sh->fx.marks;
+    b->nmarks = sh->fx.nmarks;
     sh->fx.stream = (struct ts_buf){0};
+    sh->fx.marks = NULL;
+    sh->fx.nmarks = sh->fx.capmarks = 0;
     sh->fx.flushes++;
     return b;
 }
@@ -50,7 +54,7 @@ hand_over(struct shard *sh)
             return;
         f->pending = NULL;
     }
-    if (sh->fx.stream.len == 0)
+    if (sh->fx.stream.len == 0 && sh->fx.nmarks == 0)
         return;
     struct repl_batch *b = take_stream(sh, 0);
     if (!repl_post_batch(sh->id, b))
@@ -68,6 +72,15 @@ repl_feed_cut(struct shard *sh, uint64_t cut)
         struct repl_batch *p = f->pending;
         p->data = ts_realloc(p->data, p->len + sh->fx.stream.len + 1);
         memcpy(p->data + p->len, sh->fx.stream.data ? sh->fx.stream.data : "", sh->fx.stream.len);
+        if (sh->fx.nmarks) {
+            p->marks = ts_realloc(p->marks, sizeof(*p->marks) * (p->nmarks + sh->fx.nmarks));
+            for (uint32_t i = 0; i < sh->fx.nmarks; i++) {
+                p->marks[p->nmarks + i] = sh->fx.marks[i];
+                p->marks[p->nmarks + i].pos += p->len;
+            }
+            p->nmarks += sh->fx.nmarks;
+            sh->fx.nmarks = 0;
+        }
         p->len += sh->fx.stream.len;
         p->cut = cut;
         ts_buf_reset(&sh->fx.stream);
@@ -338,6 +351,7 @@ stream_switch_apply(void *arg, int worker)
     if (!s->on) {
         __atomic_store_n(&sh->fx.discarded, sh->fx.discarded + sh->fx.stream.len, __ATOMIC_RELAXED);
         ts_buf_reset(&sh->fx.stream);
+        sh->fx.nmarks = 0;
     }
     sh->fx.stream_on = s->on;
     sh->fx.replica = s->replica;

@@ -14,6 +14,7 @@
 #include "replication/repl.h"
 #include "replication/repl_feed.h"
 #include "replication/repl_snap.h"
+#include "replication/repl_unit.h"
 #include "replication/repl_wait.h"
 
 #include <ck_ring.h>
@@ -127,6 +128,8 @@ hist_apply(void *arg)
     pthread_mutex_unlock(&g_repl.hist_lock);
     if (h->reset && g_repl.backlog_on) /* our own replicas may still read the old history */
         repl_buf_restart(&g_repl.buf, h->offset);
+    if (h->reset)
+        repl_unit_reset();
     log_notice("Replication history: replid %s, offset %lld%s", h->id, (long long)h->offset,
                h->reset ? " (full sync from the master)" : " (the master's new ID; ours is kept as replid2)");
     repl_disconnect_replicas();
@@ -226,31 +229,91 @@ repl_feed_stream(const void *p, size_t n)
     __atomic_store_n(&g_repl.offset, repl_buf_end(&g_repl.buf), __ATOMIC_RELEASE);
 }
 
-/* Take every worker's batches, in each worker's order; a worker whose cut
- * of a pending full sync came stays there until every worker's has
- * (repl_snap.c decides). Returns whether anything was merged. */
+/* Per worker, the batch being merged: held at a RELEASED mark whose unit
+ * is not in the stream yet (repl_unit.h). The thread's own. */
+static struct merge_cursor {
+    struct repl_batch *b;
+    size_t pos;
+    uint32_t mi;
+} cursors[MAX_WORKERS];
+
+static bool
+merge_bytes(int w, const char *p, size_t n)
+{
+    bool any = false;
+    if (n > 0 && g_repl.backlog_on) {
+        repl_buf_append(&g_repl.buf, p, n);
+        /* now, not at the end of the round: a cut completed by this
+         * batch takes the offset as its sync's */
+        __atomic_store_n(&g_repl.offset, repl_buf_end(&g_repl.buf), __ATOMIC_RELEASE);
+        any = true;
+    }
+    repl_wait_merged(w, n);
+    __atomic_add_fetch(&g_repl.merged_total[w], n, __ATOMIC_RELEASE);
+    return any;
+}
+
+/* Merge the rest of worker w's current batch, mark by mark: false when
+ * held at a mark. */
+static bool
+merge_cursor(int w, bool *any)
+{
+    struct merge_cursor *c = &cursors[w];
+    struct repl_batch *b = c->b;
+    for (; c->mi < b->nmarks; c->mi++) {
+        const struct fx_mark *m = &b->marks[c->mi];
+        *any |= merge_bytes(w, b->data + c->pos, m->pos - c->pos);
+        c->pos = m->pos;
+        if (m->kind == FX_MARK_QUEUED)
+            repl_unit_queued(w, m->id);
+        else if (!repl_unit_out(m->id))
+            return false;
+    }
+    *any |= merge_bytes(w, b->data + c->pos, b->len - c->pos);
+    if (b->cut)
+        repl_snap_worker_cut(w, b->cut);
+    ts_free(b->data);
+    ts_free(b->marks);
+    ts_free(b);
+    c->b = NULL;
+    return true;
+}
+
+/* Whether worker w has a batch the thread may take now. */
+static bool
+merge_ready(int w)
+{
+    return cursors[w].b == NULL && !repl_snap_worker_at_cut(w) && ck_ring_size(&g_repl.rings[w].ring) > 0;
+}
+
+/* Take every worker's batches, in each worker's order, and the units that
+ * may go between them; a worker whose cut of a pending full sync came
+ * stays there until every worker's has (repl_snap.c decides), one at a
+ * unit's RELEASED mark until the unit is in. Returns whether anything
+ * went into the stream. */
 static bool
 merge_batches(void)
 {
-    bool any = false;
-    for (int w = 0; w < g_repl.nworkers; w++) {
-        struct repl_wring *r = &g_repl.rings[w];
-        struct repl_batch *b;
-        while (!repl_snap_worker_at_cut(w) && ck_ring_dequeue_spsc(&r->ring, r->buf, &b)) {
-            if (b->len > 0 && g_repl.backlog_on) {
-                repl_buf_append(&g_repl.buf, b->data, b->len);
-                /* now, not at the end of the round: a cut completed by
-                 * this batch takes the offset as its sync's */
-                __atomic_store_n(&g_repl.offset, repl_buf_end(&g_repl.buf), __ATOMIC_RELEASE);
-                any = true;
+    bool any = false, progress = true;
+    while (progress) {
+        progress = false;
+        for (int w = 0; w < g_repl.nworkers; w++) {
+            struct repl_wring *r = &g_repl.rings[w];
+            for (;;) {
+                struct merge_cursor *c = &cursors[w];
+                if (c->b == NULL) {
+                    if (repl_snap_worker_at_cut(w) || !ck_ring_dequeue_spsc(&r->ring, r->buf, &c->b))
+                        break;
+                    c->pos = 0;
+                    c->mi = 0;
+                }
+                if (!merge_cursor(w, &any))
+                    break;
+                progress = true;
             }
-            repl_wait_merged(w, b->len);
-            __atomic_add_fetch(&g_repl.merged_total[w], b->len, __ATOMIC_RELEASE);
-            if (b->cut)
-                repl_snap_worker_cut(w, b->cut);
-            ts_free(b->data);
-            ts_free(b);
         }
+        if (repl_unit_emit())
+            progress = any = true;
     }
     return any;
 }
@@ -313,7 +376,7 @@ repl_main(void *arg)
         __atomic_store_n(&g_repl.sleeping, 1, __ATOMIC_SEQ_CST);
         bool pending = false;
         for (int w = 0; w < g_repl.nworkers && !pending; w++)
-            pending = ck_ring_size(&g_repl.rings[w].ring) > 0 && !repl_snap_worker_at_cut(w);
+            pending = merge_ready(w);
         if (!pending) {
             struct pollfd pfd = {.fd = g_repl.efd, .events = POLLIN};
             int timeout = repl_wait_timeout_ms(now, 100);
@@ -355,6 +418,7 @@ repl_setup(void)
         ck_ring_init(&g_repl.rings[w].ring, REPL_WORKER_RING);
     }
     repl_feed_setup();
+    repl_unit_setup();
     return 0;
 }
 

@@ -7,10 +7,11 @@
  *
  * The thread is the only writer of the stream: it takes each worker's
  * batches in that worker's order and appends them. Batches of different
- * workers carry effects on different keys, so their interleaving is free;
- * a full sync's cut is the one place where it matters (repl_snap.c): the
- * batches a worker produced before its cut go before the sync's offset,
- * the ones after it after. */
+ * workers carry effects on different keys, so their interleaving is free,
+ * but for two things: a full sync's cut (repl_snap.c): the batches a
+ * worker produced before its cut go before the sync's offset, the ones
+ * after it after; and the units of transactions over several workers
+ * (repl_unit.h), each put between its participants' marks. */
 #ifndef TESSERA_REPL_MASTER_H
 #define TESSERA_REPL_MASTER_H
 
@@ -26,11 +27,14 @@ struct client;
 
 /* A batch of one worker's stream, handed to the thread at the end of a
  * loop turn. cut != 0: the last batch before that worker's cut of full
- * sync `cut` (the worker's snapshot starts after it). */
+ * sync `cut` (the worker's snapshot starts after it). marks: the unit
+ * marks among its bytes (effect.h), in position order. */
 struct repl_batch {
     char *data;
     size_t len;
     uint64_t cut;
+    struct fx_mark *marks;
+    uint32_t nmarks;
 };
 
 /* A replica as INFO, ROLE and WAIT see it. Written by the thread or the

@@ -10,6 +10,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/snapshot.h"
+#include "core/tx.h"
 #include "net/net_int.h"
 #include "net/runtime.h"
 #include "replication/repl.h"
@@ -55,15 +56,71 @@ repl_snap_worker_at_cut(int w)
     return S.cutting && S.cut_in[w];
 }
 
-static void
-worker_cut(void *arg, int worker)
+/* ---- The cut: a global transaction (tx.h) ----
+ * Every worker cuts inside one transaction holding the whole keyspace, so
+ * each transaction over several workers is wholly before the cut, or
+ * wholly after it, on all of them: the snapshot never holds half of one.
+ * Its id tells the thread which units follow the sync's offset. */
+static uint64_t cut_txid; /* atomic: the pending cut's transaction id, 0 until scheduled */
+
+bool
+repl_snap_defers(uint64_t txid)
 {
-    uint64_t id = (uint64_t)(uintptr_t)arg;
-    struct shard *sh = g_shards[worker];
+    uint64_t c = __atomic_load_n(&cut_txid, __ATOMIC_ACQUIRE);
+    /* a unit after the cut was handed over after c was published (its
+     * part ran after the cut's on some worker), so c == 0 means before */
+    return S.cutting && c != 0 && txid > c;
+}
+
+static void
+cut_part(struct shard *sh, struct tx *t, struct tx_part *p, int phase)
+{
+    (void)p;
+    (void)phase;
+    uint64_t id = (uint64_t)(uintptr_t)t->ctx;
     if (sh->snap) /* an abandoned one still walking: finish it first */
         snap_drain(sh, SIZE_MAX);
+    /* the thread switched the stream on before it asked for the cut, but
+     * its message and ours travel on different rings */
+    sh->fx.stream_on = true;
     repl_feed_cut(sh, id);
     snap_begin(sh, id);
+}
+
+static void
+cut_scheduled(struct tx *t)
+{
+    __atomic_store_n(&cut_txid, t->id, __ATOMIC_RELEASE);
+}
+
+static void
+cut_reply(struct tx *t, struct reply *r)
+{
+    (void)t;
+    (void)r;
+}
+
+static void
+cut_done(void *arg, const char *reply, size_t len, bool error)
+{
+    (void)arg;
+    (void)reply;
+    (void)len;
+    (void)error;
+}
+
+static const struct tx_ops cut_ops = {.phases = 1, .part = cut_part, .reply = cut_reply, .scheduled = cut_scheduled};
+static const struct cmd_def cut_cmd = {.name = "sync-cut", .flags = CMD_WRITE};
+
+/* On worker 0, for the thread. */
+static void
+cut_launch(void *arg, int worker)
+{
+    struct tx *t = tx_prepare(g_shards[worker], &cut_cmd, &cut_ops, 0, NULL, NULL, 0, 2, 0);
+    t->global = true;
+    t->internal = true;
+    t->ctx = arg;
+    tx_launch(t, cut_done, NULL);
 }
 
 static int
@@ -159,8 +216,8 @@ repl_snap_step(int64_t now)
     S.cutting = true;
     S.ncut = 0;
     memset(S.cut_in, 0, sizeof(S.cut_in));
-    for (int w = 0; w < g_repl.nworkers; w++)
-        runtime_post(w, worker_cut, (void *)(uintptr_t)S.id);
+    __atomic_store_n(&cut_txid, 0, __ATOMIC_RELEASE);
+    runtime_post(0, cut_launch, (void *)(uintptr_t)S.id);
     return true;
 }
 

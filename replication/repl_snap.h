@@ -3,7 +3,9 @@
  * then the stream from the sync's offset.
  *
  *   1. the thread waits repl-diskless-sync-delay for more replicas, then
- *      asks every worker for its cut (one message each, in order);
+ *      asks for the cut: one global transaction (core/tx.h) whose part on
+ *      each worker is that worker's cut, so no transaction over several
+ *      workers is split by it;
  *   2. each worker, at its cut, hands over the stream so far marked with
  *      the cut and starts its snapshot; the thread merges each worker's
  *      batches up to its cut, and holds later ones back;
@@ -48,6 +50,9 @@ void repl_snap_enqueue(struct repl_sync_req *q);
 bool repl_snap_step(int64_t now);
 /* Merging: hold worker w's batches (its cut is in, others' are not). */
 bool repl_snap_worker_at_cut(int w);
+/* Units: one of transaction txid must wait, its effects being after the
+ * cut still being taken. */
+bool repl_snap_defers(uint64_t txid);
 void repl_snap_worker_cut(int w, uint64_t cut);
 
 /* ---- The workers ---- */

@@ -7,7 +7,9 @@
  * appended-bytes counter; once the thread has merged that much of each,
  * the stream's end is the target (an upper bound of the client's own
  * offset: it may include other clients' writes of the same moment, never
- * miss one of its own). */
+ * miss one of its own). A transaction over several workers reaches the
+ * stream as a unit (repl_unit.h): WAIT also notes how many units were
+ * handed over and waits until those are in. */
 #include "replication/repl_wait.h"
 
 #include "core/cmd.h"
@@ -18,6 +20,7 @@
 #include "core/shard.h"
 #include "replication/repl.h"
 #include "replication/repl_feed.h"
+#include "replication/repl_unit.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -27,6 +30,7 @@ struct repl_wait {
     long long want;
     int64_t deadline;          /* unix ms, 0: none */
     uint64_t appended[MAX_WORKERS];
+    uint64_t units;            /* units handed over before it (repl_unit.h) */
     int64_t target;            /* -1 until the client's writes are merged */
     bool getack_sent;
     struct repl_wait *next;
@@ -92,6 +96,8 @@ acked_at(int64_t target)
 static bool
 target_reached(struct repl_wait *w)
 {
+    if (!repl_unit_all_out(w->units))
+        return false;
     for (int k = 0; k < g_repl.nworkers; k++) {
         uint64_t gone = merged[k] + __atomic_load_n(&g_shards[k]->fx.discarded, __ATOMIC_RELAXED);
         if (gone < w->appended[k])
@@ -115,7 +121,7 @@ repl_wait_step(int64_t now)
     for (struct repl_wait **pp = &waits; *pp;) {
         struct repl_wait *w = *pp;
         if (w->target < 0 && target_reached(w)) {
-            w->target = 0;
+            w->target = repl_unit_end_upto(w->units);
             for (int k = 0; k < g_repl.nworkers; k++)
                 w->target = TS_MAX(w->target, offset_of(k, w->appended[k] - __atomic_load_n(&g_shards[k]->fx.discarded, __ATOMIC_RELAXED)));
         }
@@ -196,6 +202,7 @@ wait_proc(struct cmd_ctx *c)
     w->target = -1;
     for (int k = 0; k < g_repl.nworkers; k++)
         w->appended[k] = __atomic_load_n(&g_shards[k]->fx.appended, __ATOMIC_RELAXED);
+    w->units = repl_unit_taken();
     w->reply = cmd_defer(c);
     __atomic_add_fetch(&waits_pending, 1, __ATOMIC_RELAXED);
     repl_run(wait_add, w);

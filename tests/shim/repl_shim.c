@@ -84,6 +84,8 @@ replx_reader_detach(struct replx_reader *r)
 
 struct replx_shard {
     struct shard sh;
+    struct ts_buf cap;
+    struct fx_capture c;
 };
 
 struct replx_shard *
@@ -108,6 +110,7 @@ replx_shard_destroy(struct replx_shard *s)
     while (s->sh.snap && !snap_drain(&s->sh, SIZE_MAX))
         ;
     ts_buf_free(&s->sh.fx.stream);
+    ts_free(s->sh.fx.marks);
     ks_destroy(&s->sh.ks);
     free(s);
 }
@@ -138,6 +141,35 @@ replx_hand_over(struct replx_shard *s, size_t *n)
 }
 
 uint64_t replx_appended(const struct replx_shard *s) { return s->sh.fx.appended; }
+
+void replx_mark(struct replx_shard *s, uint64_t id) { fx_mark_put(&s->sh, FX_MARK_QUEUED, id); }
+
+int
+replx_mark_positions(const struct replx_shard *s, size_t *pos, int max)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < s->sh.fx.nmarks && n < max; i++)
+        pos[n++] = s->sh.fx.marks[i].pos;
+    return n;
+}
+
+void
+replx_capture_begin(struct replx_shard *s)
+{
+    s->cap = (struct ts_buf){0};
+    fx_capture_begin(&s->sh, &s->cap, &s->c);
+}
+
+char *
+replx_capture_end(struct replx_shard *s, size_t *n, uint64_t *ncmds)
+{
+    *ncmds = fx_capture_end(&s->sh, &s->cap, &s->c);
+    *n = s->cap.len;
+    char *out = malloc(*n + 1);
+    memcpy(out, s->cap.data ? s->cap.data : "", *n);
+    ts_buf_free(&s->cap);
+    return out;
+}
 
 /* ---- snapshot ---- */
 

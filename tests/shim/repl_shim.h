@@ -44,6 +44,15 @@ void replx_tx_end(struct replx_shard *s);
  * in a malloc'd buffer (caller frees), length in *n. */
 char *replx_hand_over(struct replx_shard *s, size_t *n);
 uint64_t replx_appended(const struct replx_shard *s);
+/* A unit mark (effect.h) at the stream's current end; the marks not yet
+ * handed over: their positions into pos (at most max), how many. */
+void replx_mark(struct replx_shard *s, uint64_t id);
+int replx_mark_positions(const struct replx_shard *s, size_t *pos, int max);
+/* Capture the shard's effects into a buffer of its own (a unit's part):
+ * begin, then end returns the bytes captured (malloc'd, caller frees),
+ * length in *n, commands in *ncmds. */
+void replx_capture_begin(struct replx_shard *s);
+char *replx_capture_end(struct replx_shard *s, size_t *n, uint64_t *ncmds);
 
 /* ---- snapshot ---- */
 /* The shard's keyspace: strings. */

@@ -167,6 +167,48 @@ TEST(EffectStream, OneWriteNeedsNoMultiAndAHandOverInBetweenLeavesTheUnitOpen)
     replx_shard_destroy(s);
 }
 
+TEST(EffectStream, ACapturedPartLeavesTheStreamAndItsWrapAndCounters)
+{
+    replx_shard *s = replx_shard_create();
+    const char *set[] = {"SET", "a", "1"}, *incr[] = {"INCR", "b"}, *del[] = {"DEL", "x"};
+    replx_tx_begin(s); // a wrap of another transaction is open on this worker
+    replx_stream_cmd(s, 3, set);
+    uint64_t before = replx_appended(s);
+    replx_capture_begin(s);
+    replx_stream_cmd(s, 2, incr);
+    replx_stream_cmd(s, 2, del);
+    size_t n;
+    uint64_t cmds;
+    char *cap = replx_capture_end(s, &n, &cmds);
+    EXPECT_EQ(std::string(cap, n), resp({"INCR", "b"}) + resp({"DEL", "x"})) << "the part's effects, captured";
+    EXPECT_EQ(cmds, 2u);
+    free(cap);
+    EXPECT_EQ(replx_appended(s), before) << "captured bytes reach the stream as a unit, not as this worker's";
+    replx_stream_cmd(s, 3, set);
+    replx_tx_end(s);
+    EXPECT_EQ(hand(s), resp({"MULTI"}) + resp({"SET", "a", "1"}) + resp({"SET", "a", "1"}) + resp({"EXEC"}))
+        << "the open wrap did not see the captured commands";
+    replx_shard_destroy(s);
+}
+
+TEST(EffectStream, MarksMoveWithTheBytesWhenMultiIsInsertedBeforeThem)
+{
+    replx_shard *s = replx_shard_create();
+    const char *set[] = {"SET", "a", "1"};
+    replx_mark(s, 1); // before the wrap's first write: stays before MULTI
+    replx_tx_begin(s);
+    replx_stream_cmd(s, 3, set);
+    replx_mark(s, 2); // after it: MULTI goes in before it, so it moves
+    replx_stream_cmd(s, 3, set);
+    replx_tx_end(s);
+    size_t pos[4];
+    ASSERT_EQ(replx_mark_positions(s, pos, 4), 2);
+    std::string want = resp({"MULTI"}) + resp({"SET", "a", "1"});
+    EXPECT_EQ(pos[0], 0u);
+    EXPECT_EQ(pos[1], want.size()) << "still between the two SETs";
+    replx_shard_destroy(s);
+}
+
 // ---- snapshot ----
 
 struct Loaded {
