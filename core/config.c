@@ -23,6 +23,7 @@
 
 struct ts_config g_cfg;
 void (*config_resetstat_hook)(void);
+void (*config_min_replicas_hook)(void);
 pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- The table ---- */
@@ -106,8 +107,6 @@ struct cfg_opt cfg_opts[] = {
     CFG_TXT("masterauth", 's', "", SEN),
     CFG_TXT("masteruser", 's', "", SEN),
     CFG_TXT("maxmemory-clients", 'e', "0", MOD | CFG_NY),
-    CFG_TXT("min-replicas-max-lag", 'i', "10", MOD | CFG_NY_REPL),
-    CFG_TXT("min-replicas-to-write", 'i', "0", MOD | CFG_NY_REPL),
     CFG_TXT("no-appendfsync-on-rewrite", 'b', "no", MOD | CFG_NY_PERSIST),
     CFG_TXT("oom-score-adj", 'e', "no", MOD | CFG_NY),
     CFG_TXT("oom-score-adj-values", 'M', "0 200 800", MOD | CFG_NY),
@@ -777,6 +776,9 @@ cfg_commit(struct cfg_staged *st, bool loading, char *err, size_t errlen)
         __atomic_store_n((int *)o->field, (int)st->num, __ATOMIC_RELAXED);
         if (o->field == &g_cfg.loglevel)
             log_set_level((int)st->num);
+        if ((o->field == &g_cfg.min_replicas_to_write || o->field == &g_cfg.min_replicas_max_lag) &&
+            config_min_replicas_hook && !loading)
+            config_min_replicas_hook();
         return 0;
     case CFG_LL:
     case CFG_MEM:

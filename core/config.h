@@ -166,6 +166,8 @@ enum cfg_ny_area {
     X(repl_diskless_sync_max_replicas, "repl-diskless-sync-max-replicas", CFG_INT, 0, 0, 2147483647,      \
       CFG_MODIFIABLE)                                                                                    \
     X(repl_timeout, "repl-timeout", CFG_INT, 60, 1, 2147483647, CFG_MODIFIABLE)                          \
+    X(min_replicas_to_write, "min-replicas-to-write", CFG_INT, 0, 0, 2147483647, CFG_MODIFIABLE)          \
+    X(min_replicas_max_lag, "min-replicas-max-lag", CFG_INT, 10, 0, 2147483647, CFG_MODIFIABLE)           \
     X(replica_announce_port, "replica-announce-port", CFG_INT, 0, 0, 65535, CFG_MODIFIABLE)                  \
     X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                         \
     X(replica_serve_stale_data, "replica-serve-stale-data", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)           \
@@ -260,5 +262,8 @@ void config_register_commands(void);
 const char *config_maxmemory_policy_name(int v);
 /* Hook called by CONFIG RESETSTAT (the runtime resets its counters). */
 extern void (*config_resetstat_hook)(void);
+/* Set by replication: CONFIG SET of min-replicas-to-write or -max-lag
+ * takes effect at once (the good replicas are recounted). */
+extern void (*config_min_replicas_hook)(void);
 
 #endif

@@ -268,6 +268,17 @@ multi_unwatch_all(struct multi_state *ms)
     ms->ws = NULL;
 }
 
+bool
+multi_exec_abort(struct client *cl)
+{
+    struct multi_state *ms = cl->multi;
+    if (!ms || !ms->active)
+        return false;
+    multi_free_queue(ms);
+    multi_unwatch_all(ms);
+    return true;
+}
+
 void
 multi_client_clear(struct shard *sh, struct client *cl)
 {

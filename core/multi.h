@@ -49,6 +49,10 @@ void multi_flag_error(struct client *cl);
 /* The union of the command flags of what is queued (EXEC is refused for
  * -OOM when a queued command is denyoom, as Redis's mstate.cmd_flags). */
 uint32_t multi_queued_flags(const struct client *cl);
+/* EXEC refused before it ran (-NOREPLICAS): the client leaves MULTI, its
+ * queue and watches dropped, as Redis's execCommandAbort. False when it
+ * was not in MULTI. */
+bool multi_exec_abort(struct client *cl);
 /* Drop the client's queue and watches (RESET, connection close). */
 void multi_client_clear(struct shard *sh, struct client *cl);
 

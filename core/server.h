@@ -109,5 +109,8 @@ extern size_t g_repl_backlog_mem;
  * clients get -LOADING for commands without the loading flag, and INFO
  * persistence shows loading:1. */
 extern int g_loading;
+/* min-replicas-to-write: this master has fewer good replicas than it asks
+ * for, so writes get -NOREPLICAS (relaxed atomic, set by replication). */
+extern int g_noreplicas;
 
 #endif

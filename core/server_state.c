@@ -62,6 +62,7 @@ void (*repl_client_closed_hook)(struct client *cl) = NULL;
 struct sync_stats g_sync_stats;
 size_t g_repl_backlog_mem;
 int g_loading;
+int g_noreplicas;
 
 /* Register every table of this module group: server, client, command,
  * info, slowlog, latency, monitor. Call once during setup. */

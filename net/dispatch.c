@@ -421,6 +421,28 @@ oom_refused(struct worker *w, struct conn *c, const struct cmd_def *cmd, bool qu
     return true;
 }
 
+/* min-replicas-to-write (called only while g_noreplicas is set): a master
+ * with fewer good replicas than that refuses a write, anything written
+ * queued inside MULTI, and an EXEC whose queue writes (which then ends the
+ * transaction, as Redis's rejectCommand). True after answering. */
+static __attribute__((noinline)) bool
+noreplicas_refuses(struct worker *w, struct conn *c, const struct cmd_def *cmd)
+{
+    static const char err[] = "NOREPLICAS Not enough good replicas to write.";
+    if (c->cl.flags & CL_MASTER)
+        return false;
+    bool exec = strcmp(cmd->name, "exec") == 0;
+    if (!(cmd->flags & CMD_WRITE) && !(exec && (multi_queued_flags(&c->cl) & CMD_WRITE)))
+        return false;
+    if (exec && multi_exec_abort(&c->cl))
+        reply_error_ordered(w, c, "EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas "
+                                  "to write.");
+    else
+        reply_error_ordered(w, c, err);
+    cmdstats_rejected(&w->shard.cstats, cmd);
+    return true;
+}
+
 /* The keys decide where cmd runs: *slotp gets the first key's slot and
  * *targetp its worker (ROUTE_KEYS). Returns true when the command was dealt
  * with here: a cluster redirection, CROSSSLOT, queued inside MULTI, or a
@@ -488,8 +510,10 @@ route_keys_general(struct worker *w, struct conn *c, const struct cmd_def *cmd, 
             ts_buf_free(&eb);
         }
         /* After the cluster's redirections, before queuing: Redis's order. */
-        if (unlikely((cmd->flags & CMD_DENYOOM) || queue_it) && evict_over_limit() &&
-            oom_refused(w, c, cmd, queue_it)) {
+        if ((unlikely((cmd->flags & CMD_DENYOOM) || queue_it) && evict_over_limit() &&
+             oom_refused(w, c, cmd, queue_it)) ||
+            (unlikely(queue_it) && unlikely(__atomic_load_n(&g_noreplicas, __ATOMIC_RELAXED)) &&
+             noreplicas_refuses(w, c, cmd))) {
             if (idx != idxbuf)
                 ts_free(idx);
             return true;
@@ -842,6 +866,8 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     }
     /* Commands with keys were checked in route_keys (slot >= 0). */
     if (slot < 0 && unlikely(evict_over_limit()) && oom_refused(w, c, cmd, queue_it))
+        return;
+    if (unlikely(__atomic_load_n(&g_noreplicas, __ATOMIC_RELAXED)) && noreplicas_refuses(w, c, cmd))
         return;
     if (unlikely(queue_it)) {
         multi_queue_ordered(w, c, cmd, argc, argv, false, suppress);

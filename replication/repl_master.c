@@ -217,6 +217,34 @@ backlog_ttl_check(int64_t now)
     pthread_mutex_unlock(&g_repl.hist_lock);
 }
 
+/* min-replicas-to-write / min-replicas-max-lag: replicas online whose
+ * last ACK is at most max-lag seconds old are good (Redis's
+ * refreshGoodSlavesCount); a master with fewer than asked refuses writes
+ * (g_noreplicas, read by the dispatcher). Both 0: no check. */
+int g_repl_good_replicas; /* atomic: for INFO */
+
+void
+repl_good_replicas_update(int64_t now)
+{
+    int want = __atomic_load_n(&g_cfg.min_replicas_to_write, __ATOMIC_RELAXED);
+    int lag = __atomic_load_n(&g_cfg.min_replicas_max_lag, __ATOMIC_RELAXED);
+    int good = 0;
+    pthread_mutex_lock(&g_repl.reg_lock);
+    for (struct repl_replica *rr = g_repl.replicas; rr; rr = rr->next)
+        if (rr->state == RR_ONLINE && (now - __atomic_load_n(&rr->ack_ms, __ATOMIC_RELAXED)) / 1000 <= lag)
+            good++;
+    pthread_mutex_unlock(&g_repl.reg_lock);
+    __atomic_store_n(&g_repl_good_replicas, good, __ATOMIC_RELAXED);
+    bool refuse = want > 0 && lag > 0 && good < want && !repl_is_replica();
+    __atomic_store_n(&g_noreplicas, refuse ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+static void
+min_replicas_changed(void)
+{
+    repl_good_replicas_update(ts_mstime());
+}
+
 /* ---- Merging ---- */
 
 /* Bytes the thread put in the stream itself (pings, GETACK). */
@@ -369,6 +397,7 @@ repl_main(void *arg)
             last_cron = now;
             ping_replicas(now);
             backlog_ttl_check(now);
+            repl_good_replicas_update(now);
             repl_replicas_cron(now);
         }
         if (busy)
@@ -425,6 +454,8 @@ repl_setup(void)
 int
 repl_start(void)
 {
+    repl_good_replicas_update(ts_mstime()); /* before the first client: min-replicas-to-write from the start */
+    config_min_replicas_hook = min_replicas_changed;
     int rc = pthread_create(&g_repl.thread, NULL, repl_main, NULL);
     if (rc != 0)
         return -rc;

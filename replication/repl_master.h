@@ -107,6 +107,10 @@ void repl_wake_feeders(void);
 /* New random replication ID into out. */
 void repl_random_id(char out[REPL_ID_LEN + 1]);
 
+/* min-replicas-*: recount the good replicas, set g_noreplicas. */
+void repl_good_replicas_update(int64_t now);
+extern int g_repl_good_replicas;
+
 /* repl_api.c */
 void repl_cron(int worker, int64_t now_ms);
 void repl_master_conn_closed(struct client *cl);

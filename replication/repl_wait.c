@@ -274,6 +274,9 @@ info_replicas(struct ts_buf *o)
     int64_t now = ts_mstime();
     pthread_mutex_lock(&g_repl.reg_lock);
     ts_buf_printf(o, "connected_slaves:%d\r\n", __atomic_load_n(&g_repl.nreplicas, __ATOMIC_RELAXED));
+    if (__atomic_load_n(&g_cfg.min_replicas_to_write, __ATOMIC_RELAXED) > 0 &&
+        __atomic_load_n(&g_cfg.min_replicas_max_lag, __ATOMIC_RELAXED) > 0)
+        ts_buf_printf(o, "min_slaves_good_slaves:%d\r\n", __atomic_load_n(&g_repl_good_replicas, __ATOMIC_RELAXED));
     int i = 0;
     for (struct repl_replica *rr = g_repl.replicas; rr; rr = rr->next, i++)
         ts_buf_printf(o, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%lld\r\n", i, rr->ip, rr->port,

@@ -39,9 +39,9 @@ def test_refused_at_start():
         raise H.Skip("Tessera-only behaviour")
     refused_at_start("--tls-port 6380", ["--tls-port", "6380"], None,
                      ">>> 'tls-port \"6380\"'\ntls-port 6380 is not supported by Tessera yet (no TLS): use tls-port 0")
-    refused_at_start("--min-replicas-to-write", ["--min-replicas-to-write", "1"], None,
-                     "min-replicas-to-write 1 is not supported by Tessera yet (no replication): "
-                     "use min-replicas-to-write 0")
+    refused_at_start("--replica-announced no", ["--replica-announced", "no"], None,
+                     "replica-announced no is not supported by Tessera yet (no replication): "
+                     "use replica-announced yes")
     refused_at_start("--lazyfree-lazy-eviction yes", ["--lazyfree-lazy-eviction", "yes"], None,
                      "lazyfree-lazy-eviction yes is not supported by Tessera yet (no lazy freeing): "
                      "use lazyfree-lazy-eviction no")
@@ -98,9 +98,13 @@ def test_config_set(tess):
         t.eq(c.cmd("CONFIG", "SET", "lazyfree-lazy-eviction", "yes"),
              err("lazyfree-lazy-eviction", "lazyfree-lazy-eviction yes is not supported by Tessera yet "
                  "(no lazy freeing): use lazyfree-lazy-eviction no"), "lazyfree-lazy-eviction")
-        t.eq(c.cmd("CONFIG", "SET", "min-slaves-to-write", "2"),
-             err("min-slaves-to-write", "min-replicas-to-write 2 is not supported by Tessera yet (no replication): "
-                 "use min-replicas-to-write 0"), "alias min-slaves-to-write")
+        t.eq(c.cmd("CONFIG", "SET", "slave-priority", "50"),
+             err("slave-priority", "replica-priority 50 is not supported by Tessera yet (no replication): "
+                 "use replica-priority 100"), "alias slave-priority")
+        t.eq(c.cmd("CONFIG", "SET", "min-slaves-max-lag", "7"), b"+OK\r\n", "alias min-slaves-max-lag acts")
+        t.eq(c.cmd("CONFIG", "GET", "min-replicas-max-lag"),
+             b"*2\r\n$20\r\nmin-replicas-max-lag\r\n$1\r\n7\r\n", "min-replicas-max-lag 7")
+        c.cmd("CONFIG", "SET", "min-replicas-max-lag", "10")
         t.eq(c.cmd("CONFIG", "SET", "slave-read-only", "no"), b"+OK\r\n", "alias slave-read-only acts")
         t.eq(c.cmd("CONFIG", "GET", "replica-read-only"),
              b"*2\r\n$17\r\nreplica-read-only\r\n$2\r\nno\r\n", "replica-read-only no")

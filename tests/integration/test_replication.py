@@ -451,6 +451,45 @@ def test_replica_with_more_workers(t, m, mc):
     t.server_checks(rep, m1)
 
 
+def test_min_replicas_to_write(t, m, mc):
+    """min-replicas-to-write N with min-replicas-max-lag: writes (queued in
+    MULTI, or an EXEC that writes) get -NOREPLICAS while fewer than N
+    replicas are good, as from redis-server; reads always pass."""
+    mc.config_set("min-replicas-max-lag", "2")
+    mc.config_set("min-replicas-to-write", "1")
+    rep = None
+    try:
+        t.check(wait_until(lambda: mc.info("replication").get("min_slaves_good_slaves") == 0, 5),
+                "INFO min_slaves_good_slaves:0")
+        t.raises(lambda: mc.set("mr", 1), "NOREPLICAS Not enough good replicas to write.", "SET without a replica")
+        t.eq(mc.get("mr"), None, "GET still answers")
+        with H.RawConn(m.port) as c:
+            t.eq(c.cmd("MULTI"), b"+OK\r\n", "MULTI")
+            t.check(c.cmd("SET", "mr", 1).startswith(b"-NOREPLICAS"), "a write queued in MULTI is refused")
+            t.check(c.cmd("EXEC").startswith(b"-EXECABORT"), "so EXEC aborts")
+            c.cmd("MULTI")
+            c.cmd("GET", "mr")
+            t.eq(c.cmd("EXEC"), b"*1\r\n$-1\r\n", "a read-only EXEC runs")
+        rep = redis_replica(BASE + 23, m.port)
+        rc = rep.client()
+        t.check(wait_until(lambda: link_up(rc)), "replica up")
+        t.check(wait_until(lambda: mc.info("replication").get("min_slaves_good_slaves") == 1, 5),
+                "INFO min_slaves_good_slaves:1")
+        t.eq(mc.set("mr", 1), True, "SET with a good replica")
+        rep.stop()
+        rep = None
+        t.check(wait_until(lambda: mc.info("replication").get("min_slaves_good_slaves") == 0, 5),
+                "the replica gone: 0 good")
+        t.raises(lambda: mc.incr("mr"), "NOREPLICAS", "writes refused again")
+        mc.config_set("min-replicas-to-write", "0")
+        t.eq(mc.incr("mr"), 2, "min-replicas-to-write 0: no check")
+    finally:
+        mc.config_set("min-replicas-to-write", "0")
+        mc.config_set("min-replicas-max-lag", "10")
+        if rep:
+            rep.stop()
+
+
 def main():
     t = H.Runner("replication")
     m = H.tessera(BASE, threads=2, extra=["--repl-diskless-sync-delay", "0"])
@@ -458,7 +497,8 @@ def main():
     try:
         for fn in (test_full_sync_to_redis, test_sync_under_writes, test_partial_resync, test_stream_forms, test_wait,
                    test_backlog_gone_full_resync, test_cross_worker_commands, test_replica_output_limit,
-                   test_tessera_replica_partial, test_replica_with_more_workers, test_keepalives_while_waiting):
+                   test_tessera_replica_partial, test_replica_with_more_workers, test_keepalives_while_waiting,
+                   test_min_replicas_to_write):
             t.run(fn, t, m, mc)
     finally:
         m.stop()
