@@ -170,6 +170,10 @@ enum cfg_ny_area {
     X(min_replicas_max_lag, "min-replicas-max-lag", CFG_INT, 10, 0, 2147483647, CFG_MODIFIABLE)           \
     X(replica_announce_port, "replica-announce-port", CFG_INT, 0, 0, 65535, CFG_MODIFIABLE)                  \
     X(replica_read_only, "replica-read-only", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                         \
+    /* replica-priority and replica-announced: what INFO tells Sentinel    \
+     * (Redis Cluster's failover does not read them, nor does Tessera's) */ \
+    X(replica_priority, "replica-priority", CFG_INT, 100, 0, 2147483647, CFG_MODIFIABLE)                  \
+    X(replica_announced, "replica-announced", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)                         \
     X(replica_serve_stale_data, "replica-serve-stale-data", CFG_BOOL, 1, 0, 1, CFG_MODIFIABLE)           \
     X(io_threads, "io-threads", CFG_INT, 1, 1, 128, CFG_IMMUTABLE | CFG_NY_THREADS)                                       \
     X(threads, "threads", CFG_INT, 0, 0, MAX_WORKERS, CFG_IMMUTABLE)                                     \

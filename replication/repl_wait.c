@@ -310,8 +310,10 @@ info_replica_link(struct ts_buf *o)
     if (!up)
         ts_buf_printf(o, "master_link_down_since_seconds:%lld\r\n",
                       li.down_since_ms > 0 ? (long long)((now - li.down_since_ms) / 1000) : -1LL);
-    ts_buf_printf(o, "slave_priority:100\r\nslave_read_only:%d\r\nreplica_announced:1\r\n",
-                  __atomic_load_n(&g_cfg.replica_read_only, __ATOMIC_RELAXED) ? 1 : 0);
+    ts_buf_printf(o, "slave_priority:%d\r\nslave_read_only:%d\r\nreplica_announced:%d\r\n",
+                  __atomic_load_n(&g_cfg.replica_priority, __ATOMIC_RELAXED),
+                  __atomic_load_n(&g_cfg.replica_read_only, __ATOMIC_RELAXED) ? 1 : 0,
+                  __atomic_load_n(&g_cfg.replica_announced, __ATOMIC_RELAXED) ? 1 : 0);
 }
 
 static void

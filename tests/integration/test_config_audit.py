@@ -39,18 +39,18 @@ def test_refused_at_start():
         raise H.Skip("Tessera-only behaviour")
     refused_at_start("--tls-port 6380", ["--tls-port", "6380"], None,
                      ">>> 'tls-port \"6380\"'\ntls-port 6380 is not supported by Tessera yet (no TLS): use tls-port 0")
-    refused_at_start("--replica-announced no", ["--replica-announced", "no"], None,
-                     "replica-announced no is not supported by Tessera yet (no replication): "
-                     "use replica-announced yes")
+    refused_at_start("--repl-disable-tcp-nodelay yes", ["--repl-disable-tcp-nodelay", "yes"], None,
+                     "repl-disable-tcp-nodelay yes is not supported by Tessera yet (no replication): "
+                     "use repl-disable-tcp-nodelay no")
     refused_at_start("--lazyfree-lazy-eviction yes", ["--lazyfree-lazy-eviction", "yes"], None,
                      "lazyfree-lazy-eviction yes is not supported by Tessera yet (no lazy freeing): "
                      "use lazyfree-lazy-eviction no")
     refused_at_start("--io-threads 4", ["--io-threads", "4"], None,
                      "io-threads 4 is not supported by Tessera yet (Tessera's workers are set by threads): "
                      "use io-threads 1")
-    refused_at_start("config file: slave-priority", [], "port 1\n\nslave-priority 50\n",
-                     ">>> 'slave-priority 50'\nreplica-priority 50 is not supported by Tessera yet "
-                     "(no replication): use replica-priority 100")
+    refused_at_start("config file: slave-lazy-flush", [], "port 1\n\nslave-lazy-flush yes\n",
+                     ">>> 'slave-lazy-flush yes'\nreplica-lazy-flush yes is not supported by Tessera yet "
+                     "(no lazy freeing): use replica-lazy-flush no")
     refused_at_start("config file: slaveof in cluster mode", [], "cluster-enabled yes\nslaveof 10.0.0.1 6379\n",
                      "replicaof directive not allowed in cluster mode")
     refused_at_start("config file: rename-command", [], "rename-command FLUSHALL \"\"\n",
@@ -98,9 +98,11 @@ def test_config_set(tess):
         t.eq(c.cmd("CONFIG", "SET", "lazyfree-lazy-eviction", "yes"),
              err("lazyfree-lazy-eviction", "lazyfree-lazy-eviction yes is not supported by Tessera yet "
                  "(no lazy freeing): use lazyfree-lazy-eviction no"), "lazyfree-lazy-eviction")
-        t.eq(c.cmd("CONFIG", "SET", "slave-priority", "50"),
-             err("slave-priority", "replica-priority 50 is not supported by Tessera yet (no replication): "
-                 "use replica-priority 100"), "alias slave-priority")
+        t.eq(c.cmd("CONFIG", "SET", "slave-lazy-flush", "yes"),
+             err("slave-lazy-flush", "replica-lazy-flush yes is not supported by Tessera yet (no lazy freeing): "
+                 "use replica-lazy-flush no"), "alias slave-lazy-flush")
+        t.eq(c.cmd("CONFIG", "SET", "slave-priority", "50"), b"+OK\r\n", "alias slave-priority acts")
+        c.cmd("CONFIG", "SET", "replica-priority", "100")
         t.eq(c.cmd("CONFIG", "SET", "min-slaves-max-lag", "7"), b"+OK\r\n", "alias min-slaves-max-lag acts")
         t.eq(c.cmd("CONFIG", "GET", "min-replicas-max-lag"),
              b"*2\r\n$20\r\nmin-replicas-max-lag\r\n$1\r\n7\r\n", "min-replicas-max-lag 7")

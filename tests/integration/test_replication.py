@@ -408,6 +408,11 @@ def test_tessera_replica_partial(t, m, mc):
         rc.execute_command("REPLICAOF", "127.0.0.1", m.port)
         t.check(wait_until(lambda: link_up(rc)), "Tessera replica up")
         same_data(t, mc, rc, "Tessera replica after its full sync")
+        rc.config_set("replica-priority", "7")
+        rc.config_set("replica-announced", "no")
+        info = rc.info("replication")
+        t.eq((info["slave_priority"], info["replica_announced"]), (7, 0),
+             "INFO shows replica-priority and replica-announced (what Sentinel reads)")
         before = mc.info("stats")
         t.eq(rc.execute_command("CLIENT", "KILL", "TYPE", "master"), 1, "the replica's master link killed")
         mc.set("gap", "filled")
