@@ -18,6 +18,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "core/slotmap.h"
+#include "core/snapshot.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -259,6 +260,7 @@ sm_ship(struct slot_move *m)
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
         if (!slot_move_in_batch(m, (uint16_t)s))
             continue;
+        snap_flush_slot(g_shards[m->src], (uint16_t)s);
         struct ks_slot *t = ks_slot_detach(ks, (uint16_t)s);
         if (t) {
             m->keys += ks_slot_keys_count(t);

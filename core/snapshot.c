@@ -108,6 +108,20 @@ walk(struct shard *sh, struct ts_buf *out, size_t until, size_t budget)
     return true;
 }
 
+void
+snap_flush_slot(struct shard *sh, uint16_t slot)
+{
+    struct ks_snap *s = sh->snap;
+    struct kvdict *d = s ? sh->ks->slots[slot] : NULL;
+    if (!d)
+        return;
+    struct walk w = {sh->ks, s, s->aborted ? NULL : &s->early, 0};
+    uint64_t cursor = 0;
+    do
+        cursor = kvd_scan(d, cursor, walk_visit, &w);
+    while (cursor);
+}
+
 static void
 snap_finish(struct shard *sh)
 {

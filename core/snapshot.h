@@ -53,6 +53,10 @@ bool snap_produce(struct shard *sh, struct ts_buf *out, size_t max);
 /* The reader is gone: finish the walk in the background (snap_drain from
  * the loop turn), writing nothing. */
 void snap_abort(struct shard *sh);
+/* A slot is about to leave sh for another worker (slot_move.h): its due
+ * keys are written now, since that worker's walk may be past the slot or
+ * over (they arrive there not due). */
+void snap_flush_slot(struct shard *sh, uint16_t slot);
 /* Walk up to `budget` keys of an aborted snapshot; true when over. */
 bool snap_drain(struct shard *sh, size_t budget);
 

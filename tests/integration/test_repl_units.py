@@ -7,6 +7,7 @@ workers' own writes, and a full sync's cut never splits one.
 Ports 25200-25299."""
 
 import random
+import socket
 import threading
 import time
 
@@ -186,12 +187,58 @@ def test_sync_cuts_no_unit(t, m, mc):
     t.server_checks(*reps)
 
 
+def test_slot_move_during_sync(t, m, mc):
+    """A slot that moves between workers while a full sync's snapshot is
+    being written (DEBUG MOVESLOT; in cluster mode a node spreads newly
+    owned slots the same way) keeps its keys in the RDB, although the
+    worker it goes to has finished its own walk."""
+    if H.is_dry_run():
+        raise H.Skip("Tessera-only")
+    m2 = H.tessera(BASE + 30, threads=2, extra=["--repl-diskless-sync-delay", "0"])
+    try:
+        c = m2.client()
+        tag = H.key_in_slot(16000, "mv")  # worker 1's range, walked last there
+        moved = ["{%s}:%d" % (tag, i) for i in range(50)]
+        c.mset({k: "moved" for k in moved})
+        p = c.pipeline(transaction=False)
+        n = 0
+        while n < 40000:  # about 20 MB on worker 1 only: the transfer stalls while nobody reads
+            k = "fill:%d" % random.getrandbits(40)
+            if 8192 <= H.key_slot(k) < 16000:
+                p.set(k, "x" * 500)
+                n += 1
+        p.execute()
+        s = socket.create_connection(("127.0.0.1", m2.port), timeout=10)
+        for cmd in (("REPLCONF", "capa", "eof", "capa", "psync2"), ("PSYNC", "?", "-1")):
+            s.sendall(H.encode(*cmd))
+        time.sleep(1.0)  # worker 0's snapshot (no keys) is over; worker 1's waits for the reader
+        t.eq(c.execute_command("DEBUG", "MOVESLOT", 16000, 0)[0], len(moved), "slot 16000 moved to worker 0 mid-sync")
+        data, mark = b"", None
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            data += chunk
+            if mark is None and b"$EOF:" in data and len(data) >= data.index(b"$EOF:") + 45:
+                mark = data[data.index(b"$EOF:") + 5:data.index(b"$EOF:") + 45]
+            if mark is not None and data.count(mark) >= 2:
+                break
+        s.close()
+        t.check(mark is not None and data.count(mark) >= 2, "the whole RDB came")
+        missing = [k for k in moved if k.encode() not in data]
+        t.eq(missing, [], "every key of the moved slot is in the RDB")
+    finally:
+        m2.stop()
+    t.server_checks(m2)
+
+
 def main():
     t = H.Runner("repl_units")
     m = H.tessera(BASE, threads=2, extra=["--repl-diskless-sync-delay", "0"])
     mc = m.client()
     try:
-        for fn in (test_stream_shape, test_replicas_agree, test_sync_cuts_no_unit):
+        for fn in (test_stream_shape, test_replicas_agree, test_sync_cuts_no_unit, test_slot_move_during_sync):
             t.run(fn, t, m, mc)
     finally:
         m.stop()
