@@ -8,7 +8,9 @@ MULTI/EXEC units, WAIT, ROLE, INFO replication and stats.
 Ports 24800-24899."""
 
 import random
+import shutil
 import socket
+import tempfile
 import threading
 import time
 
@@ -60,9 +62,9 @@ def fill(r, n=2000):
     p.execute()
 
 
-def redis_replica(port, master_port, extra=()):
+def redis_replica(port, master_port, extra=(), **kw):
     return H.redis_server(port, ["--replicaof", "127.0.0.1", str(master_port), "--enable-debug-command", "yes"]
-                          + list(extra))
+                          + list(extra), **kw)
 
 
 # ---- a replica by hand: the raw stream ------------------------------------
@@ -495,6 +497,39 @@ def test_min_replicas_to_write(t, m, mc):
             rep.stop()
 
 
+def test_redis_replica_restart_partial(t, m, mc):
+    """A redis-server replica restarted from its own RDB (SHUTDOWN SAVE:
+    the file holds our repl-id and its offset, from the aux fields of the
+    RDB we sent) continues with PSYNC: sync_partial_ok +1, no full sync.
+    (A Tessera replica needs persistence of its own for this: roadmap 6.)"""
+    d = tempfile.mkdtemp(prefix="tessera-it-restart-")
+    rep = None
+    try:
+        rep = redis_replica(BASE + 24, m.port, workdir=d)
+        rc = rep.client()
+        t.check(wait_until(lambda: link_up(rc)), "replica up")
+        mc.set("before-restart", 1)
+        mc.execute_command("WAIT", 1, 5000)
+        try:
+            rc.execute_command("SHUTDOWN", "SAVE")
+        except redis.exceptions.ConnectionError:
+            pass
+        rep.stop()
+        before = mc.info("stats")
+        mc.set("while-down", 2)  # within the backlog window
+        rep = redis_replica(BASE + 24, m.port, workdir=d)
+        rc = rep.client()
+        t.check(wait_until(lambda: link_up(rc) and rc.get("while-down") == b"2"), "restarted replica caught up")
+        after = mc.info("stats")
+        t.eq(after["sync_partial_ok"], before["sync_partial_ok"] + 1, "restart from its RDB: sync_partial_ok +1")
+        t.eq(after["sync_full"], before["sync_full"], "no full sync")
+        same_data(t, mc, rc, "after the restart")
+    finally:
+        if rep:
+            rep.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     t = H.Runner("replication")
     m = H.tessera(BASE, threads=2, extra=["--repl-diskless-sync-delay", "0"])
@@ -503,7 +538,7 @@ def main():
         for fn in (test_full_sync_to_redis, test_sync_under_writes, test_partial_resync, test_stream_forms, test_wait,
                    test_backlog_gone_full_resync, test_cross_worker_commands, test_replica_output_limit,
                    test_tessera_replica_partial, test_replica_with_more_workers, test_keepalives_while_waiting,
-                   test_min_replicas_to_write):
+                   test_min_replicas_to_write, test_redis_replica_restart_partial):
             t.run(fn, t, m, mc)
     finally:
         m.stop()
