@@ -366,9 +366,11 @@ TEST_F(Config, Set)
     EXPECT_EQ(cmd({ "config", "set", "maxmemory-samples", "abc" }),
               "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-samples') - argument couldn't be "
               "parsed into an integer\r\n");
-    EXPECT_EQ(cmd({ "config", "set", "min-slaves-to-write", "2" }),
-              "-ERR CONFIG SET failed (possibly related to argument 'min-slaves-to-write') - min-replicas-to-write 2 "
-              "is not supported by Tessera yet (no replication): use min-replicas-to-write 0\r\n");
+    EXPECT_EQ(cmd({ "config", "set", "slave-lazy-flush", "yes" }),
+              "-ERR CONFIG SET failed (possibly related to argument 'slave-lazy-flush') - replica-lazy-flush yes "
+              "is not supported by Tessera yet (no lazy freeing): use replica-lazy-flush no\r\n");
+    EXPECT_EQ(cmd({ "config", "set", "min-slaves-to-write", "2" }), "+OK\r\n"); // acts (replication)
+    EXPECT_EQ(get("min-replicas-to-write"), "2");
     EXPECT_EQ(cmd({ "config", "set", "min-slaves-to-write", "0", "active-defrag-ignore-bytes", "100mb",
                     "replica-serve-stale-data", "YES", "oom-score-adj-values", "0 0200 800", "acl-pubsub-default",
                     "ResetChannels" }),
