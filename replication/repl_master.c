@@ -403,7 +403,7 @@ repl_main(void *arg)
         if (busy)
             continue;
         __atomic_store_n(&g_repl.sleeping, 1, __ATOMIC_SEQ_CST);
-        bool pending = false;
+        bool pending = repl_unit_inbox_pending();
         for (int w = 0; w < g_repl.nworkers && !pending; w++)
             pending = merge_ready(w);
         if (!pending) {

@@ -15,6 +15,7 @@
 static pthread_mutex_t inbox_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fx_unit *inbox, *inbox_tail;
 static uint64_t taken_seq; /* atomic: written under inbox_lock */
+static int inbox_nonempty; /* atomic: the inbox holds units (the thread's sleep check) */
 static uint64_t done_count; /* atomic: units put in the stream or dropped (the thread's) */
 
 /* The thread's: units in the order they came, not yet in the stream. */
@@ -41,10 +42,22 @@ unit_push(struct fx_unit *u)
     else
         inbox = u;
     inbox_tail = u;
+    __atomic_store_n(&inbox_nonempty, 1, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&inbox_lock);
-    uint64_t one = 1;
-    ssize_t r = write(g_repl.efd, &one, sizeof(one));
-    (void)r;
+    /* wake the thread only if it may be going to sleep: it sets sleeping,
+     * then looks at inbox_nonempty (repl_unit_inbox_pending), so one of
+     * the two sees the other's store */
+    if (__atomic_load_n(&g_repl.sleeping, __ATOMIC_SEQ_CST)) {
+        uint64_t one = 1;
+        ssize_t r = write(g_repl.efd, &one, sizeof(one));
+        (void)r;
+    }
+}
+
+bool
+repl_unit_inbox_pending(void)
+{
+    return __atomic_load_n(&inbox_nonempty, __ATOMIC_SEQ_CST) != 0;
 }
 
 void
@@ -65,6 +78,7 @@ drain_inbox(void)
     pthread_mutex_lock(&inbox_lock);
     struct fx_unit *u = inbox;
     inbox = inbox_tail = NULL;
+    __atomic_store_n(&inbox_nonempty, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&inbox_lock);
     if (!u)
         return;

@@ -36,6 +36,8 @@ bool repl_unit_emit(void);
 void repl_unit_reset(void);
 
 /* ---- WAIT ---- */
+/* The thread, before it sleeps: units wait in the inbox. */
+bool repl_unit_inbox_pending(void);
 /* Units handed over so far (any thread). */
 uint64_t repl_unit_taken(void);
 /* Every unit handed over is in the stream (any thread: manual failover). */
