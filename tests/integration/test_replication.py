@@ -48,6 +48,14 @@ def same_data(t, m, rep, label):
                                                                 digest(rep)))
 
 
+def resynced_partially(t, m, before, label):
+    """Since the stats `before`, the master counted one partial resync and
+    no full sync."""
+    after = m.info("stats")
+    t.eq(after["sync_partial_ok"], before["sync_partial_ok"] + 1, "%s: sync_partial_ok +1" % label)
+    t.eq(after["sync_full"], before["sync_full"], "%s: no full sync" % label)
+
+
 def fill(r, n=2000):
     p = r.pipeline(transaction=False)
     for i in range(n):
@@ -236,9 +244,7 @@ def test_partial_resync(t, m, mc):
         rc.execute_command("CLIENT", "KILL", "TYPE", "master")
         mc.set("during", "gap")
         t.check(wait_until(lambda: link_up(rc) and rc.get("during") == b"gap"), "reconnected, caught up")
-        after = mc.info("stats")
-        t.eq(after["sync_partial_ok"], before["sync_partial_ok"] + 1, "sync_partial_ok +1")
-        t.eq(after["sync_full"], before["sync_full"], "no new full sync")
+        resynced_partially(t, mc, before, "link dropped")
         same_data(t, mc, rc, "after the partial resync")
     finally:
         rep.stop()
@@ -419,9 +425,7 @@ def test_tessera_replica_partial(t, m, mc):
         t.eq(rc.execute_command("CLIENT", "KILL", "TYPE", "master"), 1, "the replica's master link killed")
         mc.set("gap", "filled")
         t.check(wait_until(lambda: link_up(rc) and rc.get("gap") == b"filled"), "reconnected and caught up")
-        after = mc.info("stats")
-        t.eq(after["sync_partial_ok"], before["sync_partial_ok"] + 1, "Tessera replica: sync_partial_ok +1")
-        t.eq(after["sync_full"], before["sync_full"], "Tessera replica: no full sync")
+        resynced_partially(t, mc, before, "Tessera replica")
         mc.execute_command("WAIT", 1, 5000)
         same_data(t, mc, rc, "Tessera replica after the partial resync")
     finally:
@@ -520,9 +524,7 @@ def test_redis_replica_restart_partial(t, m, mc):
         rep = redis_replica(BASE + 24, m.port, workdir=d)
         rc = rep.client()
         t.check(wait_until(lambda: link_up(rc) and rc.get("while-down") == b"2"), "restarted replica caught up")
-        after = mc.info("stats")
-        t.eq(after["sync_partial_ok"], before["sync_partial_ok"] + 1, "restart from its RDB: sync_partial_ok +1")
-        t.eq(after["sync_full"], before["sync_full"], "no full sync")
+        resynced_partially(t, mc, before, "restart from its RDB")
         same_data(t, mc, rc, "after the restart")
     finally:
         if rep:
