@@ -771,6 +771,52 @@ resolve_command(struct worker *w, struct conn *c, int argc, struct sv *argv, con
     return resolve_command_slow(w, c, argc, argv, cmd, parentp);
 }
 
+/* The client's view of its last command (CLIENT LIST's cmd, last
+ * interaction, INFO's total) and MONITOR's feed. */
+static inline __attribute__((always_inline)) void
+client_note_command(struct worker *w, struct client *cl, const struct cmd_def *cmd, const struct cmd_def *parent,
+                    int argc, struct sv *argv)
+{
+    cl->last_cmd = parent ? parent->name : cmd->name;
+    cl->last_sub = parent ? cmd->name : NULL;
+    cl->last_ms = w->shard.now_ms;
+    cl->tot_cmds++;
+    if (unlikely(__atomic_load_n(&g_monitor_count, __ATOMIC_RELAXED)) &&
+        !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        monitor_feed(&w->shard, cl, argc, argv);
+}
+
+/* process_command's last step: the command passed every check and its
+ * worker is known; run it here, or send it as a request (to its worker,
+ * or through the locks and the slot gate on this one). */
+static inline __attribute__((always_inline)) void
+dispatch_routed(struct worker *w, struct conn *c, const struct cmd_def *cmd, int argc, struct sv *argv, int slot,
+                int target, struct ks_hash_hint *hint, bool suppress, bool skip_this)
+{
+    bool local_cmd = cmd->route != ROUTE_KEYS;
+    if (unlikely(tx_any_locked(&w->shard)) && !local_cmd && target == w->id) {
+        /* Keys here may be locked by a cross-worker command: take the
+         * request path, which waits for the locks when needed. */
+        struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+        send_req(w, r, w->id);
+        return;
+    }
+    if (unlikely(slot_move_active()) && !local_cmd && target == w->id && slot >= 0) {
+        /* A slot move is in flight: the keys may be on their way here
+         * (hold) or gone (pass on); the request path asks the gate. */
+        int g = gate_slots(w->id, cmd, argc, argv, slot);
+        if (g != SLOT_MOVE_RUN) {
+            struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
+            send_req(w, r, g >= 0 ? g : w->id);
+            return;
+        }
+    }
+    if (target == w->id && c->fifo_head == NULL)
+        run_now(w, c, cmd, argc, argv, slot, hint, suppress, skip_this, local_cmd);
+    else
+        run_as_request(w, c, cmd, argc, argv, slot, target, suppress, skip_this, local_cmd);
+}
+
 /* Route and run one command of connection c. */
 void
 process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
@@ -841,13 +887,7 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
     if (unlikely(cl->flags & CL_ASKING) && strcmp(cmd->name, "asking") != 0)
         cl->flags &= ~(uint32_t)CL_ASKING;
 
-    cl->last_cmd = parent ? parent->name : cmd->name;
-    cl->last_sub = parent ? cmd->name : NULL;
-    cl->last_ms = w->shard.now_ms;
-    cl->tot_cmds++;
-    if (unlikely(__atomic_load_n(&g_monitor_count, __ATOMIC_RELAXED)) &&
-        !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
-        monitor_feed(&w->shard, cl, argc, argv);
+    client_note_command(w, cl, cmd, parent, argc, argv);
 
     /* Inside MULTI, commands are queued once they pass the checks above
      * and the cluster's below (a refused one flags the transaction). */
@@ -873,30 +913,9 @@ process_command(struct worker *w, struct conn *c, int argc, struct sv *argv)
         multi_queue_ordered(w, c, cmd, argc, argv, false, suppress);
         return;
     }
-
-    bool local_cmd = cmd->route != ROUTE_KEYS;
-    if (unlikely(tx_any_locked(&w->shard)) && !local_cmd && target == w->id) {
-        /* Keys here may be locked by a cross-worker command: take the
-         * request path, which waits for the locks when needed. */
-        struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
-        send_req(w, r, w->id);
-        return;
-    }
-    if (unlikely(slot_move_active()) && !local_cmd && target == w->id && slot >= 0) {
-        /* A slot move is in flight: the keys may be on their way here
-         * (hold) or gone (pass on); the request path asks the gate. */
-        int g = gate_slots(w->id, cmd, argc, argv, slot);
-        if (g != SLOT_MOVE_RUN) {
-            struct req *r = make_req(w, c, cmd, argc, argv, slot, suppress);
-            send_req(w, r, g >= 0 ? g : w->id);
-            return;
-        }
-    }
-    if (target == w->id && c->fifo_head == NULL)
-        run_now(w, c, cmd, argc, argv, slot, &hint, suppress, skip_this, local_cmd);
-    else
-        run_as_request(w, c, cmd, argc, argv, slot, target, suppress, skip_this, local_cmd);
+    dispatch_routed(w, c, cmd, argc, argv, slot, target, &hint, suppress, skip_this);
 }
+
 
 static inline __attribute__((always_inline)) long dispatch_input_loop(struct worker *w, struct conn *c,
                                                                       const char *buf, size_t len, char *err,
