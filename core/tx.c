@@ -215,6 +215,14 @@ txfx_cmds(const struct tx_fx *f)
     return n;
 }
 
+/* The captured effects of source s of t's unit: its parts in order, then
+ * (s == nparts) the coordinator's. */
+static const struct tx_fx *
+tx_unit_src(const struct tx *t, int s)
+{
+    return s < t->nparts ? &t->parts[s].fx : &t->cfx;
+}
+
 /* The unit: every source's segments phase by phase (the parts in order,
  * then the coordinator's steps after that phase), wrapped in MULTI/EXEC
  * unless it is one command. Effects of different parts in one phase touch
@@ -226,7 +234,7 @@ tx_unit_push(struct tx *t)
     uint64_t total = 0;
     int maxph = 0;
     for (int s = 0; s < nsrc; s++) {
-        const struct tx_fx *f = s < t->nparts ? &t->parts[s].fx : &t->cfx;
+        const struct tx_fx *f = tx_unit_src(t, s);
         total += txfx_cmds(f);
         if (f->nseg)
             maxph = TS_MAX(maxph, f->seg[f->nseg - 1].phase);
@@ -242,7 +250,7 @@ tx_unit_push(struct tx *t)
     int *cur = ts_calloc((size_t)nsrc, sizeof(int));
     for (int ph = 0; ph <= maxph; ph++)
         for (int s = 0; s < nsrc; s++) {
-            const struct tx_fx *f = s < t->nparts ? &t->parts[s].fx : &t->cfx;
+            const struct tx_fx *f = tx_unit_src(t, s);
             for (; cur[s] < f->nseg && f->seg[cur[s]].phase == ph; cur[s]++) {
                 size_t start = cur[s] ? f->seg[cur[s] - 1].end : 0;
                 ts_buf_append(&u, f->b.data + start, f->seg[cur[s]].end - start);

@@ -146,8 +146,9 @@ repl_unit_emit(void)
             repl_feed_stream(u->data, u->len);
             any = true;
         }
-        ends[nends++ % UNIT_MARKS].seq = u->seq;
-        ends[(nends - 1) % UNIT_MARKS].end = repl_buf_end(&g_repl.buf);
+        unsigned k = nends++ % UNIT_MARKS;
+        ends[k].seq = u->seq;
+        ends[k].end = repl_buf_end(&g_repl.buf);
         __atomic_add_fetch(&done_count, 1, __ATOMIC_RELEASE);
         *pp = u->next;
         if (pending_tail == u)
